@@ -1,0 +1,203 @@
+"""One app factory: /graphql (a federation subgraph), /healthz, /readyz and /metrics.
+
+Start-up applies the service's migrations, connects to NATS (retrying in the background, so
+a service comes up while NATS is away and /readyz says so), creates the streams, and starts
+the outbox relay and the service's consumers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import strawberry
+from fastapi import FastAPI, Request, Response
+from fastapi.responses import JSONResponse
+from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
+from strawberry.fastapi import GraphQLRouter
+
+from services.kernel import migrations
+from services.kernel.consumer import EventConsumer, Subscription
+from services.kernel.db import Database
+from services.kernel.errors import Unauthenticated
+from services.kernel.graphql import Runtime, ServiceContext
+from services.kernel.nats import connect, ensure_streams
+from services.kernel.principal import PRINCIPAL_HEADER, decode_principal_header
+from services.kernel.relay import OutboxRelay
+from services.kernel.settings import Settings, get_settings
+
+log = logging.getLogger("sgo.app")
+
+REQUESTS = Counter("sgo_graphql_requests_total", "GraphQL requests", ["service"])
+LATENCY = Histogram("sgo_graphql_seconds", "GraphQL request latency", ["service"])
+
+
+@dataclass
+class ServiceSpec:
+    """What makes one service itself; everything else is the same for all four."""
+
+    name: str
+    schema: strawberry.federation.Schema
+    migrations_dir: Path
+    subscriptions: Sequence[Subscription] = ()
+    # Extra start-up work with the runtime ready (e.g. warming a cache).
+    on_startup: Sequence[Callable[[Runtime], Awaitable[None]]] = field(default_factory=tuple)
+
+
+class Background:
+    """The service's long-running tasks, started after NATS answers."""
+
+    def __init__(self) -> None:
+        self.tasks: list[asyncio.Task[None]] = []
+        self.nats_ready = asyncio.Event()
+        self.relay: OutboxRelay | None = None
+        self.consumers: list[EventConsumer] = []
+
+    async def stop(self) -> None:
+        for task in self.tasks:
+            task.cancel()
+        for task in self.tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+
+
+async def _start_eventing(spec: ServiceSpec, runtime: Runtime, bg: Background) -> None:
+    settings = runtime.settings
+    nc = await connect(settings.nats_url, name=f"sgo-{spec.name}")
+    runtime.extras["nats"] = nc
+    js = nc.jetstream()
+    while True:
+        try:
+            await ensure_streams(js, settings.namespace)
+            break
+        except Exception as exc:
+            log.warning("streams not ready (%s); retrying", exc)
+            await asyncio.sleep(1.0)
+    bg.relay = OutboxRelay(
+        runtime.db,
+        js,
+        signal=runtime.signal,
+        batch_size=settings.relay_batch_size,
+        poll_seconds=settings.relay_poll_seconds,
+    )
+    bg.tasks.append(asyncio.create_task(bg.relay.run(), name=f"{spec.name}-relay"))
+    for sub in spec.subscriptions:
+        consumer = EventConsumer(
+            runtime.db,
+            nc,
+            service=spec.name,
+            subscription=sub,
+            namespace=settings.namespace,
+            max_deliver=settings.consumer_max_deliver,
+        )
+        bg.consumers.append(consumer)
+        bg.tasks.append(asyncio.create_task(consumer.run(), name=consumer.durable))
+    bg.nats_ready.set()
+
+
+def create_app(spec: ServiceSpec, settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await migrations.upgrade(settings.database_url, spec.migrations_dir)
+        runtime = Runtime(
+            name=spec.name, settings=settings, db=Database.connect(settings.database_url)
+        )
+        bg = Background()
+        app.state.runtime = runtime
+        app.state.background = bg
+        for hook in spec.on_startup:
+            await hook(runtime)
+        bg.tasks.append(asyncio.create_task(_start_eventing(spec, runtime, bg)))
+        try:
+            yield
+        finally:
+            await bg.stop()
+            nc = runtime.extras.get("nats")
+            if nc is not None:
+                with contextlib.suppress(Exception):
+                    await nc.close()
+            await runtime.db.dispose()
+
+    app = FastAPI(title=f"sgo {spec.name}", lifespan=lifespan, docs_url=None, redoc_url=None)
+
+    async def context_getter(request: Request) -> ServiceContext:
+        principal = decode_principal_header(
+            request.headers.get(PRINCIPAL_HEADER), settings.internal_secret
+        )
+        trace = (
+            {"traceparent": request.headers["traceparent"]}
+            if "traceparent" in request.headers
+            else {}
+        )
+        return ServiceContext(request.app.state.runtime, principal, trace)
+
+    router: GraphQLRouter[ServiceContext, None] = GraphQLRouter(
+        spec.schema,
+        context_getter=context_getter,
+        graphql_ide=None,
+        multipart_uploads_enabled=False,
+    )
+
+    @app.exception_handler(Unauthenticated)
+    async def unauthenticated(_: Request, exc: Unauthenticated) -> JSONResponse:
+        body = {"data": None, "errors": [{"message": exc.message, "extensions": exc.extensions}]}
+        return JSONResponse(body, status_code=401)
+
+    @app.middleware("http")
+    async def metrics(request: Request, call_next):  # type: ignore[no-untyped-def]
+        if request.url.path != "/graphql":
+            return await call_next(request)
+        REQUESTS.labels(spec.name).inc()
+        with LATENCY.labels(spec.name).time():
+            return await call_next(request)
+
+    app.include_router(router, prefix="/graphql")
+
+    @app.get("/healthz")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok", "service": spec.name}
+
+    @app.get("/readyz")
+    async def readyz(request: Request) -> JSONResponse:
+        runtime: Runtime = request.app.state.runtime
+        bg: Background = request.app.state.background
+        nc = runtime.extras.get("nats")
+        checks = {
+            "database": await runtime.db.ping(),
+            "migrations": await migrations.is_current(settings.database_url, spec.migrations_dir),
+            "nats": bool(nc is not None and nc.is_connected and bg.nats_ready.is_set()),
+        }
+        return JSONResponse(
+            {"ready": all(checks.values()), **checks},
+            status_code=200 if all(checks.values()) else 503,
+        )
+
+    @app.get("/metrics")
+    async def metrics_endpoint() -> Response:
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    return app
+
+
+def serve(module_app: str, default_port: int) -> None:
+    """Body of each service's ``__main__``: uvicorn on ``SGO_PORT``."""
+    import uvicorn
+
+    logging.basicConfig(
+        level=os.environ.get("SGO_LOG_LEVEL", "INFO"), format="%(levelname)s %(name)s: %(message)s"
+    )
+    uvicorn.run(
+        module_app,
+        host=os.environ.get("SGO_HOST", "127.0.0.1"),
+        port=int(os.environ.get("SGO_PORT", default_port)),
+        log_level="warning",
+        factory=True,
+    )

@@ -1,0 +1,154 @@
+"""Durable JetStream consumers: each event handled once, in one transaction with its inbox row.
+
+Ack after commit; a failure is retried with back-off; after ``max_deliver`` attempts the
+message is parked on ``<ns>.dlq.<service>.<type>`` and the stream goes on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+
+from nats.aio.client import Client
+from nats.aio.msg import Msg
+from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.kernel.db import Database
+from services.kernel.events import Envelope, stream_name
+from services.kernel.uow import INBOX
+
+log = logging.getLogger("sgo.consumer")
+
+Handler = Callable[[AsyncSession, Envelope], Awaitable[None]]
+BACKOFF_SECONDS = (0.2, 1.0, 5.0, 15.0, 30.0)
+
+
+@dataclass(frozen=True)
+class Subscription:
+    """What one service consumes from one publishing context."""
+
+    context: str
+    handlers: Mapping[str, Handler]  # event type -> handler
+
+
+class EventConsumer:
+    def __init__(
+        self,
+        db: Database,
+        nc: Client,
+        *,
+        service: str,
+        subscription: Subscription,
+        namespace: str,
+        max_deliver: int = 5,
+        batch: int = 64,
+        ack_wait: float = 30.0,
+    ) -> None:
+        self._db = db
+        self._nc = nc
+        self._js = nc.jetstream()
+        self._service = service
+        self._sub = subscription
+        self._ns = namespace
+        self._max_deliver = max_deliver
+        self._batch = batch
+        self._ack_wait = ack_wait
+        self.durable = f"{service}-from-{subscription.context}"
+        self.handled = 0
+
+    def _config(self) -> ConsumerConfig:
+        return ConsumerConfig(
+            durable_name=self.durable,
+            ack_policy=AckPolicy.EXPLICIT,
+            deliver_policy=DeliverPolicy.ALL,
+            max_deliver=self._max_deliver,
+            ack_wait=self._ack_wait,
+        )
+
+    async def run(self) -> None:
+        stream = stream_name(self._ns, self._sub.context)
+        subject = f"{self._ns}.{self._sub.context}.>"
+        while True:
+            try:
+                psub = await self._js.pull_subscribe(
+                    subject, durable=self.durable, stream=stream, config=self._config()
+                )
+                await self._pull(psub)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                # Recreate the subscription: after a server restart an old one can go deaf.
+                log.warning("%s: %s; resubscribing", self.durable, exc)
+                await asyncio.sleep(1.0)
+
+    async def _pull(self, psub: object) -> None:
+        idle = 0
+        while True:
+            try:
+                msgs: list[Msg] = await psub.fetch(self._batch, timeout=1.0)  # type: ignore[attr-defined]
+            except TimeoutError:
+                idle += 1
+                if idle >= 30 and not self._nc.is_connected:
+                    raise ConnectionError("NATS connection lost") from None
+                continue
+            idle = 0
+            for msg in msgs:
+                await self.handle(msg)
+
+    async def handle(self, msg: Msg) -> None:
+        try:
+            envelope = Envelope.model_validate_json(msg.data)
+        except ValueError as exc:
+            await self._dead_letter(msg, "unreadable", f"envelope: {exc}")
+            return
+        handler = self._sub.handlers.get(envelope.type)
+        if handler is None:
+            await msg.ack()
+            return
+        try:
+            await self.apply(envelope, handler)
+        except Exception as exc:
+            attempt = msg.metadata.num_delivered
+            if attempt >= self._max_deliver:
+                log.error(
+                    "%s: %s parked after %d attempts: %r", self.durable, envelope.id, attempt, exc
+                )
+                await self._dead_letter(msg, envelope.type, repr(exc))
+            else:
+                delay = BACKOFF_SECONDS[min(attempt - 1, len(BACKOFF_SECONDS) - 1)]
+                log.warning(
+                    "%s: %s failed (attempt %d): %r; retry in %.1fs",
+                    self.durable,
+                    envelope.id,
+                    attempt,
+                    exc,
+                    delay,
+                )
+                await msg.nak(delay=delay)
+            return
+        await msg.ack()
+
+    async def apply(self, envelope: Envelope, handler: Handler) -> bool:
+        """Run the handler once per event id; returns False for a duplicate."""
+        async with self._db.sessionmaker() as session, session.begin():
+            inserted = await session.scalar(
+                insert(INBOX)
+                .values(consumer=self.durable, event_id=envelope.id, event_type=envelope.type)
+                .on_conflict_do_nothing()
+                .returning(INBOX.c.event_id)
+            )
+            if inserted is None:
+                return False
+            await handler(session, envelope)
+        self.handled += 1
+        return True
+
+    async def _dead_letter(self, msg: Msg, event_type: str, reason: str) -> None:
+        subject = f"{self._ns}.dlq.{self._service}.{event_type}"
+        headers = {"Sgo-Error": reason[:1000], "Sgo-Original-Subject": msg.subject}
+        await self._js.publish(subject, msg.data, headers=headers)
+        await msg.term()

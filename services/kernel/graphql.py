@@ -1,0 +1,108 @@
+"""What every subgraph shares: its request context, its error model and its schema class."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import strawberry
+from graphql.error import GraphQLError
+from strawberry.extensions import SchemaExtension
+from strawberry.fastapi import BaseContext
+
+from services.kernel.db import Database
+from services.kernel.errors import Forbidden, SgoError, Unauthenticated
+from services.kernel.principal import Principal
+from services.kernel.roles import Role
+from services.kernel.settings import Settings
+from services.kernel.uow import OutboxSignal, UnitOfWork
+
+log = logging.getLogger("sgo.graphql")
+
+FEDERATION_VERSION = "2.7"
+
+
+@dataclass
+class Runtime:
+    """The long-lived parts of one service process, made once at start-up."""
+
+    name: str
+    settings: Settings
+    db: Database
+    signal: OutboxSignal = field(default_factory=OutboxSignal)
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    def uow(self, principal: Principal, trace: dict[str, str] | None = None) -> UnitOfWork:
+        return UnitOfWork(
+            self.db, principal, namespace=self.settings.namespace, signal=self.signal, trace=trace
+        )
+
+
+class ServiceContext(BaseContext):
+    def __init__(self, runtime: Runtime, principal: Principal, trace: dict[str, str]) -> None:
+        super().__init__()
+        self.runtime = runtime
+        self.principal = principal
+        self.trace = trace
+        self.loaders: dict[str, Any] = {}  # per-request DataLoaders, by name
+
+    def uow(self) -> UnitOfWork:
+        return self.runtime.uow(self.principal, self.trace)
+
+    def require(self, *roles: Role) -> Principal:
+        """Row checks live in the use cases; this is the coarse check every resolver repeats."""
+        if not self.principal.is_authenticated:
+            raise Unauthenticated()
+        if roles and not self.principal.has_role(*roles):
+            raise Forbidden()
+        return self.principal
+
+
+Info = strawberry.Info[ServiceContext, None]
+
+
+def client_error(error: GraphQLError) -> GraphQLError:
+    """Known refusals keep their code and message; anything unexpected is masked and logged."""
+    original = error.original_error
+    if original is None:  # parse / validation errors: safe to show as they are
+        extensions = {"code": "GRAPHQL_VALIDATION", **(error.extensions or {})}
+        message = error.message
+    elif isinstance(original, SgoError):
+        extensions, message = original.extensions, original.message
+    else:
+        log.error("unexpected error at %s", error.path, exc_info=original)
+        extensions = {"code": "INTERNAL"}
+        message = SgoError.default_message
+    return GraphQLError(
+        message,
+        nodes=error.nodes,
+        source=error.source,
+        positions=error.positions,
+        path=error.path,
+        extensions=extensions,
+    )
+
+
+class ErrorModel(SchemaExtension):
+    def on_operation(self) -> Iterator[None]:
+        yield
+        result = self.execution_context.result
+        if result is not None and getattr(result, "errors", None):
+            result.errors = [client_error(e) for e in result.errors]
+
+
+def build_schema(
+    *,
+    query: type,
+    mutation: type | None = None,
+    types: Iterable[type] = (),
+) -> strawberry.federation.Schema:
+    return strawberry.federation.Schema(
+        query=query,
+        mutation=mutation,
+        types=list(types),
+        extensions=[ErrorModel],
+        federation_version=FEDERATION_VERSION,
+    )

@@ -1,0 +1,70 @@
+"""The roles of the regulation and the scopes the access directives name."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    DIRECTOR = "director"
+    ADMINISTRATOR = "administrator"
+    DEPUTY_DIRECTOR_QUALITY = "deputy_director_quality"
+    DEPUTY_DIRECTOR_CONTENT = "deputy_director_content"
+    DEPUTY_DIRECTOR_GENERAL = "deputy_director_general"
+    DEPUTY_DIRECTOR_UPBRINGING = "deputy_director_upbringing"
+    SUBJECT_TEACHER = "subject_teacher"
+    CLASS_TEACHER = "class_teacher"
+    PSYCHOLOGIST = "psychologist"
+    SOCIAL_PEDAGOGUE = "social_pedagogue"
+    ACADEMIC_SECRETARY = "academic_secretary"
+    HR_SECRETARY = "hr_secretary"
+    MEDICAL_WORKER = "medical_worker"
+    STUDENT = "student"
+    PARENT = "parent"
+
+    @property
+    def scope(self) -> str:
+        return f"role:{self.value}"
+
+
+ROLE_LABELS: dict[Role, str] = {
+    Role.DIRECTOR: "директор",
+    Role.ADMINISTRATOR: "системный администратор",
+    Role.DEPUTY_DIRECTOR_QUALITY: "заместитель директора по контролю качества",
+    Role.DEPUTY_DIRECTOR_CONTENT: "заместитель директора по содержанию образования",
+    Role.DEPUTY_DIRECTOR_GENERAL: "заместитель директора по общим вопросам",
+    Role.DEPUTY_DIRECTOR_UPBRINGING: "заместитель директора по воспитанию и социализации",
+    Role.SUBJECT_TEACHER: "учитель-предметник",
+    Role.CLASS_TEACHER: "классный руководитель",
+    Role.PSYCHOLOGIST: "педагог-психолог",
+    Role.SOCIAL_PEDAGOGUE: "социальный педагог",
+    Role.ACADEMIC_SECRETARY: "секретарь учебной части",
+    Role.HR_SECRETARY: "секретарь по кадрам",
+    Role.MEDICAL_WORKER: "медицинский работник",
+    Role.STUDENT: "учащийся",
+    Role.PARENT: "родитель (законный представитель)",
+}
+
+ADMINISTRATION: tuple[Role, ...] = (
+    Role.DIRECTOR,
+    Role.ADMINISTRATOR,
+    Role.DEPUTY_DIRECTOR_QUALITY,
+    Role.DEPUTY_DIRECTOR_CONTENT,
+    Role.DEPUTY_DIRECTOR_GENERAL,
+    Role.DEPUTY_DIRECTOR_UPBRINGING,
+)
+STAFF: tuple[Role, ...] = (
+    *ADMINISTRATION,
+    Role.SUBJECT_TEACHER,
+    Role.CLASS_TEACHER,
+    Role.PSYCHOLOGIST,
+    Role.SOCIAL_PEDAGOGUE,
+    Role.ACADEMIC_SECRETARY,
+    Role.HR_SECRETARY,
+    Role.MEDICAL_WORKER,
+)
+
+
+def any_of(*roles: Role) -> list[list[str]]:
+    """``@requiresScopes`` value: any one of these roles suffices (outer list is OR)."""
+    return [[role.scope] for role in roles]

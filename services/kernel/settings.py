@@ -1,0 +1,43 @@
+"""Settings read from the environment (prefix ``SGO_``); nothing secret has a default."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="SGO_", extra="ignore")
+
+    # One database per service: the process is told which one is its own.
+    database_url: str = "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
+    nats_url: str = "nats://127.0.0.1:4222"
+    # Root of every subject and stream name; tests give each run its own.
+    namespace: str = "sgo"
+    data_dir: Path = Path(".sgo")
+    demo: bool = False
+
+    # Access tokens: EdDSA. Only people holds the private key.
+    jwt_private_key: str | None = None
+    jwt_public_key: str | None = None
+    access_token_ttl_seconds: int = 900
+    # The gateway signs the principal it forwards to subgraphs with this secret.
+    internal_secret: str = Field(default="", repr=False)
+
+    # Where the gateway finds the subgraphs.
+    people_url: str = "http://127.0.0.1:8101/graphql"
+    journal_url: str = "http://127.0.0.1:8102/graphql"
+    messaging_url: str = "http://127.0.0.1:8103/graphql"
+    reports_url: str = "http://127.0.0.1:8104/graphql"
+
+    relay_batch_size: int = 256
+    relay_poll_seconds: float = 0.2
+    consumer_max_deliver: int = 5
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

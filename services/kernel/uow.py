@@ -1,0 +1,101 @@
+"""The unit of work: one use case, one transaction, its events written to the outbox in it."""
+
+from __future__ import annotations
+
+import asyncio
+from types import TracebackType
+from typing import Self
+from uuid import UUID
+
+from sqlalchemy import MetaData, insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.kernel.db import Database
+from services.kernel.events import Envelope, Event
+from services.kernel.principal import Principal
+from services.kernel.tables import event_tables
+
+OUTBOX, INBOX = event_tables(MetaData())
+
+
+class OutboxSignal:
+    """Wakes the relay as soon as a transaction with events commits in this process."""
+
+    def __init__(self) -> None:
+        self._event = asyncio.Event()
+
+    def notify(self) -> None:
+        self._event.set()
+
+    async def wait(self, seconds: float) -> None:
+        try:
+            await asyncio.wait_for(self._event.wait(), seconds)
+        except TimeoutError:
+            pass
+        self._event.clear()
+
+
+def outbox_row(envelope: Envelope, aggregate: str, namespace: str) -> dict[str, object]:
+    return {
+        "id": envelope.id,
+        "subject": envelope.subject(namespace),
+        "aggregate": aggregate,
+        "envelope": envelope.model_dump(mode="json"),
+    }
+
+
+class UnitOfWork:
+    """``async with UnitOfWork(...) as uow: ...; uow.emit(event); await uow.commit()``.
+
+    Leaving the block without ``commit()`` rolls everything back, events included.
+    """
+
+    def __init__(
+        self,
+        db: Database,
+        principal: Principal,
+        *,
+        namespace: str,
+        signal: OutboxSignal | None = None,
+        trace: dict[str, str] | None = None,
+    ) -> None:
+        self._db = db
+        self.principal = principal
+        self._namespace = namespace
+        self._signal = signal
+        self._trace = trace or {}
+        self._pending: list[tuple[Envelope, str]] = []
+        self.session: AsyncSession
+
+    async def __aenter__(self) -> Self:
+        self.session = self._db.sessionmaker()
+        await self.session.begin()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self.session.in_transaction():
+            await self.session.rollback()
+        await self.session.close()
+        self._pending.clear()
+
+    def emit(self, event: Event, *, school_id: UUID | None) -> Envelope:
+        envelope = Envelope.wrap(
+            event, school_id=school_id, actor=self.principal.person_id, trace=self._trace
+        )
+        self._pending.append((envelope, event.aggregate_id()))
+        return envelope
+
+    async def commit(self) -> None:
+        if self._pending:
+            rows = [outbox_row(env, agg, self._namespace) for env, agg in self._pending]
+            await self.session.execute(insert(OUTBOX), rows)
+        await self.session.commit()
+        had_events = bool(self._pending)
+        self._pending.clear()
+        if had_events and self._signal is not None:
+            self._signal.notify()

@@ -1,0 +1,232 @@
+"""The outbox, the relay and the consumers under failure: nothing lost, nothing applied twice."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import ClassVar
+from uuid import UUID
+
+import asyncpg
+import nats
+import pytest
+from nats.js.api import DeliverPolicy
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from deploy.embedded_nats import EmbeddedNats
+from services.kernel.consumer import EventConsumer, Subscription
+from services.kernel.db import Database, new_metadata
+from services.kernel.events import Envelope, Event, stream_name
+from services.kernel.nats import connect, ensure_streams
+from services.kernel.principal import Principal
+from services.kernel.relay import OutboxRelay
+from services.kernel.tables import event_tables
+from services.kernel.uow import OutboxSignal, UnitOfWork
+from tests.support import Infra, asyncpg_dsn, eventually
+
+
+class ThingCounted(Event):
+    type: ClassVar[str] = "journal.thing.counted"
+    thing: str
+    n: int
+
+    def aggregate_id(self) -> str:
+        return self.thing
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+async def db(infra: Infra) -> AsyncIterator[Database]:
+    url = await infra.empty_database()
+    metadata = new_metadata()
+    event_tables(metadata)
+    database = Database.connect(url)
+    async with database.engine.begin() as conn:
+        await conn.run_sync(metadata.create_all)
+        await conn.execute(text("CREATE TABLE effects (event_id uuid, thing text, n int)"))
+    yield database
+    await database.dispose()
+
+
+@pytest.fixture
+def own_nats(tmp_path: Path) -> EmbeddedNats:
+    server = EmbeddedNats(tmp_path / "nats", port=free_port())
+    server.start()
+    yield server
+    server.stop()
+
+
+async def commit_events(db: Database, namespace: str, events: list[ThingCounted]) -> None:
+    signal = OutboxSignal()
+    for event in events:
+        async with UnitOfWork(db, Principal(), namespace=namespace, signal=signal) as uow:
+            uow.emit(event, school_id=None)
+            await uow.commit()
+
+
+async def stream_payloads(js: nats.js.JetStreamContext, namespace: str) -> list[dict]:
+    sub = await js.subscribe(
+        f"{namespace}.journal.>",
+        stream=stream_name(namespace, "journal"),
+        ordered_consumer=True,
+        deliver_policy=DeliverPolicy.ALL,
+    )
+    info = await js.stream_info(stream_name(namespace, "journal"))
+    payloads = []
+    for _ in range(info.state.messages):
+        msg = await sub.next_msg(timeout=5)
+        payloads.append(Envelope.model_validate_json(msg.data).payload)
+    await sub.unsubscribe()
+    return payloads
+
+
+async def test_events_committed_while_nats_is_down_arrive_in_order_after_it_returns(
+    db: Database, own_nats: EmbeddedNats, namespace: str
+) -> None:
+    nc = await connect(own_nats.url, name="relay-test")
+    js = nc.jetstream()
+    await ensure_streams(js, namespace)
+    signal = OutboxSignal()
+    relay = OutboxRelay(db, js, signal=signal, poll_seconds=0.05, publish_timeout=0.5)
+    task = asyncio.create_task(relay.run())
+    try:
+        await commit_events(db, namespace, [ThingCounted(thing="a", n=0)])
+        await eventually(lambda: _published(db, 1))
+
+        own_nats.stop()
+        events = [ThingCounted(thing=t, n=i) for i in range(1, 21) for t in ("a", "b", "c")]
+        await commit_events(db, namespace, events)  # use cases commit while NATS is away
+        await asyncio.sleep(0.5)
+        own_nats.start()
+
+        await eventually(lambda: _published(db, 61), timeout=30)
+        payloads = await stream_payloads(js, namespace)
+        assert len(payloads) == 61
+        for thing in ("a", "b", "c"):
+            ns = [p["n"] for p in payloads if p["thing"] == thing]
+            assert ns == sorted(ns), f"events of aggregate {thing} out of order"
+        assert [p["n"] for p in payloads if p["thing"] == "a"] == list(range(21))
+    finally:
+        task.cancel()
+        await nc.close()
+
+
+async def _published(db: Database, expected: int) -> bool:
+    async with db.engine.connect() as conn:
+        n = await conn.scalar(text("SELECT count(*) FROM outbox WHERE published_at IS NOT NULL"))
+    return n == expected
+
+
+async def record_effect(session: AsyncSession, envelope: Envelope) -> None:
+    await session.execute(
+        text("INSERT INTO effects VALUES (:id, :thing, :n)"),
+        {"id": envelope.id, "thing": envelope.payload["thing"], "n": envelope.payload["n"]},
+    )
+
+
+async def publish(js: nats.js.JetStreamContext, namespace: str, event: Event) -> Envelope:
+    envelope = Envelope.wrap(event, school_id=None, actor=None)
+    await js.publish(
+        envelope.subject(namespace),
+        envelope.model_dump_json().encode(),
+        headers={"Nats-Msg-Id": str(envelope.id)},
+    )
+    return envelope
+
+
+async def effects(infra_db: Database) -> list[tuple[UUID, str, int]]:
+    async with infra_db.engine.connect() as conn:
+        return [tuple(r) for r in (await conn.execute(text("SELECT * FROM effects"))).all()]
+
+
+async def test_a_consumer_killed_after_commit_before_ack_applies_the_event_once(
+    db: Database, infra: Infra, namespace: str
+) -> None:
+    nc = await connect(infra.nats_url, name="consumer-test")
+    js = nc.jetstream()
+    await ensure_streams(js, namespace)
+    sub = Subscription(context="journal", handlers={ThingCounted.type: record_effect})
+
+    class DiesBeforeAck(EventConsumer):
+        async def handle(self, msg):  # type: ignore[no-untyped-def]
+            envelope = Envelope.model_validate_json(msg.data)
+            await self.apply(envelope, record_effect)
+            raise asyncio.CancelledError  # the process dies here: committed, never acked
+
+    first = DiesBeforeAck(db, nc, service="t", subscription=sub, namespace=namespace, ack_wait=1)
+    envelope = await publish(js, namespace, ThingCounted(thing="x", n=1))
+    with pytest.raises(asyncio.CancelledError):
+        await first.run()
+    assert len(await effects(db)) == 1
+
+    second = EventConsumer(db, nc, service="t", subscription=sub, namespace=namespace, ack_wait=1)
+    task = asyncio.create_task(second.run())
+    try:
+        # The redelivery comes after ack_wait; the inbox turns it into a no-op, and it is acked.
+        await eventually(lambda: _consumer_drained(js, namespace, second.durable), timeout=15)
+        assert await effects(db) == [(envelope.id, "x", 1)]
+    finally:
+        task.cancel()
+        await nc.close()
+
+
+async def _consumer_drained(js: nats.js.JetStreamContext, namespace: str, durable: str) -> bool:
+    info = await js.consumer_info(stream_name(namespace, "journal"), durable)
+    return info.num_ack_pending == 0 and info.num_pending == 0 and info.delivered.stream_seq > 0
+
+
+async def test_a_poison_message_is_parked_on_the_dead_letter_subject_and_the_stream_goes_on(
+    db: Database, infra: Infra, namespace: str
+) -> None:
+    nc = await connect(infra.nats_url, name="poison-test")
+    js = nc.jetstream()
+    await ensure_streams(js, namespace)
+
+    async def explodes_on_poison(session: AsyncSession, envelope: Envelope) -> None:
+        if envelope.payload["thing"] == "poison":
+            raise RuntimeError("cannot handle this one")
+        await record_effect(session, envelope)
+
+    sub = Subscription(context="journal", handlers={ThingCounted.type: explodes_on_poison})
+    dead = await js.subscribe(f"{namespace}.dlq.>", stream=stream_name(namespace, "dlq"))
+    consumer = EventConsumer(
+        db, nc, service="t", subscription=sub, namespace=namespace, max_deliver=3
+    )
+    poison = await publish(js, namespace, ThingCounted(thing="poison", n=1))
+    await publish(js, namespace, ThingCounted(thing="fine", n=2))
+    task = asyncio.create_task(consumer.run())
+    try:
+        parked = await dead.next_msg(timeout=15)
+        assert Envelope.model_validate_json(parked.data).id == poison.id
+        assert parked.subject == f"{namespace}.dlq.t.{ThingCounted.type}"
+        assert "cannot handle" in parked.headers["Sgo-Error"]
+        rows = await eventually(lambda: effects(db))
+        assert [(thing, n) for _, thing, n in rows] == [("fine", 2)]
+    finally:
+        task.cancel()
+        await nc.close()
+
+
+async def test_an_aborted_use_case_writes_neither_its_change_nor_its_events(
+    db: Database, namespace: str
+) -> None:
+    with pytest.raises(RuntimeError):
+        async with UnitOfWork(db, Principal(), namespace=namespace) as uow:
+            await uow.session.execute(text("INSERT INTO effects VALUES (NULL, 'half', 1)"))
+            uow.emit(ThingCounted(thing="half", n=1), school_id=None)
+            raise RuntimeError("validation failed half-way")
+    dsn = asyncpg_dsn(str(db.engine.url.render_as_string(hide_password=False)))
+    conn = await asyncpg.connect(dsn)
+    try:
+        assert await conn.fetchval("SELECT count(*) FROM effects") == 0
+        assert await conn.fetchval("SELECT count(*) FROM outbox") == 0
+    finally:
+        await conn.close()
