@@ -3,17 +3,11 @@
 from __future__ import annotations
 
 import os
-import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from deploy._os import free_port
 from tests.support import Infra, remove_dir, scratch_dir
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _docker_answers() -> bool:
@@ -32,9 +26,10 @@ def _containers() -> Iterator[Infra]:
     from testcontainers.core.waiting_utils import wait_for_logs
     from testcontainers.postgres import PostgresContainer
 
-    with PostgresContainer("postgres:17", driver="asyncpg") as pg, DockerContainer(
-        "nats:2.11"
-    ).with_command("-js").with_exposed_ports(4222) as nats_container:
+    with (
+        PostgresContainer("postgres:17", driver="asyncpg") as pg,
+        DockerContainer("nats:2.11").with_command("-js").with_exposed_ports(4222) as nats_container,
+    ):
         wait_for_logs(nats_container, "Server is ready")
         nats_url = (
             f"nats://{nats_container.get_container_host_ip()}:"
@@ -49,8 +44,8 @@ def _embedded() -> Iterator[Infra]:
     from deploy.embedded_postgres import EmbeddedPostgres
 
     root = scratch_dir("sgo-test-")
-    pg = EmbeddedPostgres(root / "pg", port=_free_port(), fast=True)
-    nats_server = EmbeddedNats(root / "nats", port=_free_port())
+    pg = EmbeddedPostgres(root / "pg", port=free_port(), fast=True)
+    nats_server = EmbeddedNats(root / "nats", port=free_port())
     try:
         pg.start()
         nats_server.start()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import socket
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import ClassVar
@@ -16,6 +15,7 @@ from nats.js.api import DeliverPolicy
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from deploy._os import free_port
 from deploy.embedded_nats import EmbeddedNats
 from services.kernel.consumer import EventConsumer, Subscription
 from services.kernel.db import Database, new_metadata
@@ -35,12 +35,6 @@ class ThingCounted(Event):
 
     def aggregate_id(self) -> str:
         return self.thing
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture

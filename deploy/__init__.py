@@ -1,0 +1,1 @@
+"""Embedded runner behind ``sgo up``: PostgreSQL, NATS, provisioning and the process supervisor."""

@@ -1,0 +1,123 @@
+"""The `sgo` command: `sgo up`, `sgo service NAME`, `sgo gateway ...`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import importlib
+import inspect
+import logging
+import os
+import runpy
+import signal
+import sys
+from pathlib import Path
+
+from deploy.infra import DEFAULT_NATS_PORT, DEFAULT_POSTGRES_PORT, Infrastructure
+from deploy.provision import SERVICES
+from deploy.system import GATEWAY_PORT, System
+
+log = logging.getLogger("sgo")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="sgo", description="Сетевой город. Образование")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    up = sub.add_parser("up", help="run the whole system on this machine")
+    up.add_argument("--demo", action="store_true", help="load a demo school once started")
+    up.add_argument(
+        "--data-dir",
+        type=Path,
+        default=Path(os.environ.get("SGO_DATA_DIR", ".sgo")),
+        help="where databases, streams and keys live (default: $SGO_DATA_DIR or ./.sgo)",
+    )
+    up.add_argument("--port", type=int, default=GATEWAY_PORT, help="gateway port")
+    up.add_argument("--postgres-port", type=int, default=DEFAULT_POSTGRES_PORT)
+    up.add_argument("--nats-port", type=int, default=DEFAULT_NATS_PORT)
+
+    service = sub.add_parser("service", help="run one service in the foreground")
+    service.add_argument("name", choices=SERVICES)
+
+    sub.add_parser("gateway", help="gateway commands", add_help=False)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    # Everything after `gateway` belongs to the gateway's own parser, --help included.
+    if argv and argv[0] == "gateway":
+        gateway_cli = importlib.import_module("gateway.cli")
+        return int(gateway_cli.main(argv[1:]) or 0)
+    args = _parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="sgo       | %(message)s")
+    # httpx logs every health probe at INFO; those lines are noise here.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    if args.command == "service":
+        return _run_service(args.name)
+    return asyncio.run(_up(args))
+
+
+def _run_service(name: str) -> int:
+    """Production images run one process per container: the module reads SGO_* itself."""
+    sys.argv = [f"services.{name}"]
+    runpy.run_module(f"services.{name}", run_name="__main__", alter_sys=True)
+    return 0
+
+
+async def _load_demo(system: System) -> None:
+    try:
+        demo = importlib.import_module("deploy.demo")
+    except ModuleNotFoundError as exc:
+        if exc.name != "deploy.demo":
+            raise  # the demo exists but something it imports does not: that is a real error
+        log.info("no demo data available (deploy.demo is missing); starting empty")
+        return
+    result = demo.load_demo(system)
+    if inspect.isawaitable(result):
+        await result
+
+
+async def _up(args: argparse.Namespace) -> int:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+
+    try:
+        infra = await Infrastructure.from_env(
+            args.data_dir, postgres_port=args.postgres_port, nats_port=args.nats_port
+        )
+    except Exception as exc:
+        log.error("could not start PostgreSQL/NATS: %s", exc)
+        return 1
+    system = infra.system(demo=args.demo, gateway_port=args.port)
+    code = 0
+    try:
+        starting = asyncio.create_task(system.start())
+        stopped = asyncio.create_task(stop.wait())
+        await asyncio.wait({starting, stopped}, return_when=asyncio.FIRST_COMPLETED)
+        if stop.is_set():
+            starting.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await starting
+            return 0
+        starting.result()  # re-raises a child that failed to come up
+        if args.demo:
+            await _load_demo(system)
+        log.info("ready: GraphQL at %s (Ctrl-C stops everything)", system.graphql_url)
+        failed = asyncio.create_task(system.wait())
+        await asyncio.wait({failed, stopped}, return_when=asyncio.FIRST_COMPLETED)
+        if failed.done():
+            log.error("%s stopped unexpectedly; shutting everything down", failed.result())
+            code = 1
+        failed.cancel()
+    except Exception as exc:
+        log.error("%s", exc)
+        code = 1
+    finally:
+        log.info("stopping")
+        await system.stop()
+        infra.stop()
+    return code

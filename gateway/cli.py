@@ -1,0 +1,53 @@
+"""``sgo gateway``: run the gateway with uvicorn, or print its schemas."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="sgo gateway", description="Run the sgo gateway.")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8000)
+    parser.add_argument("--supergraph", metavar="FILE", help="serve this supergraph SDL")
+    parser.add_argument(
+        "--print",
+        choices=("supergraph", "api"),
+        dest="print_schema",
+        help="compose from the subgraphs, print the join-spec or API SDL, and exit",
+    )
+    return parser
+
+
+async def _print(kind: str, supergraph_file: str | None) -> str:
+    from gateway.bootstrap import (
+        compose_from_subgraphs,
+        load_supergraph_file,
+        subgraph_urls_from_settings,
+    )
+    from gateway.joinspec import print_api_schema, print_supergraph
+    from gateway.subgraph_client import SubgraphClient, default_http_client
+    from services.kernel.settings import get_settings
+
+    settings = get_settings()
+    if supergraph_file:
+        graph = load_supergraph_file(supergraph_file)
+    else:
+        async with default_http_client() as http:
+            client = SubgraphClient(http, subgraph_urls_from_settings(settings))
+            graph = await compose_from_subgraphs(client, settings.internal_secret)
+    return print_supergraph(graph) if kind == "supergraph" else print_api_schema(graph)
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = _parser().parse_args(argv)
+    if args.print_schema:
+        print(asyncio.run(_print(args.print_schema, args.supergraph)))
+        return
+    import uvicorn
+
+    from gateway.app import create_app
+
+    app = create_app(supergraph_file=args.supergraph)
+    uvicorn.run(app, host=args.host, port=args.port, log_level="info", access_log=False)

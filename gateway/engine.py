@@ -1,0 +1,176 @@
+"""One GraphQL request through the gateway: validate, check access, plan, fetch, shape."""
+
+from __future__ import annotations
+
+import time
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Any
+
+from graphql import OperationType, execute
+
+from gateway.errors import error
+from gateway.executor import Execution, execute_plan
+from gateway.operation import DocumentCache, Normalized, RequestError, normalize
+from gateway.planner import Plan, PlanError, build_plan
+from gateway.revocation import RevocationList
+from gateway.shape import shape
+from gateway.subgraph_client import SubgraphClient, principal_headers
+from gateway.supergraph import Supergraph
+from services.kernel.principal import Principal
+
+# Mutations after which this instance must refuse the session at once, not after the event.
+LOGOUT_FIELDS = frozenset({"logout", "logoutEverywhere"})
+
+
+@dataclass(frozen=True)
+class GraphQLRequest:
+    query: str
+    variables: dict[str, Any] | None = None
+    operation_name: str | None = None
+
+
+@dataclass
+class Response:
+    body: dict[str, Any]
+    request_error: bool = False  # no execution happened (GraphQL-over-HTTP: status 400)
+
+
+class OperationNotAllowed(Exception):
+    """A mutation sent over GET."""
+
+
+class Gateway:
+    def __init__(
+        self,
+        supergraph: Supergraph,
+        client: SubgraphClient,
+        secret: str,
+        revocations: RevocationList | None = None,
+        introspection: bool = False,
+        plan_cache_size: int = 2000,
+    ) -> None:
+        self.supergraph = supergraph
+        self.client = client
+        self.secret = secret
+        self.revocations = revocations or RevocationList()
+        self.introspection = introspection
+        self.documents = DocumentCache(supergraph.api_schema)
+        self.plan_cache_size = plan_cache_size
+        self._plans: OrderedDict[tuple[Any, ...], tuple[Normalized, Plan]] = OrderedDict()
+
+    def _prepare(
+        self,
+        request: GraphQLRequest,
+        principal: Principal,
+        variables: dict[str, Any],
+        mutations_allowed: bool,
+    ) -> tuple[Normalized, Plan]:
+        document = self.documents.get(request.query)
+        operation = document.operation(request.operation_name)
+        if operation.operation == OperationType.SUBSCRIPTION:
+            raise RequestError([error("Подписки не поддерживаются.", "BAD_REQUEST")])
+        if operation.operation == OperationType.MUTATION and not mutations_allowed:
+            raise OperationNotAllowed
+        coerced = self._coerce(operation, variables)
+        # graphql-core 3.3 wraps the values (with their sources); 3.2 returns a plain dict.
+        values: dict[str, Any] = getattr(coerced, "coerced", coerced)
+        # The plan depends on the document, the caller's access and the @skip/@include inputs.
+        key = (
+            document.hash,
+            request.operation_name,
+            principal.is_authenticated,
+            principal.scopes,
+            tuple(sorted((n, repr(values.get(n))) for n in document.conditional_variables)),
+        )
+        cached = self._plans.get(key)
+        if cached is not None:
+            self._plans.move_to_end(key)
+            return cached
+        normalized = normalize(self.supergraph, document, operation, coerced, principal)
+        try:
+            plan = build_plan(self.supergraph, normalized)
+        except PlanError as exc:
+            raise RequestError([error(f"Запрос нельзя выполнить: {exc}", "PLAN_FAILED")]) from exc
+        self._plans[key] = (normalized, plan)
+        if len(self._plans) > self.plan_cache_size:
+            self._plans.popitem(last=False)
+        return normalized, plan
+
+    def _coerce(self, operation: Any, variables: dict[str, Any]) -> Any:
+        from graphql.execution.values import get_variable_values
+
+        coerced = get_variable_values(
+            self.supergraph.api_schema, operation.variable_definitions or (), variables
+        )
+        if isinstance(coerced, list):
+            raise RequestError([error(e.message, "BAD_USER_INPUT") for e in coerced])
+        return coerced
+
+    async def execute(
+        self,
+        request: GraphQLRequest,
+        principal: Principal,
+        traceparent: str,
+        *,
+        mutations_allowed: bool = True,
+    ) -> Response:
+        variables = request.variables or {}
+        try:
+            normalized, plan = self._prepare(request, principal, variables, mutations_allowed)
+        except RequestError as exc:
+            return Response({"errors": exc.errors}, request_error=True)
+        if plan.introspection:
+            return self._introspect(request, variables)
+        execution = Execution(
+            client=self.client,
+            variables=variables,
+            headers=principal_headers(principal, self.secret, traceparent),
+        )
+        await execute_plan(execution, plan)
+        data = shape(self.supergraph.api_schema, normalized, execution.data, execution.errors)
+        if normalized.operation.operation == OperationType.MUTATION:
+            self._note_logout(normalized, data, execution.errors, principal)
+        body: dict[str, Any] = {}
+        if execution.errors:
+            body["errors"] = execution.errors
+        body["data"] = data
+        return Response(body)
+
+    def _introspect(self, request: GraphQLRequest, variables: dict[str, Any]) -> Response:
+        if not self.introspection:
+            return Response(
+                {"errors": [error("Интроспекция отключена.", "INTROSPECTION_DISABLED")]},
+                request_error=True,
+            )
+        document = self.documents.get(request.query)
+        result = execute(
+            self.supergraph.api_schema,
+            document.node,
+            variable_values=variables,
+            operation_name=request.operation_name,
+        )
+        body: dict[str, Any] = {"data": result.data}  # type: ignore[union-attr]
+        if result.errors:  # type: ignore[union-attr]
+            body["errors"] = [error(e.message, "INTERNAL") for e in result.errors]  # type: ignore[union-attr]
+        return Response(body)
+
+    def _note_logout(
+        self,
+        normalized: Normalized,
+        data: dict[str, Any] | None,
+        errors: list[dict[str, Any]],
+        principal: Principal,
+    ) -> None:
+        failed = {e["path"][0] for e in errors if e.get("path")}
+        for sel in normalized.selections:
+            if sel.field_name not in LOGOUT_FIELDS or sel.denied is not None:
+                continue
+            if data is None or data.get(sel.response_key) in (None, False):
+                continue
+            if sel.response_key in failed:
+                continue
+            if sel.field_name == "logout" and principal.session_id is not None:
+                self.revocations.revoke_session(str(principal.session_id))
+            elif sel.field_name == "logoutEverywhere" and principal.account_id is not None:
+                self.revocations.revoke_account(str(principal.account_id), time.time())

@@ -1,0 +1,64 @@
+"""Federation field sets (``"id school { id }"``) parsed into a small tree."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from graphql import FieldNode, SelectionSetNode, parse
+
+
+@dataclass(frozen=True)
+class FieldSetItem:
+    name: str
+    children: tuple[FieldSetItem, ...] = ()
+
+
+FieldSet = tuple[FieldSetItem, ...]
+
+
+def _items(selection_set: SelectionSetNode | None) -> FieldSet:
+    if selection_set is None:
+        return ()
+    return tuple(
+        FieldSetItem(sel.name.value, _items(sel.selection_set))
+        for sel in selection_set.selections
+        if isinstance(sel, FieldNode)
+    )
+
+
+@lru_cache(maxsize=1024)
+def parse_field_set(text: str) -> FieldSet:
+    """Parse the string form used by ``@key``, ``@requires`` and ``@provides``."""
+    document = parse("{" + text + "}", no_location=True)
+    operation = document.definitions[0]
+    return _items(operation.selection_set)  # type: ignore[attr-defined]
+
+
+def merge_field_sets(*sets: FieldSet) -> FieldSet:
+    """The union of several field sets, children merged by name, first order kept."""
+    merged: dict[str, list[FieldSet]] = {}
+    for field_set in sets:
+        for item in field_set:
+            merged.setdefault(item.name, []).append(item.children)
+    return tuple(FieldSetItem(name, merge_field_sets(*kids)) for name, kids in merged.items())
+
+
+def print_field_set(field_set: FieldSet) -> str:
+    parts: list[str] = []
+    for item in field_set:
+        if item.children:
+            parts.append(f"{item.name} {{ {print_field_set(item.children)} }}")
+        else:
+            parts.append(item.name)
+    return " ".join(parts)
+
+
+def extract(value: Any, children: FieldSet) -> Any:
+    """Pick the field set's values out of a response object (lists mapped item by item)."""
+    if not children or value is None:
+        return value
+    if isinstance(value, list):
+        return [extract(item, children) for item in value]
+    return {item.name: extract(value.get(item.name), item.children) for item in children}

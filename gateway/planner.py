@@ -1,0 +1,366 @@
+"""Query planning: which subgraph fetches which fields, and the ``_entities`` joins between them.
+
+A plan is a list of stages. Each stage is a set of HTTP requests that run concurrently, at most
+one per subgraph: every entity join the stage needs from a subgraph goes into that one request
+(several ``_entities`` fields under aliases when the joins differ), however many rows it covers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from graphql import (
+    ArgumentNode,
+    DocumentNode,
+    FieldNode,
+    InlineFragmentNode,
+    ListTypeNode,
+    NamedTypeNode,
+    NameNode,
+    NonNullTypeNode,
+    OperationDefinitionNode,
+    OperationType,
+    SelectionSetNode,
+    VariableDefinitionNode,
+    VariableNode,
+    print_ast,
+    visit,
+)
+from graphql.language import Visitor
+
+from gateway.fieldset import FieldSet, merge_field_sets, parse_field_set
+from gateway.operation import Normalized, Selection
+from gateway.supergraph import Key, Supergraph
+
+# Fields the gateway adds for its own joins are aliased so they never clash with the client's.
+INJECTED_PREFIX = "_sgo_"
+REPRESENTATIONS_PREFIX = "_sgo_r"
+ENTITIES_ALIAS_PREFIX = "_sgo_e"
+
+
+class PlanError(Exception):
+    """The supergraph offers no way to fetch a selected field."""
+
+
+def _name(value: str) -> NameNode:
+    return NameNode(value=value)
+
+
+@dataclass
+class FieldBuilder:
+    alias: str | None
+    name: str
+    arguments: tuple[ArgumentNode, ...]
+    sub: SelectionBuilder | None = None
+
+
+@dataclass
+class SelectionBuilder:
+    """A subgraph selection set under construction (fields keyed by response key)."""
+
+    typename: bool = True
+    fields: dict[str, FieldBuilder] = field(default_factory=dict)
+    fragments: dict[str, SelectionBuilder] = field(default_factory=dict)
+
+    def field(
+        self, key: str, name: str, arguments: tuple[ArgumentNode, ...], composite: bool
+    ) -> FieldBuilder:
+        found = self.fields.get(key)
+        if found is None:
+            alias = key if key != name else None
+            found = FieldBuilder(alias, name, arguments, SelectionBuilder() if composite else None)
+            self.fields[key] = found
+        return found
+
+    def fragment(self, type_name: str) -> SelectionBuilder:
+        found = self.fragments.get(type_name)
+        if found is None:
+            found = self.fragments[type_name] = SelectionBuilder(typename=False)
+        return found
+
+    def to_ast(self) -> SelectionSetNode:
+        selections: list[Any] = []
+        if self.typename:
+            # Always known, so the response shaper can tell runtime types and joins find keys.
+            selections.append(FieldNode(name=_name("__typename"), arguments=(), directives=()))
+        for builder in self.fields.values():
+            selections.append(
+                FieldNode(
+                    alias=_name(builder.alias) if builder.alias else None,
+                    name=_name(builder.name),
+                    arguments=builder.arguments,
+                    directives=(),
+                    selection_set=builder.sub.to_ast() if builder.sub else None,
+                )
+            )
+        for type_name, fragment in self.fragments.items():
+            selections.append(
+                InlineFragmentNode(
+                    type_condition=NamedTypeNode(name=_name(type_name)),
+                    directives=(),
+                    selection_set=fragment.to_ast(),
+                )
+            )
+        return SelectionSetNode(selections=tuple(selections))
+
+
+@dataclass
+class FetchNode:
+    """One fetch from one subgraph: root fields, or an entity join at ``path``."""
+
+    subgraph: str
+    type_name: str | None  # the entity type joined; None for root fields
+    path: tuple[str, ...]  # response keys from the root to the joined objects
+    selection: SelectionBuilder = field(default_factory=SelectionBuilder)
+    representation: FieldSet = ()  # key fields plus @requires fields
+    children: dict[tuple[str, str, tuple[str, ...]], FetchNode] = field(default_factory=dict)
+    alias: str = ""
+
+    def child(self, subgraph: str, type_name: str, path: tuple[str, ...]) -> FetchNode:
+        key = (subgraph, type_name, path)
+        found = self.children.get(key)
+        if found is None:
+            found = self.children[key] = FetchNode(subgraph, type_name, path)
+        return found
+
+    @property
+    def response_keys(self) -> list[str]:
+        """The top-level keys this fetch fills, for errors when it fails."""
+        builder = self.selection
+        if self.type_name is not None:
+            builder = builder.fragments.get(self.type_name, builder)
+        return [k for k in builder.fields if not k.startswith(INJECTED_PREFIX)]
+
+
+@dataclass
+class FetchGroup:
+    """One HTTP request to one subgraph."""
+
+    subgraph: str
+    nodes: list[FetchNode]
+    document: str
+    variables: tuple[str, ...]  # client variables it uses, forwarded as given
+
+    @property
+    def is_root(self) -> bool:
+        return self.nodes[0].type_name is None
+
+
+@dataclass
+class Plan:
+    stages: list[list[FetchGroup]]
+    introspection: bool = False
+
+
+class _Planner:
+    def __init__(self, supergraph: Supergraph) -> None:
+        self.sg = supergraph
+
+    def resolvable(self, subgraph: str, type_name: str, name: str, provided: FieldSet) -> bool:
+        return any(item.name == name for item in provided) or self.sg.can_resolve(
+            subgraph, type_name, name
+        )
+
+    def choose(self, subgraph: str, type_name: str, name: str) -> tuple[str, Key]:
+        """A subgraph that resolves the field, reachable through a key ``subgraph`` can give."""
+        field_def = self.sg.field(type_name, name)
+        type_def = self.sg.types[type_name]
+        for target in field_def.resolvers if field_def else ():
+            for key in type_def.resolvable_keys(target):
+                if self.sg.can_resolve_set(subgraph, type_name, key.selection):
+                    return target, key
+        raise PlanError(f"no subgraph can resolve {type_name}.{name} from {subgraph}")
+
+    def plan_field(
+        self,
+        sel: Selection,
+        type_name: str,
+        subgraph: str,
+        out: SelectionBuilder,
+        path: tuple[str, ...],
+        node: FetchNode,
+        provided: FieldSet,
+    ) -> None:
+        if sel.denied is not None or sel.field_name == "__typename":
+            return  # denied fields never leave the gateway; __typename is always selected
+        type_def = self.sg.types.get(type_name)
+        if (
+            type_def is None
+            or type_def.kind != "object"
+            or self.resolvable(subgraph, type_name, sel.field_name, provided)
+        ):
+            arguments = tuple(sel.node.arguments or ())
+            builder = out.field(sel.response_key, sel.field_name, arguments, bool(sel.children))
+            if builder.sub is not None:
+                child_provided = self._provided(subgraph, type_name, sel.field_name, provided)
+                self.plan_children(
+                    sel, subgraph, builder.sub, (*path, sel.response_key), node, child_provided
+                )
+            return
+        target, key = self.choose(subgraph, type_name, sel.field_name)
+        field_def = self.sg.field(type_name, sel.field_name)
+        placement = field_def.placements[target]  # type: ignore[union-attr]
+        needed = key.selection
+        if placement.requires:
+            needed = merge_field_sets(needed, parse_field_set(placement.requires))
+        _inject(out, needed)
+        child = node.child(target, type_name, path)
+        child.representation = merge_field_sets(child.representation, needed)
+        fragment = child.selection.fragment(type_name)
+        self.plan_field(sel, type_name, target, fragment, path, child, ())
+
+    def _provided(
+        self, subgraph: str, type_name: str, field_name: str, provided: FieldSet
+    ) -> FieldSet:
+        for item in provided:
+            if item.name == field_name:
+                return item.children
+        field_def = self.sg.field(type_name, field_name)
+        placement = field_def.placements.get(subgraph) if field_def else None
+        return parse_field_set(placement.provides) if placement and placement.provides else ()
+
+    def plan_children(
+        self,
+        sel: Selection,
+        subgraph: str,
+        out: SelectionBuilder,
+        path: tuple[str, ...],
+        node: FetchNode,
+        provided: FieldSet,
+    ) -> None:
+        for child in sel.selections:
+            type_name = child.type_condition or sel.named_type
+            target = out.fragment(child.type_condition) if child.type_condition else out
+            self.plan_field(child, type_name, subgraph, target, path, node, provided)
+
+    def plan(self, normalized: Normalized) -> list[FetchNode]:
+        roots: list[FetchNode] = []
+        mutation = normalized.operation.operation == OperationType.MUTATION
+        for sel in normalized.selections:
+            if sel.denied is not None or sel.field_name.startswith("__"):
+                continue
+            field_def = self.sg.field(normalized.root_type, sel.field_name)
+            if field_def is None or not field_def.resolvers:
+                raise PlanError(f"no subgraph resolves {normalized.root_type}.{sel.field_name}")
+            subgraph = field_def.resolvers[0]
+            if mutation:
+                # Mutations run in order: a new fetch whenever the subgraph changes.
+                if not roots or roots[-1].subgraph != subgraph:
+                    roots.append(FetchNode(subgraph, None, ()))
+                node = roots[-1]
+            else:
+                node = next((r for r in roots if r.subgraph == subgraph), None) or FetchNode(
+                    subgraph, None, ()
+                )
+                if node not in roots:
+                    roots.append(node)
+            self.plan_field(sel, normalized.root_type, subgraph, node.selection, (), node, ())
+        return roots
+
+
+def _inject(out: SelectionBuilder, field_set: FieldSet, prefix: str = INJECTED_PREFIX) -> None:
+    for item in field_set:
+        key = f"{prefix}{item.name}"
+        builder = out.field(key, item.name, (), bool(item.children))
+        if builder.sub is not None:
+            builder.sub.typename = False
+            _inject(builder.sub, item.children, prefix="")
+
+
+def _stages(roots: list[FetchNode]) -> list[list[FetchNode]]:
+    stages: list[list[FetchNode]] = []
+    level = roots
+    while level:
+        stages.append(level)
+        level = [child for node in level for child in node.children.values()]
+    return stages
+
+
+def _used_variables(selection_set: SelectionSetNode) -> set[str]:
+    names: set[str] = set()
+
+    class Collect(Visitor):
+        def enter_variable(self, node: VariableNode, *_: Any) -> None:
+            names.add(node.name.value)
+
+    visit(selection_set, Collect())
+    return names
+
+
+def _group(subgraph: str, nodes: list[FetchNode], operation: OperationDefinitionNode) -> FetchGroup:
+    definitions = {d.variable.name.value: d for d in operation.variable_definitions or ()}
+    extra: list[VariableDefinitionNode] = []
+    if nodes[0].type_name is None:
+        op_type = operation.operation
+        selection_set = nodes[0].selection.to_ast()
+    else:
+        op_type = OperationType.QUERY
+        fields = []
+        for index, node in enumerate(nodes):
+            node.alias = f"{ENTITIES_ALIAS_PREFIX}{index}"
+            variable = f"{REPRESENTATIONS_PREFIX}{index}"
+            fields.append(
+                FieldNode(
+                    alias=_name(node.alias),
+                    name=_name("_entities"),
+                    arguments=(
+                        ArgumentNode(
+                            name=_name("representations"),
+                            value=VariableNode(name=_name(variable)),
+                        ),
+                    ),
+                    directives=(),
+                    selection_set=node.selection.to_ast(),
+                )
+            )
+            extra.append(
+                VariableDefinitionNode(
+                    variable=VariableNode(name=_name(variable)),
+                    type=NonNullTypeNode(
+                        type=ListTypeNode(
+                            type=NonNullTypeNode(type=NamedTypeNode(name=_name("_Any")))
+                        )
+                    ),
+                    directives=(),
+                )
+            )
+        selection_set = SelectionSetNode(selections=tuple(fields))
+    used = sorted(_used_variables(selection_set) & definitions.keys())
+    document = DocumentNode(
+        definitions=(
+            OperationDefinitionNode(
+                operation=op_type,
+                variable_definitions=(*extra, *(definitions[n] for n in used)),
+                directives=(),
+                selection_set=selection_set,
+            ),
+        )
+    )
+    return FetchGroup(subgraph, nodes, print_ast(document), tuple(used))
+
+
+def build_plan(supergraph: Supergraph, normalized: Normalized) -> Plan:
+    if normalized.introspection:
+        if any(not sel.field_name.startswith("__") for sel in normalized.selections):
+            raise PlanError("introspection cannot be mixed with other root fields")
+        return Plan(stages=[], introspection=True)
+    roots = _Planner(supergraph).plan(normalized)
+    mutation = normalized.operation.operation == OperationType.MUTATION
+    # Queries: all root fetches in the first stage. Mutations: one root fetch (and its joins)
+    # after the other, as the spec orders top-level mutation fields.
+    trees = [[root] for root in roots] if mutation else [roots]
+    stages: list[list[FetchGroup]] = []
+    for tree in trees:
+        for level in _stages(tree):
+            by_subgraph: dict[str, list[FetchNode]] = {}
+            for node in level:
+                by_subgraph.setdefault(node.subgraph, []).append(node)
+            stage: list[FetchGroup] = []
+            for subgraph, nodes in by_subgraph.items():
+                if nodes[0].type_name is None:
+                    stage.extend(_group(subgraph, [n], normalized.operation) for n in nodes)
+                else:
+                    stage.append(_group(subgraph, nodes, normalized.operation))
+            stages.append(stage)
+    return Plan(stages=stages)

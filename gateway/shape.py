@@ -1,0 +1,89 @@
+"""The client's response: only what was asked, in its order, with GraphQL null propagation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from graphql import GraphQLList, GraphQLNonNull, GraphQLOutputType, GraphQLSchema, is_leaf_type
+
+from gateway.operation import Normalized, Selection
+
+Path = list[str | int]
+_INVALID = object()  # a null reached a non-null position: the parent must become null
+
+
+class _Shaper:
+    def __init__(self, schema: GraphQLSchema, errors: list[dict[str, Any]]) -> None:
+        self.schema = schema
+        self.errors = errors
+
+    def applies(self, condition: str, runtime: str) -> bool:
+        if condition == runtime:
+            return True
+        abstract = self.schema.get_type(condition)
+        concrete = self.schema.get_type(runtime)
+        if abstract is None or concrete is None:
+            return False
+        try:
+            return self.schema.is_sub_type(abstract, concrete)  # type: ignore[arg-type]
+        except (AttributeError, TypeError):
+            return False
+
+    def obj(
+        self, selections: list[Selection], raw: dict[str, Any], type_name: str, path: Path
+    ) -> Any:
+        runtime = raw.get("__typename") or type_name
+        out: dict[str, Any] = {}
+        for sel in selections:
+            if sel.response_key in out:
+                continue
+            if sel.type_condition and not self.applies(sel.type_condition, runtime):
+                continue
+            field_path = [*path, sel.response_key]
+            if sel.denied is not None:
+                self.errors.append(sel.denied.as_error(field_path))
+                value: Any = None
+                if isinstance(sel.return_type, GraphQLNonNull):
+                    return _INVALID
+            elif sel.field_name == "__typename":
+                value = runtime
+            else:
+                value = self.value(sel.return_type, raw.get(sel.response_key), sel, field_path)
+                if value is _INVALID:
+                    return _INVALID
+            out[sel.response_key] = value
+        return out
+
+    def value(self, type_: GraphQLOutputType, raw: Any, sel: Selection, path: Path) -> Any:
+        if isinstance(type_, GraphQLNonNull):
+            inner = self.value(type_.of_type, raw, sel, path)
+            return _INVALID if inner is None or inner is _INVALID else inner
+        if raw is None:
+            return None
+        if isinstance(type_, GraphQLList):
+            if not isinstance(raw, list):
+                return None
+            items = []
+            for index, item in enumerate(raw):
+                completed = self.value(type_.of_type, item, sel, [*path, index])
+                if completed is _INVALID:
+                    return None
+                items.append(completed)
+            return items
+        if is_leaf_type(type_):
+            return raw
+        if not isinstance(raw, dict):
+            return None
+        completed = self.obj(sel.selections, raw, type_.name, path)  # type: ignore[attr-defined]
+        return None if completed is _INVALID else completed
+
+
+def shape(
+    schema: GraphQLSchema,
+    normalized: Normalized,
+    data: dict[str, Any],
+    errors: list[dict[str, Any]],
+) -> dict[str, Any] | None:
+    """The ``data`` member; None when a non-null root field came back null."""
+    result = _Shaper(schema, errors).obj(normalized.selections, data, normalized.root_type, [])
+    return None if result is _INVALID else result

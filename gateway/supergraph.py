@@ -1,0 +1,131 @@
+"""The composed supergraph: who owns which field, entity keys, access rules, the API schema."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from graphql import (
+    FieldDefinitionNode,
+    GraphQLSchema,
+    InputValueDefinitionNode,
+    TypeDefinitionNode,
+)
+
+from gateway.access import AccessRule
+from gateway.fieldset import FieldSet
+
+
+class CompositionError(Exception):
+    """The subgraphs cannot be composed into one graph."""
+
+
+@dataclass(frozen=True)
+class Key:
+    """One ``@key`` of an entity in one subgraph."""
+
+    fields: str
+    selection: FieldSet
+    resolvable: bool = True
+
+
+@dataclass
+class FieldPlacement:
+    """How one subgraph declares a field: external, with @requires/@provides, overriding."""
+
+    external: bool = False
+    requires: str = ""
+    provides: str = ""
+    override_from: str | None = None
+    shareable: bool = False
+
+
+@dataclass
+class FieldDef:
+    name: str
+    node: FieldDefinitionNode  # as first seen, directives stripped: the client-facing shape
+    placements: dict[str, FieldPlacement] = field(default_factory=dict)
+    access: AccessRule = field(default_factory=AccessRule)
+    inaccessible: bool = False
+    # Subgraphs that can resolve the field (not external, not overridden away), set at the end.
+    resolvers: list[str] = field(default_factory=list)
+
+
+@dataclass
+class TypeDef:
+    name: str
+    kind: str  # object, interface, union, enum, input, scalar
+    node: TypeDefinitionNode
+    subgraphs: list[str] = field(default_factory=list)
+    keys: dict[str, list[Key]] = field(default_factory=dict)
+    fields: dict[str, FieldDef] = field(default_factory=dict)
+    input_fields: dict[str, InputValueDefinitionNode] = field(default_factory=dict)
+    interfaces: list[str] = field(default_factory=list)
+    members: list[str] = field(default_factory=list)
+    values: list[str] = field(default_factory=list)
+    inaccessible_values: set[str] = field(default_factory=set)
+    access: AccessRule = field(default_factory=AccessRule)
+    inaccessible: bool = False
+    shareable_in: set[str] = field(default_factory=set)
+
+    def resolvable_keys(self, subgraph: str) -> list[Key]:
+        return [key for key in self.keys.get(subgraph, []) if key.resolvable]
+
+
+@dataclass
+class Supergraph:
+    """Everything the planner, the access check and the printers need, built once."""
+
+    urls: dict[str, str]
+    types: dict[str, TypeDef]
+    api_schema: GraphQLSchema
+    query_type: str = "Query"
+    mutation_type: str | None = None
+
+    def type(self, name: str) -> TypeDef:
+        return self.types[name]
+
+    def field(self, type_name: str, field_name: str) -> FieldDef | None:
+        type_def = self.types.get(type_name)
+        return type_def.fields.get(field_name) if type_def else None
+
+    def access_rule(self, type_name: str, field_name: str) -> AccessRule:
+        """A type-level directive applies to all of the type's fields."""
+        type_def = self.types.get(type_name)
+        if type_def is None:
+            return AccessRule()
+        field_def = type_def.fields.get(field_name)
+        rule = type_def.access
+        return rule.merge(field_def.access) if field_def else rule
+
+    def api_object_types(self) -> dict[str, list[str]]:
+        """Client-visible object types and their client-visible fields."""
+        result: dict[str, list[str]] = {}
+        for name, type_def in self.types.items():
+            if type_def.kind != "object" or type_def.inaccessible:
+                continue
+            if self.api_schema.get_type(name) is None:
+                continue
+            result[name] = [f for f, d in type_def.fields.items() if not d.inaccessible]
+        return result
+
+    def can_resolve(self, subgraph: str, type_name: str, field_name: str) -> bool:
+        field_def = self.field(type_name, field_name)
+        return field_def is not None and subgraph in field_def.resolvers
+
+    def can_resolve_set(self, subgraph: str, type_name: str, selection: FieldSet) -> bool:
+        for item in selection:
+            field_def = self.field(type_name, item.name)
+            if field_def is None or subgraph not in field_def.resolvers:
+                return False
+            if item.children:
+                child_type = named_type_name(field_def.node)
+                if not self.can_resolve_set(subgraph, child_type, item.children):
+                    return False
+        return True
+
+
+def named_type_name(node: FieldDefinitionNode | InputValueDefinitionNode) -> str:
+    type_node = node.type
+    while not hasattr(type_node, "name"):
+        type_node = type_node.type  # type: ignore[attr-defined]
+    return type_node.name.value  # type: ignore[attr-defined]
