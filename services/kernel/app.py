@@ -119,6 +119,7 @@ def create_app(spec: ServiceSpec, settings: Settings | None = None) -> FastAPI:
         try:
             yield
         finally:
+            bg.tasks.extend(runtime.tasks)
             await bg.stop()
             nc = runtime.extras.get("nats")
             if nc is not None:

@@ -96,8 +96,25 @@ class EventConsumer:
                     raise ConnectionError("NATS connection lost") from None
                 continue
             idle = 0
-            for msg in msgs:
-                await self.handle(msg)
+            await self.handle_batch(msgs)
+
+    async def handle_batch(self, msgs: list[Msg]) -> None:
+        """A fetched batch in one transaction (replays and bursts); one by one if any fails."""
+        if len(msgs) > 1:
+            try:
+                envelopes = [Envelope.model_validate_json(msg.data) for msg in msgs]
+                async with self._db.sessionmaker() as session, session.begin():
+                    for envelope in envelopes:
+                        handler = self._sub.handlers.get(envelope.type)
+                        if handler is not None:
+                            await self._apply_in(session, envelope, handler)
+                await asyncio.gather(*(msg.ack() for msg in msgs))
+                return
+            except Exception as exc:
+                # Whatever failed is retried alone, so one bad event cannot hold the others.
+                log.debug("%s: batch of %d failed (%r); one by one", self.durable, len(msgs), exc)
+        for msg in msgs:
+            await self.handle(msg)
 
     async def handle(self, msg: Msg) -> None:
         try:
@@ -135,15 +152,18 @@ class EventConsumer:
     async def apply(self, envelope: Envelope, handler: Handler) -> bool:
         """Run the handler once per event id; returns False for a duplicate."""
         async with self._db.sessionmaker() as session, session.begin():
-            inserted = await session.scalar(
-                insert(INBOX)
-                .values(consumer=self.durable, event_id=envelope.id, event_type=envelope.type)
-                .on_conflict_do_nothing()
-                .returning(INBOX.c.event_id)
-            )
-            if inserted is None:
-                return False
-            await handler(session, envelope)
+            return await self._apply_in(session, envelope, handler)
+
+    async def _apply_in(self, session: AsyncSession, envelope: Envelope, handler: Handler) -> bool:
+        inserted = await session.scalar(
+            insert(INBOX)
+            .values(consumer=self.durable, event_id=envelope.id, event_type=envelope.type)
+            .on_conflict_do_nothing()
+            .returning(INBOX.c.event_id)
+        )
+        if inserted is None:
+            return False
+        await handler(session, envelope)
         self.handled += 1
         return True
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Iterable, Iterator
+from collections.abc import Coroutine, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,6 +34,13 @@ class Runtime:
     db: Database
     signal: OutboxSignal = field(default_factory=OutboxSignal)
     extras: dict[str, Any] = field(default_factory=dict)
+    tasks: list[asyncio.Task[Any]] = field(default_factory=list)
+
+    def spawn(self, work: Coroutine[Any, Any, Any], name: str) -> asyncio.Task[Any]:
+        """Background work of the service (e.g. the demo load), cancelled at shutdown."""
+        task = asyncio.create_task(work, name=name)
+        self.tasks.append(task)
+        return task
 
     def uow(self, principal: Principal, trace: dict[str, str] | None = None) -> UnitOfWork:
         return UnitOfWork(

@@ -1,0 +1,1 @@
+"""The electronic class journal: subjects, teaching load, lessons, marks and attendance."""

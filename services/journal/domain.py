@@ -1,0 +1,126 @@
+"""The journal's rules: the mark scale, attendance codes and how a subject is named."""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+
+from services.kernel.errors import ValidationFailed
+
+MARK_VALUES: tuple[int, ...] = (2, 3, 4, 5)
+MARK_LABELS: dict[int, str] = {
+    2: "неудовлетворительно",
+    3: "удовлетворительно",
+    4: "хорошо",
+    5: "отлично",
+}
+MIN_WEIGHT, MAX_WEIGHT = 1, 10
+MAX_COMMENT = 500
+MAX_TOPIC = 500
+MAX_HOMEWORK = 2000
+MAX_LESSONS_PER_DAY = 10
+
+
+class AttendanceCode(StrEnum):
+    """The codes a subject teacher sets during the lesson (reasons are the class teacher's)."""
+
+    ABSENT = "ОТ"
+    LATE = "ОП"
+
+    @property
+    def label(self) -> str:
+        return ATTENDANCE_LABELS[self]
+
+
+ATTENDANCE_LABELS: dict[AttendanceCode, str] = {
+    AttendanceCode.ABSENT: "отсутствовал",
+    AttendanceCode.LATE: "опоздал",
+}
+
+
+def check_mark(value: int) -> int:
+    """A current mark is one of 2, 3, 4, 5 (the regulation's scale)."""
+    if isinstance(value, bool) or value not in MARK_VALUES:
+        raise ValidationFailed(
+            "Отметка ставится по пятибалльной шкале: 2, 3, 4 или 5.", field="value"
+        )
+    return value
+
+
+def check_weight(weight: int) -> int:
+    if not MIN_WEIGHT <= weight <= MAX_WEIGHT:
+        raise ValidationFailed(
+            f"Вес отметки — целое число от {MIN_WEIGHT} до {MAX_WEIGHT}.", field="weight"
+        )
+    return weight
+
+
+def check_comment(comment: str | None) -> str | None:
+    text = (comment or "").strip()
+    if len(text) > MAX_COMMENT:
+        raise ValidationFailed(
+            f"Комментарий к отметке не длиннее {MAX_COMMENT} символов.", field="comment"
+        )
+    return text or None
+
+
+def parse_attendance_code(code: str) -> AttendanceCode:
+    try:
+        return AttendanceCode(code.strip().upper())
+    except ValueError:
+        raise ValidationFailed(
+            "Учитель на уроке отмечает только «ОТ» (отсутствовал) или «ОП» (опоздал).",
+            field="code",
+        ) from None
+
+
+SUBJECT_NAME_RULE = (
+    "Название предмета пишется полностью, без сокращений, со строчной буквы "
+    "(например, «русский язык», «алгебра»)."
+)
+# A word of Russian letters, optionally hyphenated ("естественно-научный"); digits and Latin
+# letters are not part of curriculum subject names.
+_WORD = re.compile(r"^[а-яё]+(?:-[а-яё]+)*$")
+# Common journal shorthands that pass the letter check but are abbreviations all the same.
+_ABBREVIATIONS = frozenset(
+    {"изо", "физ-ра", "физра", "рус", "лит", "мат", "англ", "нем", "франц", "обж", "мхк"}
+)
+
+
+def normalize_subject_name(name: str) -> str:
+    """The regulation's rule: full name, no abbreviations, starting with a lower-case letter."""
+    text = " ".join(name.split())
+    if not text:
+        raise ValidationFailed("Укажите название предмета. " + SUBJECT_NAME_RULE, field="name")
+    if len(text) > 120:
+        raise ValidationFailed("Название предмета не длиннее 120 символов.", field="name")
+    if not text[0].islower():
+        raise ValidationFailed(SUBJECT_NAME_RULE, field="name")
+    if "." in text:
+        raise ValidationFailed(SUBJECT_NAME_RULE, field="name")
+    words = text.split(" ")
+    for raw in words:
+        word = raw.strip("(),")  # "труд (технология)" is a full name too
+        if not _WORD.match(word):
+            raise ValidationFailed(SUBJECT_NAME_RULE, field="name")
+        if word in _ABBREVIATIONS:
+            raise ValidationFailed(SUBJECT_NAME_RULE, field="name")
+    return text
+
+
+def check_topic(topic: str | None, homework: str | None) -> tuple[str | None, str | None]:
+    topic_text = (topic or "").strip() or None
+    homework_text = (homework or "").strip() or None
+    if topic_text and len(topic_text) > MAX_TOPIC:
+        raise ValidationFailed(f"Тема урока не длиннее {MAX_TOPIC} символов.", field="topic")
+    if homework_text and len(homework_text) > MAX_HOMEWORK:
+        raise ValidationFailed(
+            f"Домашнее задание не длиннее {MAX_HOMEWORK} символов.", field="homework"
+        )
+    return topic_text, homework_text
+
+
+def check_lesson_number(number: int) -> int:
+    if not 1 <= number <= MAX_LESSONS_PER_DAY:
+        raise ValidationFailed(f"Номер урока — от 1 до {MAX_LESSONS_PER_DAY}.", field="number")
+    return number

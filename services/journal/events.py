@@ -1,0 +1,278 @@
+"""The journal's published events and the handlers that keep its roster replica from people's.
+
+Published (subject ``<namespace>.<type>``; ids are UUID strings, dates ISO):
+
+=========================  ==========================================================
+type                       payload
+=========================  ==========================================================
+journal.subject.created    subject_id, school_id, name
+journal.lesson.scheduled   lesson_id, school_id, school_class_id, subject_id, subject_name,
+                           teacher_id, date, number
+journal.mark.recorded      mark_id, school_id, lesson_id, student_id, school_class_id,
+                           subject_id, subject_name, teacher_id, value (2..5), weight, date
+journal.mark.changed       mark_id, school_id, student_id, school_class_id, subject_id,
+                           value_before, value
+journal.mark.removed       mark_id, school_id, student_id, school_class_id, subject_id
+journal.attendance.set     attendance_id, school_id, lesson_id, student_id, school_class_id,
+                           subject_name, date, lesson_number, code ("ОТ"|"ОП"), set_by
+=========================  ==========================================================
+
+Consumed: ``people.*`` — schools, academic years, classes, persons, enrolments,
+guardianships and role grants, upserted idempotently into the replica tables.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, ClassVar
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+from sqlalchemy import delete, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.journal.models import (
+    AcademicYear,
+    Enrolment,
+    Guardianship,
+    Person,
+    RoleGrant,
+    School,
+    SchoolClass,
+)
+from services.kernel.consumer import Subscription
+from services.kernel.events import Envelope, Event
+
+# --- published ---------------------------------------------------------------------------------
+
+
+class SubjectCreated(Event):
+    type: ClassVar[str] = "journal.subject.created"
+    subject_id: UUID
+    school_id: UUID
+    name: str
+
+    def aggregate_id(self) -> str:
+        return str(self.subject_id)
+
+
+class LessonScheduled(Event):
+    type: ClassVar[str] = "journal.lesson.scheduled"
+    lesson_id: UUID
+    school_id: UUID
+    school_class_id: UUID
+    subject_id: UUID
+    subject_name: str
+    teacher_id: UUID
+    date: date
+    number: int
+
+    def aggregate_id(self) -> str:
+        return str(self.lesson_id)
+
+
+class MarkRecorded(Event):
+    type: ClassVar[str] = "journal.mark.recorded"
+    mark_id: UUID
+    school_id: UUID
+    lesson_id: UUID
+    student_id: UUID
+    school_class_id: UUID
+    subject_id: UUID
+    subject_name: str
+    teacher_id: UUID
+    value: int
+    weight: int
+    date: date
+
+    def aggregate_id(self) -> str:
+        return str(self.mark_id)
+
+
+class MarkChanged(Event):
+    type: ClassVar[str] = "journal.mark.changed"
+    mark_id: UUID
+    school_id: UUID
+    student_id: UUID
+    school_class_id: UUID
+    subject_id: UUID
+    value_before: int
+    value: int
+
+    def aggregate_id(self) -> str:
+        return str(self.mark_id)
+
+
+class MarkRemoved(Event):
+    type: ClassVar[str] = "journal.mark.removed"
+    mark_id: UUID
+    school_id: UUID
+    student_id: UUID
+    school_class_id: UUID
+    subject_id: UUID
+
+    def aggregate_id(self) -> str:
+        return str(self.mark_id)
+
+
+class AttendanceSet(Event):
+    type: ClassVar[str] = "journal.attendance.set"
+    attendance_id: UUID
+    school_id: UUID
+    lesson_id: UUID
+    student_id: UUID
+    school_class_id: UUID
+    subject_name: str
+    date: date
+    lesson_number: int
+    code: str
+    set_by: UUID | None
+
+    def aggregate_id(self) -> str:
+        # One student's attendance on one lesson is one aggregate: its settings stay in order.
+        return f"{self.lesson_id}:{self.student_id}"
+
+
+# --- consumed: the roster replica ---------------------------------------------------------------
+
+_GRANT_NAMESPACE = uuid5(NAMESPACE_URL, "sgo:journal:role_grant")
+
+
+def role_grant_id(person_id: UUID, role: str, school_class_id: UUID | None) -> UUID:
+    return uuid5(_GRANT_NAMESPACE, f"{person_id}:{role}:{school_class_id or '-'}")
+
+
+def _uuid(payload: dict[str, Any], key: str) -> UUID | None:
+    value = payload.get(key)
+    return UUID(str(value)) if value else None
+
+
+def _date(payload: dict[str, Any], key: str) -> date | None:
+    value = payload.get(key)
+    return date.fromisoformat(value) if value else None
+
+
+async def on_school_created(session: AsyncSession, envelope: Envelope) -> None:
+    p = envelope.payload
+    school_id = UUID(p["school_id"])
+    values = {
+        "name": p["name"],
+        "short_name": p.get("short_name") or "",
+        "timezone": p.get("timezone") or "Asia/Tomsk",
+    }
+    stmt = insert(School).values(id=school_id, school_id=school_id, **values)
+    await session.execute(stmt.on_conflict_do_update(index_elements=["id"], set_=values))
+
+
+async def on_academic_year_created(session: AsyncSession, envelope: Envelope) -> None:
+    p = envelope.payload
+    values = {
+        "school_id": UUID(p["school_id"]),
+        "name": p["name"],
+        "starts_on": _date(p, "starts_on"),
+        "ends_on": _date(p, "ends_on"),
+    }
+    stmt = insert(AcademicYear).values(id=UUID(p["academic_year_id"]), **values)
+    await session.execute(stmt.on_conflict_do_update(index_elements=["id"], set_=values))
+
+
+async def on_school_class_created(session: AsyncSession, envelope: Envelope) -> None:
+    p = envelope.payload
+    values = {
+        "school_id": UUID(p["school_id"]),
+        "academic_year_id": _uuid(p, "academic_year_id"),
+        "grade_level": int(p["grade_level"]),
+        "letter": p["letter"],
+        "name": p.get("name") or f"{p['grade_level']}{p['letter']}",
+    }
+    stmt = insert(SchoolClass).values(id=UUID(p["school_class_id"]), **values)
+    await session.execute(stmt.on_conflict_do_update(index_elements=["id"], set_=values))
+
+
+async def on_class_teacher_assigned(session: AsyncSession, envelope: Envelope) -> None:
+    p = envelope.payload
+    class_id, person_id = UUID(p["school_class_id"]), UUID(p["person_id"])
+    result = await session.execute(
+        update(SchoolClass).where(SchoolClass.id == class_id).values(class_teacher_id=person_id)
+    )
+    if result.rowcount == 0:  # type: ignore[attr-defined]
+        # The class has not arrived yet (another order on the wire): retry later.
+        raise LookupError(f"school class {class_id} not in the replica yet")
+
+
+async def on_person_registered(session: AsyncSession, envelope: Envelope) -> None:
+    p = envelope.payload
+    values = {
+        "school_id": UUID(p["school_id"]),
+        "kind": p["kind"],
+        "last_name": p["last_name"],
+        "first_name": p["first_name"],
+        "middle_name": p.get("middle_name"),
+    }
+    stmt = insert(Person).values(id=UUID(p["person_id"]), **values)
+    await session.execute(stmt.on_conflict_do_update(index_elements=["id"], set_=values))
+
+
+async def on_student_enrolled(session: AsyncSession, envelope: Envelope) -> None:
+    p = envelope.payload
+    person_id = UUID(p["person_id"])
+    class_id = UUID(p["school_class_id"])
+    # A student belongs to one class at a time: an enrolment elsewhere is a transfer.
+    await session.execute(
+        delete(Enrolment).where(
+            Enrolment.person_id == person_id, Enrolment.school_class_id != class_id
+        )
+    )
+    values = {"school_id": UUID(p["school_id"]), "enrolled_on": _date(p, "enrolled_on")}
+    stmt = insert(Enrolment).values(person_id=person_id, school_class_id=class_id, **values)
+    await session.execute(
+        stmt.on_conflict_do_update(index_elements=["person_id", "school_class_id"], set_=values)
+    )
+
+
+async def on_guardianship_linked(session: AsyncSession, envelope: Envelope) -> None:
+    p = envelope.payload
+    values = {"school_id": UUID(p["school_id"]), "relation": p.get("relation")}
+    stmt = insert(Guardianship).values(
+        parent_id=UUID(p["parent_id"]), student_id=UUID(p["student_id"]), **values
+    )
+    await session.execute(
+        stmt.on_conflict_do_update(index_elements=["parent_id", "student_id"], set_=values)
+    )
+
+
+async def on_role_granted(session: AsyncSession, envelope: Envelope) -> None:
+    p = envelope.payload
+    person_id, class_id = UUID(p["person_id"]), _uuid(p, "school_class_id")
+    stmt = insert(RoleGrant).values(
+        id=role_grant_id(person_id, p["role"], class_id),
+        school_id=UUID(p["school_id"]),
+        person_id=person_id,
+        role=p["role"],
+        school_class_id=class_id,
+    )
+    await session.execute(stmt.on_conflict_do_nothing(index_elements=["id"]))
+
+
+async def on_role_withdrawn(session: AsyncSession, envelope: Envelope) -> None:
+    p = envelope.payload
+    grant_id = role_grant_id(UUID(p["person_id"]), p["role"], _uuid(p, "school_class_id"))
+    await session.execute(delete(RoleGrant).where(RoleGrant.id == grant_id))
+
+
+SUBSCRIPTIONS: list[Subscription] = [
+    Subscription(
+        context="people",
+        handlers={
+            "people.school.created": on_school_created,
+            "people.academic_year.created": on_academic_year_created,
+            "people.school_class.created": on_school_class_created,
+            "people.school_class.class_teacher_assigned": on_class_teacher_assigned,
+            "people.person.registered": on_person_registered,
+            "people.student.enrolled": on_student_enrolled,
+            "people.guardianship.linked": on_guardianship_linked,
+            "people.role.granted": on_role_granted,
+            "people.role.withdrawn": on_role_withdrawn,
+        },
+    )
+]

@@ -1,0 +1,1 @@
+"""People: schools, classes, persons, roles, consents, accounts and sessions."""

@@ -1,0 +1,1082 @@
+"""Use cases of the people context (one transaction each, events with the change) and queries."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from uuid import UUID
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy import Select, exists, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.kernel.db import Database
+from services.kernel.errors import (
+    Conflict,
+    Forbidden,
+    NotFound,
+    TooManyRequests,
+    Unauthenticated,
+    ValidationFailed,
+)
+from services.kernel.events import utcnow, uuid7
+from services.kernel.principal import Principal, RoleGrant
+from services.kernel.roles import STAFF, Role
+from services.kernel.tokens import hash_password, issue_access_token, verify_password
+from services.kernel.uow import UnitOfWork
+from services.people import domain
+from services.people.domain import PeriodDraft, PersonKind, Relation, Sex, Throttle
+from services.people.events import (
+    AcademicYearCreated,
+    AccountBlocked,
+    AccountIssued,
+    ClassTeacherAssigned,
+    GuardianshipLinked,
+    PersonRegistered,
+    RoleGranted,
+    RoleWithdrawn,
+    SchoolClassCreated,
+    SchoolCreated,
+    SessionEnded,
+    StudentEnrolled,
+    StudyPeriodPayload,
+)
+from services.people.models import (
+    RUSSIAN,
+    AcademicYear,
+    Account,
+    Consent,
+    Enrolment,
+    Guardianship,
+    Person,
+    RoleGrantRow,
+    School,
+    SchoolClass,
+    Session,
+    StudyPeriod,
+)
+
+# A real hash to verify against when the login is unknown, so both refusals take as long.
+_DUMMY_HASH = hash_password("not-a-real-password")
+
+
+# --- access -------------------------------------------------------------------------------
+
+
+def _require(principal: Principal, *roles: Role) -> UUID:
+    """The caller's school, after the coarse role check every use case repeats."""
+    if not principal.is_authenticated or principal.school_id is None:
+        raise Unauthenticated()
+    if roles and not principal.has_role(*roles):
+        raise Forbidden()
+    return principal.school_id
+
+
+def _roles(principal: Principal) -> set[Role]:
+    return {grant.role for grant in principal.roles}
+
+
+def is_staff(principal: Principal) -> bool:
+    return principal.has_role(*STAFF)
+
+
+def by_name(model: type[Person] = Person) -> tuple[object, ...]:
+    return (
+        model.last_name.collate(RUSSIAN),
+        model.first_name.collate(RUSSIAN),
+        model.middle_name.collate(RUSSIAN),
+    )
+
+
+async def _person(session: AsyncSession, school_id: UUID, person_id: UUID) -> Person:
+    person = await session.get(Person, person_id)
+    if person is None or person.school_id != school_id:
+        raise NotFound("Человек не найден.")
+    return person
+
+
+async def _school_class(session: AsyncSession, school_id: UUID, class_id: UUID) -> SchoolClass:
+    school_class = await session.get(SchoolClass, class_id)
+    if school_class is None or school_class.school_id != school_id:
+        raise NotFound("Класс не найден.")
+    return school_class
+
+
+def _expect_kind(person: Person, kind: PersonKind, message: str) -> None:
+    if person.kind != kind:
+        raise ValidationFailed(message)
+
+
+# --- school structure ---------------------------------------------------------------------
+
+
+async def create_school(
+    uow: UnitOfWork,
+    principal: Principal,
+    *,
+    name: str,
+    short_name: str,
+    timezone: str = "Asia/Tomsk",
+    school_id: UUID | None = None,
+) -> School:
+    # A regional installation's administrator opens schools; a school's own data stays scoped.
+    _require(principal, Role.ADMINISTRATOR)
+    name, short_name = name.strip(), short_name.strip()
+    if not name or not short_name:
+        raise ValidationFailed("Укажите полное и краткое название школы.", field="name")
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValidationFailed("Неизвестный часовой пояс.", field="timezone") from exc
+    school_id = school_id or uuid7()
+    async with uow:
+        school = School(
+            id=school_id, school_id=school_id, name=name, short_name=short_name, timezone=timezone
+        )
+        uow.session.add(school)
+        uow.emit(
+            SchoolCreated(school_id=school_id, name=name, short_name=short_name, timezone=timezone),
+            school_id=school_id,
+        )
+        await uow.commit()
+    return school
+
+
+async def create_academic_year(
+    uow: UnitOfWork,
+    principal: Principal,
+    *,
+    name: str,
+    starts_on: date,
+    ends_on: date,
+    periods: Sequence[PeriodDraft],
+) -> AcademicYear:
+    school_id = _require(principal, Role.ADMINISTRATOR, Role.DEPUTY_DIRECTOR_CONTENT)
+    domain.check_academic_year(starts_on, ends_on, periods)
+    year = AcademicYear(
+        id=uuid7(), school_id=school_id, name=name.strip(), starts_on=starts_on, ends_on=ends_on
+    )
+    async with uow:
+        taken = await uow.session.scalar(
+            select(
+                exists().where(AcademicYear.school_id == school_id, AcademicYear.name == year.name)
+            )
+        )
+        if taken:
+            raise Conflict(f"Учебный год «{year.name}» уже есть.", field="name")
+        uow.session.add(year)
+        await uow.session.flush()
+        rows = [
+            StudyPeriod(
+                id=uuid7(),
+                school_id=school_id,
+                academic_year_id=year.id,
+                name=p.name.strip(),
+                starts_on=p.starts_on,
+                ends_on=p.ends_on,
+            )
+            for p in periods
+        ]
+        uow.session.add_all(rows)
+        uow.emit(_year_created(year, rows), school_id=school_id)
+        await uow.commit()
+    return year
+
+
+def _year_created(year: AcademicYear, periods: Iterable[StudyPeriod]) -> AcademicYearCreated:
+    return AcademicYearCreated(
+        academic_year_id=year.id,
+        school_id=year.school_id,
+        name=year.name,
+        starts_on=year.starts_on,
+        ends_on=year.ends_on,
+        study_periods=[
+            StudyPeriodPayload(
+                study_period_id=p.id, name=p.name, starts_on=p.starts_on, ends_on=p.ends_on
+            )
+            for p in periods
+        ],
+    )
+
+
+async def create_school_class(
+    uow: UnitOfWork,
+    principal: Principal,
+    *,
+    academic_year_id: UUID,
+    grade_level: int,
+    letter: str,
+) -> SchoolClass:
+    school_id = _require(
+        principal, Role.ADMINISTRATOR, Role.DEPUTY_DIRECTOR_CONTENT, Role.ACADEMIC_SECRETARY
+    )
+    letter, name = domain.class_name(grade_level, letter)
+    async with uow:
+        year = await uow.session.get(AcademicYear, academic_year_id)
+        if year is None or year.school_id != school_id:
+            raise NotFound("Учебный год не найден.")
+        taken = await uow.session.scalar(
+            select(
+                exists().where(
+                    SchoolClass.academic_year_id == academic_year_id, SchoolClass.name == name
+                )
+            )
+        )
+        if taken:
+            raise Conflict(f"Класс {name} в этом учебном году уже есть.", field="letter")
+        school_class = SchoolClass(
+            id=uuid7(),
+            school_id=school_id,
+            academic_year_id=academic_year_id,
+            grade_level=grade_level,
+            letter=letter,
+            name=name,
+        )
+        uow.session.add(school_class)
+        uow.emit(_class_created(school_class), school_id=school_id)
+        await uow.commit()
+    return school_class
+
+
+def _class_created(c: SchoolClass) -> SchoolClassCreated:
+    return SchoolClassCreated(
+        school_class_id=c.id,
+        school_id=c.school_id,
+        academic_year_id=c.academic_year_id,
+        grade_level=c.grade_level,
+        letter=c.letter,
+        name=c.name,
+    )
+
+
+async def assign_class_teacher(
+    uow: UnitOfWork, principal: Principal, *, school_class_id: UUID, person_id: UUID
+) -> SchoolClass:
+    """The class teacher is a role grant scoped to the class; the previous one is withdrawn."""
+    school_id = _require(principal, Role.DIRECTOR, Role.ADMINISTRATOR, Role.DEPUTY_DIRECTOR_CONTENT)
+    async with uow:
+        school_class = await _school_class(uow.session, school_id, school_class_id)
+        person = await _person(uow.session, school_id, person_id)
+        _expect_kind(
+            person, PersonKind.STAFF, "Классным руководителем может быть только сотрудник."
+        )
+        if school_class.class_teacher_id == person_id:
+            return school_class
+        previous = await uow.session.scalars(
+            select(RoleGrantRow).where(
+                RoleGrantRow.school_class_id == school_class_id,
+                RoleGrantRow.role == Role.CLASS_TEACHER,
+                RoleGrantRow.withdrawn_at.is_(None),
+            )
+        )
+        for grant in previous:
+            _withdraw(uow, principal, grant)
+        school_class.class_teacher_id = person_id
+        _grant(uow, principal, person, Role.CLASS_TEACHER, school_class_id)
+        uow.emit(
+            ClassTeacherAssigned(
+                school_class_id=school_class_id, school_id=school_id, person_id=person_id
+            ),
+            school_id=school_id,
+        )
+        await uow.commit()
+    return school_class
+
+
+# --- persons ------------------------------------------------------------------------------
+
+
+async def register_person(
+    uow: UnitOfWork,
+    principal: Principal,
+    *,
+    kind: PersonKind,
+    last_name: str,
+    first_name: str,
+    middle_name: str | None = None,
+    sex: Sex | None = None,
+    birth_date: date | None = None,
+) -> Person:
+    """Students and parents get their role with their registration: it is what they are."""
+    school_id = _require(principal, Role.ADMINISTRATOR, Role.ACADEMIC_SECRETARY, Role.HR_SECRETARY)
+    domain.check_registrar(_roles(principal), kind)
+    if birth_date is not None and birth_date > date.today():
+        raise ValidationFailed("Дата рождения не может быть в будущем.", field="birthDate")
+    person = Person(
+        id=uuid7(),
+        school_id=school_id,
+        kind=kind.value,
+        last_name=domain.clean_name(last_name, "lastName"),
+        first_name=domain.clean_name(first_name, "firstName"),
+        middle_name=domain.clean_name(middle_name, "middleName", required=False),
+        sex=sex.value if sex else None,
+        birth_date=birth_date,
+    )
+    async with uow:
+        uow.session.add(person)
+        await uow.session.flush()
+        uow.emit(_person_registered(person), school_id=school_id)
+        if kind is PersonKind.STUDENT:
+            _grant(uow, principal, person, Role.STUDENT, None)
+        elif kind is PersonKind.PARENT:
+            _grant(uow, principal, person, Role.PARENT, None)
+        await uow.commit()
+    return person
+
+
+def _person_registered(p: Person) -> PersonRegistered:
+    return PersonRegistered(
+        person_id=p.id,
+        school_id=p.school_id,
+        kind=p.kind,
+        last_name=p.last_name,
+        first_name=p.first_name,
+        middle_name=p.middle_name,
+    )
+
+
+async def enrol_student(
+    uow: UnitOfWork,
+    principal: Principal,
+    *,
+    person_id: UUID,
+    school_class_id: UUID,
+    enrolled_on: date,
+) -> Enrolment:
+    """Enrol, or move between classes: the open enrolment is closed the day before."""
+    school_id = _require(principal, Role.ADMINISTRATOR, Role.ACADEMIC_SECRETARY)
+    async with uow:
+        person = await _person(uow.session, school_id, person_id)
+        _expect_kind(person, PersonKind.STUDENT, "Зачислить в класс можно только учащегося.")
+        await _school_class(uow.session, school_id, school_class_id)
+        current = await uow.session.scalar(
+            select(Enrolment)
+            .where(Enrolment.person_id == person_id, Enrolment.left_on.is_(None))
+            .with_for_update()
+        )
+        if current is not None:
+            if current.school_class_id == school_class_id:
+                raise Conflict("Учащийся уже зачислен в этот класс.")
+            if enrolled_on <= current.enrolled_on:
+                raise ValidationFailed(
+                    "Дата зачисления раньше даты зачисления в текущий класс.", field="enrolledOn"
+                )
+            current.left_on = enrolled_on
+            await uow.session.flush()
+        enrolment = Enrolment(
+            id=uuid7(),
+            school_id=school_id,
+            person_id=person_id,
+            school_class_id=school_class_id,
+            enrolled_on=enrolled_on,
+        )
+        uow.session.add(enrolment)
+        uow.emit(
+            StudentEnrolled(
+                person_id=person_id,
+                school_id=school_id,
+                school_class_id=school_class_id,
+                enrolled_on=enrolled_on,
+            ),
+            school_id=school_id,
+        )
+        await uow.commit()
+    return enrolment
+
+
+async def link_guardianship(
+    uow: UnitOfWork,
+    principal: Principal,
+    *,
+    parent_id: UUID,
+    student_id: UUID,
+    relation: Relation,
+) -> Guardianship:
+    school_id = _require(principal, Role.ADMINISTRATOR, Role.ACADEMIC_SECRETARY)
+    async with uow:
+        parent = await _person(uow.session, school_id, parent_id)
+        student = await _person(uow.session, school_id, student_id)
+        _expect_kind(parent, PersonKind.PARENT, "Родителем может быть только родитель.")
+        _expect_kind(student, PersonKind.STUDENT, "Связать с родителем можно только учащегося.")
+        taken = await uow.session.scalar(
+            select(
+                exists().where(
+                    Guardianship.parent_id == parent_id, Guardianship.student_id == student_id
+                )
+            )
+        )
+        if taken:
+            raise Conflict("Этот родитель уже связан с учащимся.")
+        link = Guardianship(
+            id=uuid7(),
+            school_id=school_id,
+            parent_id=parent_id,
+            student_id=student_id,
+            relation=relation.value,
+        )
+        uow.session.add(link)
+        uow.emit(
+            GuardianshipLinked(
+                parent_id=parent_id,
+                student_id=student_id,
+                school_id=school_id,
+                relation=relation.value,
+            ),
+            school_id=school_id,
+        )
+        await uow.commit()
+    return link
+
+
+# --- roles --------------------------------------------------------------------------------
+
+
+def _grant(
+    uow: UnitOfWork,
+    principal: Principal,
+    person: Person,
+    role: Role,
+    school_class_id: UUID | None,
+) -> RoleGrantRow:
+    row = RoleGrantRow(
+        id=uuid7(),
+        school_id=person.school_id,
+        person_id=person.id,
+        role=role.value,
+        school_class_id=school_class_id,
+        granted_by=principal.person_id,
+    )
+    uow.session.add(row)
+    uow.emit(
+        RoleGranted(
+            person_id=person.id,
+            school_id=person.school_id,
+            role=role.value,
+            school_class_id=school_class_id,
+        ),
+        school_id=person.school_id,
+    )
+    return row
+
+
+def _withdraw(uow: UnitOfWork, principal: Principal, row: RoleGrantRow) -> None:
+    row.withdrawn_at = utcnow()
+    row.withdrawn_by = principal.person_id
+    uow.emit(
+        RoleWithdrawn(
+            person_id=row.person_id,
+            school_id=row.school_id,
+            role=row.role,
+            school_class_id=row.school_class_id,
+        ),
+        school_id=row.school_id,
+    )
+
+
+async def _active_grant(
+    session: AsyncSession, person_id: UUID, role: Role, school_class_id: UUID | None
+) -> RoleGrantRow | None:
+    return await session.scalar(
+        select(RoleGrantRow).where(
+            RoleGrantRow.person_id == person_id,
+            RoleGrantRow.role == role.value,
+            RoleGrantRow.school_class_id.is_not_distinct_from(school_class_id),
+            RoleGrantRow.withdrawn_at.is_(None),
+        )
+    )
+
+
+async def grant_role(
+    uow: UnitOfWork,
+    principal: Principal,
+    *,
+    person_id: UUID,
+    role: Role,
+    school_class_id: UUID | None = None,
+) -> RoleGrantRow:
+    school_id = _require(principal, Role.ADMINISTRATOR)
+    async with uow:
+        person = await _person(uow.session, school_id, person_id)
+        domain.check_role_for_kind(role, PersonKind(person.kind), school_class_id)
+        if school_class_id is not None:
+            school_class = await _school_class(uow.session, school_id, school_class_id)
+        if await _active_grant(uow.session, person_id, role, school_class_id):
+            raise Conflict("Эта роль уже выдана.")
+        if role is Role.CLASS_TEACHER:
+            # Keep the class's own pointer in step with the grant; one class teacher per class.
+            if school_class.class_teacher_id is not None:
+                raise Conflict("У класса уже есть классный руководитель; назначьте другого.")
+            school_class.class_teacher_id = person_id
+            uow.emit(
+                ClassTeacherAssigned(
+                    school_class_id=school_class.id, school_id=school_id, person_id=person_id
+                ),
+                school_id=school_id,
+            )
+        row = _grant(uow, principal, person, role, school_class_id)
+        await uow.commit()
+    return row
+
+
+async def withdraw_role(
+    uow: UnitOfWork,
+    principal: Principal,
+    *,
+    person_id: UUID,
+    role: Role,
+    school_class_id: UUID | None = None,
+) -> RoleGrantRow:
+    school_id = _require(principal, Role.ADMINISTRATOR)
+    async with uow:
+        await _person(uow.session, school_id, person_id)
+        row = await _active_grant(uow.session, person_id, role, school_class_id)
+        if row is None:
+            raise NotFound("Такой роли у человека нет.")
+        if role is Role.ADMINISTRATOR and person_id == principal.person_id:
+            raise ValidationFailed("Нельзя снять роль администратора с самого себя.")
+        if role is Role.CLASS_TEACHER and school_class_id is not None:
+            await uow.session.execute(
+                update(SchoolClass)
+                .where(SchoolClass.id == school_class_id, SchoolClass.class_teacher_id == person_id)
+                .values(class_teacher_id=None)
+            )
+        _withdraw(uow, principal, row)
+        await uow.commit()
+    return row
+
+
+# --- consent and credentials --------------------------------------------------------------
+
+
+async def record_consent(
+    uow: UnitOfWork,
+    principal: Principal,
+    *,
+    subject_id: UUID,
+    given_by_id: UUID,
+    document: str,
+    given_at: datetime | None = None,
+) -> Consent:
+    """Consent is given by the person, or for a student by one of their parents."""
+    school_id = _require(principal, Role.ADMINISTRATOR, Role.ACADEMIC_SECRETARY, Role.HR_SECRETARY)
+    document = document.strip()
+    if not document:
+        raise ValidationFailed("Укажите реквизиты документа о согласии.", field="document")
+    now = utcnow()
+    given_at = given_at or now
+    if given_at > now:
+        raise ValidationFailed("Дата согласия не может быть в будущем.", field="givenAt")
+    async with uow:
+        subject = await _person(uow.session, school_id, subject_id)
+        domain.check_registrar(_roles(principal), PersonKind(subject.kind))
+        if given_by_id != subject_id:
+            await _person(uow.session, school_id, given_by_id)
+            guardian = await uow.session.scalar(
+                select(
+                    exists().where(
+                        Guardianship.parent_id == given_by_id,
+                        Guardianship.student_id == subject_id,
+                    )
+                )
+            )
+            if not guardian:
+                raise ValidationFailed(
+                    "Согласие даёт сам человек или законный представитель учащегося.",
+                    field="givenById",
+                )
+        consent = Consent(
+            id=uuid7(),
+            school_id=school_id,
+            subject_id=subject_id,
+            given_by_id=given_by_id,
+            document=document,
+            given_at=given_at,
+            recorded_by=principal.person_id,
+        )
+        uow.session.add(consent)
+        await uow.commit()
+    return consent
+
+
+async def has_consent(session: AsyncSession, person_id: UUID) -> bool:
+    return bool(
+        await session.scalar(
+            select(exists().where(Consent.subject_id == person_id, Consent.withdrawn_at.is_(None)))
+        )
+    )
+
+
+@dataclass(frozen=True)
+class IssuedCredentials:
+    account: Account
+    password: str
+
+
+async def _free_login(session: AsyncSession, base: str) -> str:
+    taken = set(
+        await session.scalars(
+            select(Account.login).where(
+                (Account.login == base) | Account.login.startswith(base, autoescape=True)
+            )
+        )
+    )
+    if base not in taken:
+        return base
+    n = 2
+    while f"{base}{n}" in taken:
+        n += 1
+    return f"{base}{n}"
+
+
+async def issue_credentials(
+    uow: UnitOfWork, principal: Principal, *, person_id: UUID, login: str | None = None
+) -> IssuedCredentials:
+    """A login and a one-time password; issuing again resets the password and ends sessions."""
+    school_id = _require(principal, Role.ADMINISTRATOR, Role.ACADEMIC_SECRETARY, Role.HR_SECRETARY)
+    password = domain.generate_password()
+    password_hash = await asyncio.to_thread(hash_password, password)
+    now = utcnow()
+    async with uow:
+        person = await _person(uow.session, school_id, person_id)
+        domain.check_registrar(_roles(principal), PersonKind(person.kind))
+        if not await has_consent(uow.session, person_id):
+            raise Conflict(domain.NO_CONSENT_MESSAGE)
+        account = await uow.session.scalar(
+            select(Account).where(Account.person_id == person_id).with_for_update()
+        )
+        if login is not None:
+            login = domain.check_login(login)
+            holder = await uow.session.scalar(
+                select(Account.person_id).where(Account.login == login)
+            )
+            if holder is not None and holder != person_id:
+                raise Conflict("Этот логин уже занят.", field="login")
+        if account is None:
+            login = login or await _free_login(
+                uow.session,
+                domain.suggested_login(person.last_name, person.first_name, person.middle_name),
+            )
+            account = Account(
+                id=uuid7(),
+                school_id=school_id,
+                person_id=person_id,
+                login=login,
+                password_hash=password_hash,
+                must_change_password=True,
+                failed_attempts=0,
+                password_changed_at=now,
+            )
+            uow.session.add(account)
+        else:
+            account.login = login or account.login
+            account.password_hash = password_hash
+            account.must_change_password = True
+            account.failed_attempts = 0
+            account.locked_until = None
+            account.password_changed_at = now
+            await _end_sessions(uow, account.id, keep=None)
+        uow.emit(
+            AccountIssued(
+                account_id=account.id, person_id=person_id, school_id=school_id, login=account.login
+            ),
+            school_id=school_id,
+        )
+        await uow.commit()
+    return IssuedCredentials(account=account, password=password)
+
+
+async def block_account(uow: UnitOfWork, principal: Principal, *, person_id: UUID) -> Account:
+    school_id = _require(principal, Role.ADMINISTRATOR)
+    async with uow:
+        account = await uow.session.scalar(
+            select(Account)
+            .where(Account.person_id == person_id, Account.school_id == school_id)
+            .with_for_update()
+        )
+        if account is None:
+            raise NotFound("У этого человека нет учётной записи.")
+        if account.id == principal.account_id:
+            raise ValidationFailed("Нельзя заблокировать собственную учётную запись.")
+        if account.blocked_at is None:
+            account.blocked_at = utcnow()
+            await _end_sessions(uow, account.id, keep=None)
+            uow.emit(
+                AccountBlocked(account_id=account.id, person_id=person_id, school_id=school_id),
+                school_id=school_id,
+            )
+        await uow.commit()
+    return account
+
+
+# --- sign-in ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LoginResult:
+    access_token: str
+    expires_at: datetime
+    must_change_password: bool
+    session_id: UUID
+
+
+async def login(
+    uow: UnitOfWork,
+    *,
+    login: str,
+    password: str,
+    address: str | None,
+    private_key: str,
+    ttl_seconds: int,
+) -> LoginResult:
+    login = domain.normalize_login(login)
+    async with uow:
+        account = await uow.session.scalar(
+            select(Account).where(Account.login == login).with_for_update()
+        )
+        if account is None:
+            await asyncio.to_thread(verify_password, _DUMMY_HASH, password)
+            raise Unauthenticated(domain.BAD_CREDENTIALS_MESSAGE)
+        now = utcnow()
+        throttle = Throttle(account.failed_attempts, account.locked_until)
+        if throttle.is_locked(now):
+            assert account.locked_until is not None
+            raise TooManyRequests(domain.locked_message(account.locked_until, now))
+        if not await asyncio.to_thread(verify_password, account.password_hash, password):
+            throttle = throttle.after_failure(now)
+            account.failed_attempts = throttle.failed_attempts
+            account.locked_until = throttle.locked_until
+            await uow.commit()
+            raise Unauthenticated(domain.BAD_CREDENTIALS_MESSAGE)
+        # The password is right: only now say that the account is blocked.
+        if account.blocked_at is not None:
+            raise Forbidden(domain.BLOCKED_MESSAGE)
+        account.failed_attempts = 0
+        account.locked_until = None
+        session = Session(
+            id=uuid7(),
+            school_id=account.school_id,
+            account_id=account.id,
+            address=address,
+            created_at=now,
+            last_seen_at=now,
+        )
+        uow.session.add(session)
+        principal = Principal(
+            account_id=account.id,
+            person_id=account.person_id,
+            school_id=account.school_id,
+            session_id=session.id,
+            login=account.login,
+            roles=await role_grants(uow.session, account.person_id),
+        )
+        token = issue_access_token(principal, private_key, ttl_seconds)
+        must_change = account.must_change_password
+        await uow.commit()
+    return LoginResult(
+        access_token=token.token,
+        expires_at=datetime.fromtimestamp(token.expires_at, tz=now.tzinfo),
+        must_change_password=must_change,
+        session_id=session.id,
+    )
+
+
+async def role_grants(session: AsyncSession, person_id: UUID) -> tuple[RoleGrant, ...]:
+    """The person's active grants as the token carries them, scoped by class and children."""
+    rows = (
+        await session.execute(
+            select(RoleGrantRow.role, RoleGrantRow.school_class_id)
+            .where(RoleGrantRow.person_id == person_id, RoleGrantRow.withdrawn_at.is_(None))
+            .order_by(RoleGrantRow.granted_at, RoleGrantRow.id)
+        )
+    ).all()
+    grants: list[RoleGrant] = []
+    for role_value, class_id in rows:
+        role = Role(role_value)
+        if role is Role.PARENT:
+            children = await session.scalars(
+                select(Guardianship.student_id)
+                .where(Guardianship.parent_id == person_id)
+                .order_by(Guardianship.id)
+            )
+            grants.append(RoleGrant(role, student_ids=tuple(children)))
+        elif role is Role.STUDENT:
+            current = await session.scalar(
+                select(Enrolment.school_class_id).where(
+                    Enrolment.person_id == person_id, Enrolment.left_on.is_(None)
+                )
+            )
+            grants.append(RoleGrant(role, school_class_id=current))
+        else:
+            grants.append(RoleGrant(role, school_class_id=class_id))
+    return tuple(grants)
+
+
+async def _end_sessions(uow: UnitOfWork, account_id: UUID, *, keep: UUID | None) -> int:
+    query = (
+        update(Session)
+        .where(Session.account_id == account_id, Session.ended_at.is_(None))
+        .values(ended_at=utcnow())
+        .returning(Session.id)
+    )
+    if keep is not None:
+        query = query.where(Session.id != keep)
+    ended = list(await uow.session.scalars(query))
+    for session_id in ended:
+        uow.emit(SessionEnded(session_id=session_id, account_id=account_id), school_id=None)
+    return len(ended)
+
+
+def _signed_in(principal: Principal) -> tuple[UUID, UUID]:
+    if principal.account_id is None or principal.session_id is None:
+        raise Unauthenticated()
+    return principal.account_id, principal.session_id
+
+
+async def logout(uow: UnitOfWork, principal: Principal) -> bool:
+    """Ends the caller's session on the server (the regulation: «Выход», not closing the tab)."""
+    account_id, session_id = _signed_in(principal)
+    async with uow:
+        ended = await uow.session.scalar(
+            update(Session)
+            .where(
+                Session.id == session_id,
+                Session.account_id == account_id,
+                Session.ended_at.is_(None),
+            )
+            .values(ended_at=utcnow())
+            .returning(Session.id)
+        )
+        if ended is not None:
+            uow.emit(
+                SessionEnded(session_id=session_id, account_id=account_id),
+                school_id=principal.school_id,
+            )
+        await uow.commit()
+    return ended is not None
+
+
+async def logout_everywhere(uow: UnitOfWork, principal: Principal) -> int:
+    account_id, _ = _signed_in(principal)
+    async with uow:
+        count = await _end_sessions(uow, account_id, keep=None)
+        await uow.commit()
+    return count
+
+
+async def change_password(
+    uow: UnitOfWork, principal: Principal, *, old_password: str, new_password: str
+) -> bool:
+    account_id, session_id = _signed_in(principal)
+    async with uow:
+        account = await uow.session.get(Account, account_id, with_for_update=True)
+        if account is None or account.blocked_at is not None:
+            raise Unauthenticated()
+        if not await asyncio.to_thread(verify_password, account.password_hash, old_password):
+            raise ValidationFailed("Текущий пароль указан неверно.", field="oldPassword")
+        domain.check_new_password(new_password, account.login)
+        if new_password == old_password:
+            raise ValidationFailed(
+                "Новый пароль должен отличаться от текущего.", field="newPassword"
+            )
+        account.password_hash = await asyncio.to_thread(hash_password, new_password)
+        account.must_change_password = False
+        account.password_changed_at = utcnow()
+        # Whoever else knew the old password loses their sessions.
+        await _end_sessions(uow, account_id, keep=session_id)
+        await uow.commit()
+    return True
+
+
+# --- queries ------------------------------------------------------------------------------
+
+
+async def get_school(db: Database, principal: Principal) -> School:
+    school_id = _require(principal)
+    async with db.sessionmaker() as session:
+        school = await session.get(School, school_id)
+    if school is None:
+        raise NotFound("Школа не найдена.")
+    return school
+
+
+async def academic_years(db: Database, principal: Principal) -> list[AcademicYear]:
+    school_id = _require(principal)
+    async with db.sessionmaker() as session:
+        return list(
+            await session.scalars(
+                select(AcademicYear)
+                .where(AcademicYear.school_id == school_id)
+                .order_by(AcademicYear.starts_on)
+            )
+        )
+
+
+async def study_periods(db: Database, academic_year_ids: Sequence[UUID]) -> list[list[StudyPeriod]]:
+    async with db.sessionmaker() as session:
+        rows = await session.scalars(
+            select(StudyPeriod)
+            .where(StudyPeriod.academic_year_id.in_(academic_year_ids))
+            .order_by(StudyPeriod.starts_on)
+        )
+        grouped: dict[UUID, list[StudyPeriod]] = defaultdict(list)
+        for row in rows:
+            grouped[row.academic_year_id].append(row)
+    return [grouped[i] for i in academic_year_ids]
+
+
+async def school_classes(
+    db: Database, principal: Principal, academic_year_id: UUID | None
+) -> list[SchoolClass]:
+    school_id = _require(principal)
+    query = select(SchoolClass).where(SchoolClass.school_id == school_id)
+    if academic_year_id is not None:
+        query = query.where(SchoolClass.academic_year_id == academic_year_id)
+    else:
+        latest = (
+            select(AcademicYear.id)
+            .where(AcademicYear.school_id == school_id)
+            .order_by(AcademicYear.starts_on.desc())
+            .limit(1)
+            .scalar_subquery()
+        )
+        query = query.where(SchoolClass.academic_year_id == latest)
+    async with db.sessionmaker() as session:
+        return list(
+            await session.scalars(query.order_by(SchoolClass.grade_level, SchoolClass.letter))
+        )
+
+
+async def get_school_class(db: Database, principal: Principal, class_id: UUID) -> SchoolClass:
+    school_id = _require(principal)
+    async with db.sessionmaker() as session:
+        return await _school_class(session, school_id, class_id)
+
+
+async def class_students(
+    db: Database, principal: Principal, class_ids: Sequence[UUID]
+) -> list[list[Person]]:
+    """Class lists are for the school's staff (students and parents see their own records)."""
+    school_id = _require(principal, *STAFF)
+    async with db.sessionmaker() as session:
+        rows = await session.execute(
+            select(Enrolment.school_class_id, Person)
+            .join(Person, Person.id == Enrolment.person_id)
+            .where(
+                Enrolment.school_class_id.in_(class_ids),
+                Enrolment.left_on.is_(None),
+                Enrolment.school_id == school_id,
+            )
+            .order_by(*by_name())
+        )
+        grouped: dict[UUID, list[Person]] = defaultdict(list)
+        for class_id, person in rows:
+            grouped[class_id].append(person)
+    return [grouped[i] for i in class_ids]
+
+
+async def get_student(db: Database, principal: Principal, student_id: UUID) -> Person:
+    """Staff see the school's students; a parent only their children; a student only self."""
+    school_id = _require(principal)
+    if not is_staff(principal):
+        own = principal.person_id == student_id and principal.has_role(Role.STUDENT)
+        child = any(student_id in g.student_ids for g in principal.grants(Role.PARENT))
+        if not (own or child):
+            raise Forbidden("Можно смотреть только сведения о своих детях.")
+    async with db.sessionmaker() as session:
+        person = await _person(session, school_id, student_id)
+        if person.kind != PersonKind.STUDENT:
+            raise NotFound("Учащийся не найден.")
+        if not is_staff(principal) and not principal.has_role(Role.STUDENT):
+            # The token may be older than a guardianship's removal: check the row too.
+            linked = await session.scalar(
+                select(
+                    exists().where(
+                        Guardianship.parent_id == principal.person_id,
+                        Guardianship.student_id == student_id,
+                    )
+                )
+            )
+            if not linked:
+                raise Forbidden("Можно смотреть только сведения о своих детях.")
+    return person
+
+
+async def my_children(db: Database, principal: Principal) -> list[Person]:
+    _require(principal, Role.PARENT)
+    async with db.sessionmaker() as session:
+        return list(
+            await session.scalars(
+                select(Person)
+                .join(Guardianship, Guardianship.student_id == Person.id)
+                .where(Guardianship.parent_id == principal.person_id)
+                .order_by(*by_name())
+            )
+        )
+
+
+async def get_account(db: Database, principal: Principal) -> Account:
+    account_id, _ = _signed_in(principal)
+    async with db.sessionmaker() as session:
+        account = await session.get(Account, account_id)
+    if account is None:
+        raise Unauthenticated()
+    return account
+
+
+async def my_role_grants(db: Database, principal: Principal) -> tuple[RoleGrant, ...]:
+    _require(principal)
+    assert principal.person_id is not None
+    async with db.sessionmaker() as session:
+        return await role_grants(session, principal.person_id)
+
+
+def _in_school(query: Select, model: type, school_id: UUID | None) -> Select:
+    return query.where(model.school_id == school_id)  # type: ignore[attr-defined]
+
+
+async def persons_by_id(db: Database, principal: Principal, ids: Sequence[UUID]) -> list[Person]:
+    """Batch of the DataLoader behind entity references; scoped to the caller's school."""
+    async with db.sessionmaker() as session:
+        rows = await session.scalars(
+            _in_school(select(Person).where(Person.id.in_(ids)), Person, principal.school_id)
+        )
+        found = {p.id: p for p in rows}
+    return [found.get(i) for i in ids]  # type: ignore[misc]
+
+
+async def classes_by_id(
+    db: Database, principal: Principal, ids: Sequence[UUID]
+) -> list[SchoolClass | None]:
+    async with db.sessionmaker() as session:
+        rows = await session.scalars(
+            _in_school(
+                select(SchoolClass).where(SchoolClass.id.in_(ids)), SchoolClass, principal.school_id
+            )
+        )
+        found = {c.id: c for c in rows}
+    return [found.get(i) for i in ids]
+
+
+async def schools_by_id(
+    db: Database, principal: Principal, ids: Sequence[UUID]
+) -> list[School | None]:
+    async with db.sessionmaker() as session:
+        rows = await session.scalars(
+            select(School).where(School.id.in_(ids), School.id == principal.school_id)
+        )
+        found = {s.id: s for s in rows}
+    return [found.get(i) for i in ids]
+
+
+async def current_classes(db: Database, student_ids: Sequence[UUID]) -> list[UUID | None]:
+    async with db.sessionmaker() as session:
+        rows = await session.execute(
+            select(Enrolment.person_id, Enrolment.school_class_id).where(
+                Enrolment.person_id.in_(student_ids), Enrolment.left_on.is_(None)
+            )
+        )
+        found = {person_id: class_id for person_id, class_id in rows}
+    return [found.get(i) for i in student_ids]
