@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="sgo gateway", description="Run the sgo gateway.")
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=8000)
+    # The runner passes the address in the environment, like every service's.
+    parser.add_argument("--host", default=os.environ.get("SGO_HOST", "127.0.0.1"))
+    parser.add_argument("--port", type=int, default=int(os.environ.get("SGO_PORT", "8000")))
     parser.add_argument("--supergraph", metavar="FILE", help="serve this supergraph SDL")
     parser.add_argument(
         "--print",
@@ -50,4 +52,4 @@ def main(argv: list[str] | None = None) -> None:
     from gateway.app import create_app
 
     app = create_app(supergraph_file=args.supergraph)
-    uvicorn.run(app, host=args.host, port=args.port, log_level="info", access_log=False)
+    uvicorn.run(app, host=args.host, port=args.port, log_level="warning", access_log=False)

@@ -12,6 +12,7 @@ import strawberry
 from graphql.error import GraphQLError
 from strawberry.extensions import SchemaExtension
 from strawberry.fastapi import BaseContext
+from strawberry.types import ExecutionContext
 
 from services.kernel.db import Database
 from services.kernel.errors import Forbidden, SgoError, Unauthenticated
@@ -101,13 +102,21 @@ class ErrorModel(SchemaExtension):
             result.errors = [client_error(e) for e in result.errors]
 
 
+class SubgraphSchema(strawberry.federation.Schema):
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        # A refusal is an answer, not a fault: only the unexpected is logged (by ErrorModel).
+        return None
+
+
 def build_schema(
     *,
     query: type,
     mutation: type | None = None,
     types: Iterable[type] = (),
 ) -> strawberry.federation.Schema:
-    return strawberry.federation.Schema(
+    return SubgraphSchema(
         query=query,
         mutation=mutation,
         types=list(types),
