@@ -59,12 +59,15 @@ class Background:
         self.relay: OutboxRelay | None = None
         self.consumers: list[EventConsumer] = []
 
-    async def stop(self) -> None:
+    async def stop(self, timeout: float = 5.0) -> None:
+        for consumer in self.consumers:
+            consumer.stop()
         for task in self.tasks:
             task.cancel()
-        for task in self.tasks:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+        # A cancel can be swallowed inside a NATS fetch; never let that hold the shutdown.
+        _, pending = await asyncio.wait(self.tasks, timeout=timeout) if self.tasks else ((), ())
+        for task in pending:
+            log.warning("task %s did not stop within %.0fs", task.get_name(), timeout)
 
 
 async def _start_eventing(spec: ServiceSpec, runtime: Runtime, bg: Background) -> None:
@@ -95,6 +98,7 @@ async def _start_eventing(spec: ServiceSpec, runtime: Runtime, bg: Background) -
             subscription=sub,
             namespace=settings.namespace,
             max_deliver=settings.consumer_max_deliver,
+            signal=runtime.signal,
         )
         bg.consumers.append(consumer)
         bg.tasks.append(asyncio.create_task(consumer.run(), name=consumer.durable))

@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.kernel.db import Database
 from services.kernel.events import Envelope, stream_name
-from services.kernel.uow import INBOX
+from services.kernel.uow import EMITTED_KEY, INBOX, NAMESPACE_KEY, OutboxSignal
 
 log = logging.getLogger("sgo.consumer")
 
@@ -47,6 +47,7 @@ class EventConsumer:
         max_deliver: int = 5,
         batch: int = 64,
         ack_wait: float = 30.0,
+        signal: OutboxSignal | None = None,
     ) -> None:
         self._db = db
         self._nc = nc
@@ -57,6 +58,8 @@ class EventConsumer:
         self._max_deliver = max_deliver
         self._batch = batch
         self._ack_wait = ack_wait
+        self._signal = signal
+        self._stopping = False
         self.durable = f"{service}-from-{subscription.context}"
         self.handled = 0
 
@@ -72,7 +75,7 @@ class EventConsumer:
     async def run(self) -> None:
         stream = stream_name(self._ns, self._sub.context)
         subject = f"{self._ns}.{self._sub.context}.>"
-        while True:
+        while not self._stopping:
             try:
                 psub = await self._js.pull_subscribe(
                     subject, durable=self.durable, stream=stream, config=self._config()
@@ -87,7 +90,7 @@ class EventConsumer:
 
     async def _pull(self, psub: object) -> None:
         idle = 0
-        while True:
+        while not self._stopping:
             try:
                 msgs: list[Msg] = await psub.fetch(self._batch, timeout=1.0)  # type: ignore[attr-defined]
             except TimeoutError:
@@ -103,11 +106,12 @@ class EventConsumer:
         if len(msgs) > 1:
             try:
                 envelopes = [Envelope.model_validate_json(msg.data) for msg in msgs]
-                async with self._db.sessionmaker() as session, session.begin():
+                async with self._session() as session, session.begin():
                     for envelope in envelopes:
                         handler = self._sub.handlers.get(envelope.type)
                         if handler is not None:
                             await self._apply_in(session, envelope, handler)
+                self._wake_relay(session)
                 await asyncio.gather(*(msg.ack() for msg in msgs))
                 return
             except Exception as exc:
@@ -151,8 +155,24 @@ class EventConsumer:
 
     async def apply(self, envelope: Envelope, handler: Handler) -> bool:
         """Run the handler once per event id; returns False for a duplicate."""
-        async with self._db.sessionmaker() as session, session.begin():
-            return await self._apply_in(session, envelope, handler)
+        async with self._session() as session:
+            async with session.begin():
+                applied = await self._apply_in(session, envelope, handler)
+            self._wake_relay(session)
+            return applied
+
+    def _session(self) -> AsyncSession:
+        session = self._db.sessionmaker()
+        session.info[NAMESPACE_KEY] = self._ns
+        return session
+
+    def _wake_relay(self, session: AsyncSession) -> None:
+        if session.info.pop(EMITTED_KEY, False) and self._signal is not None:
+            self._signal.notify()
+
+    def stop(self) -> None:
+        """Finish the message in hand and pull no more (a cancel alone can be swallowed)."""
+        self._stopping = True
 
     async def _apply_in(self, session: AsyncSession, envelope: Envelope, handler: Handler) -> bool:
         inserted = await session.scalar(

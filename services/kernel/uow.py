@@ -44,6 +44,24 @@ def outbox_row(envelope: Envelope, aggregate: str, namespace: str) -> dict[str, 
     }
 
 
+# Set by the consumer on the session it hands to a handler, so the handler can emit too.
+NAMESPACE_KEY = "sgo.namespace"
+EMITTED_KEY = "sgo.emitted"
+
+
+async def emit_in(
+    session: AsyncSession, event: Event, *, school_id: UUID | None, actor: UUID | None = None
+) -> Envelope:
+    """Emit from an event handler: the outbox row joins the handler's own transaction."""
+    namespace = session.info.get(NAMESPACE_KEY)
+    if not namespace:
+        raise RuntimeError("emit_in() is for sessions handed to event handlers by the consumer")
+    envelope = Envelope.wrap(event, school_id=school_id, actor=actor)
+    await session.execute(insert(OUTBOX), [outbox_row(envelope, event.aggregate_id(), namespace)])
+    session.info[EMITTED_KEY] = True
+    return envelope
+
+
 class UnitOfWork:
     """``async with UnitOfWork(...) as uow: ...; uow.emit(event); await uow.commit()``.
 

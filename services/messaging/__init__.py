@@ -1,0 +1,1 @@
+"""Messaging: notices to parents and, later, personal messages between people of a school."""

@@ -1,0 +1,258 @@
+"""Events messaging publishes, and its handlers of people's and journal's events.
+
+Published:
+
+| type                        | payload                                          |
+|-----------------------------|--------------------------------------------------|
+| ``messaging.notice.created`` | notice_id, school_id, recipient_id, kind        |
+
+Consumed: from people — ``person.registered``, ``student.enrolled``, ``guardianship.linked``,
+``school_class.class_teacher_assigned`` (the directory replica); from journal —
+``attendance.set`` (an ОТ becomes a notice to each parent of the student).
+
+Two streams arrive in any order, so an absence may come before the student's parents are
+known. Every attendance record is kept; when a guardianship is linked afterwards, the parent
+gets the notices of the student's ОТ absences recorded in the last seven days.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import ClassVar
+from uuid import UUID
+
+from sqlalchemy import select, text
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.kernel.consumer import Subscription
+from services.kernel.events import Envelope, Event, utcnow, uuid7
+from services.kernel.uow import emit_in
+from services.messaging import domain
+from services.messaging.models import Absence, ClassTeacher, Enrolment, Guardianship, Notice, Person
+
+# Where a handler finds the runtime's namespace (set on the sessionmaker at start-up).
+_STUDENT_LOCK_NAMESPACE = 0x5603
+
+
+class NoticeCreated(Event):
+    type: ClassVar[str] = "messaging.notice.created"
+
+    notice_id: UUID
+    school_id: UUID
+    recipient_id: UUID
+    kind: str
+
+    def aggregate_id(self) -> str:
+        return str(self.notice_id)
+
+
+async def lock_student(session: AsyncSession, student_id: UUID) -> None:
+    """Serialise absence and guardianship handling per student for this transaction.
+
+    They arrive on two streams and are handled concurrently; without the lock each could
+    miss the other's uncommitted row and the parent would never be told.
+    """
+    await session.execute(
+        text("SELECT pg_advisory_xact_lock(:ns, hashtext(:key))"),
+        {"ns": _STUDENT_LOCK_NAMESPACE, "key": str(student_id)},
+    )
+
+
+def _uuid(value: object) -> UUID:
+    return UUID(str(value))
+
+
+def _optional_uuid(value: object) -> UUID | None:
+    return UUID(str(value)) if value else None
+
+
+# --- the directory replica ---------------------------------------------------------------
+
+
+async def on_person_registered(session: AsyncSession, envelope: Envelope) -> None:
+    p = envelope.payload
+    values = {
+        "person_id": _uuid(p["person_id"]),
+        "school_id": _uuid(p["school_id"]),
+        "kind": p["kind"],
+        "last_name": p["last_name"],
+        "first_name": p["first_name"],
+        "middle_name": p.get("middle_name"),
+    }
+    stmt = insert(Person).values(values)
+    await session.execute(
+        stmt.on_conflict_do_update(
+            index_elements=[Person.person_id],
+            set_={k: stmt.excluded[k] for k in values if k != "person_id"},
+        )
+    )
+
+
+async def on_student_enrolled(session: AsyncSession, envelope: Envelope) -> None:
+    p = envelope.payload
+    enrolled_on = date.fromisoformat(p["enrolled_on"]) if p.get("enrolled_on") else None
+    values = {
+        "student_id": _uuid(p["person_id"]),
+        "school_id": _uuid(p["school_id"]),
+        "school_class_id": _uuid(p["school_class_id"]),
+        "enrolled_on": enrolled_on,
+    }
+    stmt = insert(Enrolment).values(values)
+    await session.execute(
+        stmt.on_conflict_do_update(
+            index_elements=[Enrolment.student_id],
+            set_={k: stmt.excluded[k] for k in values if k != "student_id"},
+        )
+    )
+
+
+async def on_class_teacher_assigned(session: AsyncSession, envelope: Envelope) -> None:
+    p = envelope.payload
+    values = {
+        "school_class_id": _uuid(p["school_class_id"]),
+        "school_id": _uuid(p["school_id"]),
+        "person_id": _uuid(p["person_id"]),
+    }
+    stmt = insert(ClassTeacher).values(values)
+    await session.execute(
+        stmt.on_conflict_do_update(
+            index_elements=[ClassTeacher.school_class_id],
+            set_={"school_id": stmt.excluded.school_id, "person_id": stmt.excluded.person_id},
+        )
+    )
+
+
+async def on_guardianship_linked(session: AsyncSession, envelope: Envelope) -> None:
+    p = envelope.payload
+    parent_id, student_id = _uuid(p["parent_id"]), _uuid(p["student_id"])
+    await lock_student(session, student_id)
+    stmt = insert(Guardianship).values(
+        parent_id=parent_id,
+        student_id=student_id,
+        school_id=_uuid(p["school_id"]),
+        relation=p.get("relation"),
+    )
+    await session.execute(
+        stmt.on_conflict_do_update(
+            index_elements=[Guardianship.parent_id, Guardianship.student_id],
+            set_={"school_id": stmt.excluded.school_id, "relation": stmt.excluded.relation},
+        )
+    )
+    # Absences that arrived before this link still reach the parent.
+    since = utcnow() - domain.LATE_LINK_WINDOW
+    absences = (
+        await session.scalars(
+            select(Absence)
+            .where(
+                Absence.student_id == student_id,
+                Absence.code == domain.ABSENT,
+                Absence.recorded_at >= since,
+            )
+            .order_by(Absence.recorded_at)
+        )
+    ).all()
+    for absence in absences:
+        await notify_absence(session, absence, [parent_id])
+
+
+# --- absences ----------------------------------------------------------------------------
+
+
+async def on_attendance_set(session: AsyncSession, envelope: Envelope) -> None:
+    p = envelope.payload
+    attendance_id = _uuid(p["attendance_id"])
+    code = p["code"]
+    await lock_student(session, _uuid(p["student_id"]))
+    fields = {
+        "school_id": _uuid(p["school_id"]),
+        "student_id": _uuid(p["student_id"]),
+        "lesson_id": _optional_uuid(p.get("lesson_id")),
+        "subject_name": p["subject_name"],
+        "lesson_date": date.fromisoformat(p["date"]),
+        "lesson_number": p.get("lesson_number"),
+        "code": code,
+        "recorded_at": envelope.occurred_at,
+    }
+    absence = await session.get(Absence, attendance_id, with_for_update=True)
+    if absence is None:
+        absence = Absence(attendance_id=attendance_id, source_event_id=envelope.id, **fields)
+        session.add(absence)
+        already_told = False
+    elif absence.recorded_at > envelope.occurred_at:
+        return  # an older record arriving late changes nothing
+    else:
+        already_told = absence.code == code == domain.ABSENT
+        if not already_told:
+            absence.source_event_id = envelope.id
+        for key, value in fields.items():
+            setattr(absence, key, value)
+    await session.flush()
+    # Saving the same ОТ again does not tell the parents twice.
+    if already_told or not domain.notifies_parents(code):
+        return
+    parent_ids = (
+        await session.scalars(
+            select(Guardianship.parent_id).where(Guardianship.student_id == absence.student_id)
+        )
+    ).all()
+    await notify_absence(session, absence, list(parent_ids))
+
+
+async def notify_absence(session: AsyncSession, absence: Absence, parent_ids: list[UUID]) -> int:
+    """One notice per parent and absence record; returns how many were new."""
+    if not parent_ids:
+        return 0
+    student = await session.get(Person, absence.student_id)
+    body = domain.absence_text(
+        last_name=student.last_name if student else None,
+        first_name=student.first_name if student else None,
+        middle_name=student.middle_name if student else None,
+        subject_name=absence.subject_name,
+        lesson_number=absence.lesson_number,
+        lesson_date=absence.lesson_date,
+    )
+    created = 0
+    for parent_id in parent_ids:
+        notice_id = await session.scalar(
+            insert(Notice)
+            .values(
+                id=uuid7(),
+                school_id=absence.school_id,
+                recipient_id=parent_id,
+                kind=domain.NoticeKind.ABSENCE.value,
+                text=body,
+                source_event_id=absence.source_event_id,
+                created_at=utcnow(),
+            )
+            .on_conflict_do_nothing(index_elements=[Notice.source_event_id, Notice.recipient_id])
+            .returning(Notice.id)
+        )
+        if notice_id is None:
+            continue
+        created += 1
+        await emit_in(
+            session,
+            NoticeCreated(
+                notice_id=notice_id,
+                school_id=absence.school_id,
+                recipient_id=parent_id,
+                kind=domain.NoticeKind.ABSENCE.value,
+            ),
+            school_id=absence.school_id,
+        )
+    return created
+
+
+SUBSCRIPTIONS: list[Subscription] = [
+    Subscription(
+        context="people",
+        handlers={
+            "people.person.registered": on_person_registered,
+            "people.student.enrolled": on_student_enrolled,
+            "people.guardianship.linked": on_guardianship_linked,
+            "people.school_class.class_teacher_assigned": on_class_teacher_assigned,
+        },
+    ),
+    Subscription(context="journal", handlers={"journal.attendance.set": on_attendance_set}),
+]

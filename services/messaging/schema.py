@@ -1,0 +1,75 @@
+"""The messaging subgraph: a person's notices."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import Enum
+from uuid import UUID
+
+import strawberry
+
+from services.kernel.errors import ValidationFailed
+from services.kernel.graphql import Info, build_schema
+from services.messaging import domain, service
+from services.messaging.models import Notice as NoticeRow
+
+
+@strawberry.enum
+class NoticeKind(Enum):
+    ABSENCE = "absence"
+
+
+@strawberry.federation.type(authenticated=True)
+class Notice:
+    """A system notice to one person; only its recipient ever receives it."""
+
+    id: strawberry.ID = strawberry.federation.field(authenticated=True)
+    kind: NoticeKind = strawberry.federation.field(authenticated=True)
+    kind_label: str = strawberry.federation.field(
+        authenticated=True, description="Вид уведомления по-русски."
+    )
+    text: str = strawberry.federation.field(authenticated=True)
+    created_at: datetime = strawberry.federation.field(authenticated=True)
+    read_at: datetime | None = strawberry.federation.field(authenticated=True)
+
+    @classmethod
+    def from_row(cls, row: NoticeRow) -> Notice:
+        kind = domain.NoticeKind(row.kind)
+        return cls(
+            id=strawberry.ID(str(row.id)),
+            kind=NoticeKind(kind.value),
+            kind_label=domain.NOTICE_KIND_LABELS[kind],
+            text=row.text,
+            created_at=row.created_at,
+            read_at=row.read_at,
+        )
+
+
+@strawberry.type
+class Query:
+    @strawberry.federation.field(authenticated=True, description="Мои уведомления.")
+    async def my_notices(self, info: Info, unread_only: bool = False) -> list[Notice]:
+        principal = info.context.require()
+        rows = await service.my_notices(info.context.runtime.db, principal, unread_only=unread_only)
+        return [Notice.from_row(row) for row in rows]
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.federation.field(
+        authenticated=True, description="Отметить уведомление прочитанным."
+    )
+    async def mark_notice_read(self, info: Info, id: strawberry.ID) -> Notice:
+        principal = info.context.require()
+        row = await service.mark_notice_read(info.context.uow(), principal, _id(id))
+        return Notice.from_row(row)
+
+
+def _id(value: str) -> UUID:
+    try:
+        return UUID(str(value))
+    except ValueError as exc:
+        raise ValidationFailed("Неверный идентификатор.", field="id") from exc
+
+
+schema = build_schema(query=Query, mutation=Mutation, types=[Notice])

@@ -1,0 +1,1 @@
+"""Reports: read models of the journal for analysis (class averages and, later, summaries)."""

@@ -1,0 +1,139 @@
+"""Reports publishes no events yet; it consumes journal's marks and people's school classes.
+
+Published:
+
+| type | payload |
+|------|---------|
+| (none yet) | |
+
+Consumed: ``journal.mark.recorded`` / ``changed`` / ``removed`` feed the ``mark`` projection
+(rebuildable by replaying the journal stream through the same handlers, see
+``service.rebuild``); ``people.school_class.created`` feeds the ``school_class`` replica.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date
+from decimal import Decimal
+from uuid import UUID
+
+from sqlalchemy import update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.kernel.consumer import Handler, Subscription
+from services.kernel.events import Envelope
+from services.reports.models import Checkpoint, Mark, SchoolClass
+
+log = logging.getLogger("sgo.reports")
+
+MARKS_PROJECTION = "marks"
+
+
+def _uuid(value: object) -> UUID:
+    return UUID(str(value))
+
+
+async def advance_checkpoint(
+    session: AsyncSession, envelope: Envelope, *, stream_seq: int | None = None
+) -> None:
+    stmt = insert(Checkpoint).values(
+        projection=MARKS_PROJECTION,
+        last_event_id=envelope.id,
+        last_occurred_at=envelope.occurred_at,
+        stream_seq=stream_seq,
+        events_applied=1,
+    )
+    await session.execute(
+        stmt.on_conflict_do_update(
+            index_elements=[Checkpoint.projection],
+            set_={
+                "last_event_id": stmt.excluded.last_event_id,
+                "last_occurred_at": stmt.excluded.last_occurred_at,
+                "stream_seq": stmt.excluded.stream_seq,
+                "events_applied": Checkpoint.events_applied + 1,
+            },
+        )
+    )
+
+
+async def on_mark_recorded(session: AsyncSession, envelope: Envelope) -> None:
+    p = envelope.payload
+    # A mark is recorded once; a late duplicate must not undo a later change or removal.
+    await session.execute(
+        insert(Mark)
+        .values(
+            mark_id=_uuid(p["mark_id"]),
+            school_id=_uuid(p["school_id"]),
+            school_class_id=_uuid(p["school_class_id"]),
+            subject_id=_uuid(p["subject_id"]),
+            subject_name=p["subject_name"],
+            student_id=_uuid(p["student_id"]),
+            value=int(p["value"]),
+            weight=Decimal(str(p.get("weight", 1))),
+            date=date.fromisoformat(p["date"]),
+            removed=False,
+            event_at=envelope.occurred_at,
+        )
+        .on_conflict_do_nothing(index_elements=[Mark.mark_id])
+    )
+    await advance_checkpoint(session, envelope)
+
+
+async def on_mark_changed(session: AsyncSession, envelope: Envelope) -> None:
+    p = envelope.payload
+    result = await session.execute(
+        update(Mark)
+        .where(Mark.mark_id == _uuid(p["mark_id"]), Mark.event_at <= envelope.occurred_at)
+        .values(value=int(p["value"]), event_at=envelope.occurred_at)
+    )
+    if result.rowcount == 0:  # type: ignore[attr-defined]
+        log.info(
+            "mark %s: change %s older than the projection or unknown", p["mark_id"], envelope.id
+        )
+    await advance_checkpoint(session, envelope)
+
+
+async def on_mark_removed(session: AsyncSession, envelope: Envelope) -> None:
+    p = envelope.payload
+    await session.execute(
+        update(Mark)
+        .where(Mark.mark_id == _uuid(p["mark_id"]), Mark.event_at <= envelope.occurred_at)
+        .values(removed=True, event_at=envelope.occurred_at)
+    )
+    await advance_checkpoint(session, envelope)
+
+
+async def on_school_class_created(session: AsyncSession, envelope: Envelope) -> None:
+    p = envelope.payload
+    values = {
+        "school_class_id": _uuid(p["school_class_id"]),
+        "school_id": _uuid(p["school_id"]),
+        "academic_year_id": _uuid(p["academic_year_id"]) if p.get("academic_year_id") else None,
+        "grade_level": int(p["grade_level"]),
+        "letter": p["letter"],
+        "name": p["name"],
+    }
+    stmt = insert(SchoolClass).values(values)
+    await session.execute(
+        stmt.on_conflict_do_update(
+            index_elements=[SchoolClass.school_class_id],
+            set_={k: stmt.excluded[k] for k in values if k != "school_class_id"},
+        )
+    )
+
+
+# The journal handlers a rebuild replays; the live consumer uses exactly these.
+MARK_HANDLERS: dict[str, Handler] = {
+    "journal.mark.recorded": on_mark_recorded,
+    "journal.mark.changed": on_mark_changed,
+    "journal.mark.removed": on_mark_removed,
+}
+
+SUBSCRIPTIONS: list[Subscription] = [
+    Subscription(context="journal", handlers=MARK_HANDLERS),
+    Subscription(
+        context="people", handlers={"people.school_class.created": on_school_class_created}
+    ),
+]
