@@ -107,10 +107,7 @@ class EventConsumer:
             try:
                 envelopes = [Envelope.model_validate_json(msg.data) for msg in msgs]
                 async with self._session() as session, session.begin():
-                    for envelope in envelopes:
-                        handler = self._sub.handlers.get(envelope.type)
-                        if handler is not None:
-                            await self._apply_in(session, envelope, handler)
+                    await self._apply_batch(session, envelopes)
                 self._wake_relay(session)
                 await asyncio.gather(*(msg.ack() for msg in msgs))
                 return
@@ -119,6 +116,30 @@ class EventConsumer:
                 log.debug("%s: batch of %d failed (%r); one by one", self.durable, len(msgs), exc)
         for msg in msgs:
             await self.handle(msg)
+
+    async def _apply_batch(self, session: AsyncSession, envelopes: list[Envelope]) -> None:
+        handled = [e for e in envelopes if e.type in self._sub.handlers]
+        if not handled:
+            return
+        # One inbox statement for the batch; only events it had not seen run their handler.
+        fresh = set(
+            await session.scalars(
+                insert(INBOX)
+                .values(
+                    [
+                        {"consumer": self.durable, "event_id": e.id, "event_type": e.type}
+                        for e in handled
+                    ]
+                )
+                .on_conflict_do_nothing()
+                .returning(INBOX.c.event_id)
+            )
+        )
+        for envelope in handled:
+            if envelope.id in fresh:
+                fresh.discard(envelope.id)  # a duplicate inside the batch runs once too
+                await self._sub.handlers[envelope.type](session, envelope)
+                self.handled += 1
 
     async def handle(self, msg: Msg) -> None:
         try:

@@ -21,10 +21,6 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from services.kernel.db import new_metadata
 from services.kernel.tables import event_tables
 
-# Names sort the Russian way ("Ёлкин" beside "Елисеев", not after "Яковлев"): PostgreSQL's ICU
-# collation; the server is checked for it in the tests.
-RUSSIAN = "ru-RU-x-icu"
-
 
 class Base(DeclarativeBase):
     metadata = new_metadata()

@@ -10,7 +10,7 @@ from datetime import date, datetime
 from uuid import UUID
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import Select, exists, select, update
+from sqlalchemy import ColumnElement, Select, exists, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.kernel.db import Database
@@ -45,7 +45,6 @@ from services.people.events import (
     StudyPeriodPayload,
 )
 from services.people.models import (
-    RUSSIAN,
     AcademicYear,
     Account,
     Consent,
@@ -83,11 +82,20 @@ def is_staff(principal: Principal) -> bool:
     return principal.has_role(*STAFF)
 
 
+def russian_sort_key(column: ColumnElement[str]) -> ColumnElement[str]:
+    """Russian alphabetical order on any server: case folded, «ё» as «е» (as ICU does at its
+    first level); Cyrillic code points are otherwise in alphabetical order. Builds without ICU
+    (the embedded server's) have no Russian collation to rely on."""
+    return func.translate(func.lower(column), "ё", "е")
+
+
 def by_name(model: type[Person] = Person) -> tuple[object, ...]:
     return (
-        model.last_name.collate(RUSSIAN),
-        model.first_name.collate(RUSSIAN),
-        model.middle_name.collate(RUSSIAN),
+        russian_sort_key(model.last_name),
+        russian_sort_key(model.first_name),
+        russian_sort_key(func.coalesce(model.middle_name, "")),
+        model.last_name,
+        model.id,
     )
 
 

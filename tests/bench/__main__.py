@@ -10,7 +10,7 @@ from tests.bench import eventing
 from tests.infra import start_infra
 from tests.support import Infra, env_infra
 
-BENCHMARKS = {"eventing": eventing.run}
+BENCHMARKS = {"eventing": eventing.run, "consumer": eventing.run_consumer}
 
 
 async def _run(infra: Infra, names: list[str]) -> None:

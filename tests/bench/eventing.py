@@ -11,7 +11,9 @@ from uuid import UUID
 import asyncpg
 import orjson
 from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.kernel.consumer import EventConsumer, Subscription
 from services.kernel.db import Database, new_metadata
 from services.kernel.events import Envelope, Event, uuid7
 from services.kernel.nats import connect, ensure_streams
@@ -126,5 +128,78 @@ async def run(infra: Infra) -> None:
     print(f"{'raw JetStream publish, 512 in flight (baseline)':<52} {raw_publish_rate:>9.0f}/s")
     print(f"{'outbox relay (select, publish, mark sent)':<52} {relay_rate:>9.0f}/s")
     print(f"{'ratio relay / raw publish':<52} {relay_rate / raw_publish_rate:>9.2f}")
+    await nc.close()
+    await db.dispose()
+
+
+async def _consume_all(consumer: EventConsumer, expected: int) -> float:
+    start = time.perf_counter()
+    task = asyncio.create_task(consumer.run())
+    while consumer.handled < expected:
+        await asyncio.sleep(0.01)
+    elapsed = time.perf_counter() - start
+    consumer.stop()
+    task.cancel()
+    await asyncio.wait([task], timeout=5)
+    return elapsed
+
+
+async def run_consumer(infra: Infra) -> None:
+    """A durable consumer applying events with its inbox, against a raw pull-and-ack loop."""
+    url = await infra.empty_database()
+    metadata = new_metadata()
+    event_tables(metadata)
+    db = Database.connect(url)
+    async with db.engine.begin() as conn:
+        await conn.run_sync(metadata.create_all)
+        await conn.execute(text("CREATE TABLE marks (id uuid PRIMARY KEY, value int)"))
+    namespace = new_namespace()
+    nc = await connect(infra.nats_url, name="bench-consumer")
+    js = nc.jetstream()
+    await ensure_streams(js, namespace)
+    n = 5000
+    for chunk in range(0, n, 500):
+        envelopes = [
+            Envelope.wrap(MarkRecorded(mark_id=uuid7(), value=4), school_id=None, actor=None)
+            for _ in range(min(500, n - chunk))
+        ]
+        await asyncio.gather(
+            *(
+                js.publish(
+                    e.subject(namespace),
+                    e.model_dump_json().encode(),
+                    headers={"Nats-Msg-Id": str(e.id)},
+                )
+                for e in envelopes
+            )
+        )
+
+    psub = await js.pull_subscribe(f"{namespace}.journal.>", durable="raw-bench")
+    start = time.perf_counter()
+    got = 0
+    while got < n:
+        msgs = await psub.fetch(64, timeout=1.0)
+        await asyncio.gather(*(m.ack() for m in msgs))
+        got += len(msgs)
+    raw_rate = n / (time.perf_counter() - start)
+
+    async def apply(session: AsyncSession, envelope: Envelope) -> None:
+        await session.execute(
+            text("INSERT INTO marks VALUES (:id, :v)"),
+            {"id": envelope.payload["mark_id"], "v": envelope.payload["value"]},
+        )
+
+    consumer = EventConsumer(
+        db,
+        nc,
+        service="bench",
+        namespace=namespace,
+        subscription=Subscription(context="journal", handlers={MarkRecorded.type: apply}),
+    )
+    rate = n / await _consume_all(consumer, n)
+    print(f"{n} events already in the stream")
+    print(f"{'raw pull + ack, batches of 64 (baseline)':<52} {raw_rate:>9.0f}/s")
+    print(f"{'EventConsumer: row + inbox, one transaction a batch':<52} {rate:>9.0f}/s")
+    print(f"{'ratio consumer / raw':<52} {rate / raw_rate:>9.2f}")
     await nc.close()
     await db.dispose()
