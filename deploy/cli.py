@@ -6,7 +6,6 @@ import argparse
 import asyncio
 import contextlib
 import importlib
-import inspect
 import logging
 import os
 import runpy
@@ -66,17 +65,29 @@ def _run_service(name: str) -> int:
     return 0
 
 
-async def _load_demo(system: System) -> None:
-    try:
-        demo = importlib.import_module("deploy.demo")
-    except ModuleNotFoundError as exc:
-        if exc.name != "deploy.demo":
-            raise  # the demo exists but something it imports does not: that is a real error
-        log.info("no demo data available (deploy.demo is missing); starting empty")
-        return
-    result = demo.load_demo(system)
-    if inspect.isawaitable(result):
-        await result
+DEMO_LOGINS = (
+    "director",
+    "admin",
+    "zavuch",
+    "teacher",
+    "klassruk",
+    "parent",
+    "student",
+    "medic",
+    "psychologist",
+    "secretary",
+    "hr",
+)
+
+
+def _announce_demo(system: System) -> None:
+    """Each service loads its own part of the demo school; tell the person how to get in."""
+    password = os.environ.get("SGO_DEMO_PASSWORD")
+    path = system.data_dir / "demo-password"
+    if not password and path.exists():
+        password = path.read_text(encoding="utf-8").strip()
+    log.info("demo school «Перспектива»: logins %s", ", ".join(DEMO_LOGINS))
+    log.info("demo password: %s", password or f"(see {path} once people has started)")
 
 
 async def _up(args: argparse.Namespace) -> int:
@@ -105,7 +116,7 @@ async def _up(args: argparse.Namespace) -> int:
             return 0
         starting.result()  # re-raises a child that failed to come up
         if args.demo:
-            await _load_demo(system)
+            _announce_demo(system)
         log.info("ready: GraphQL at %s (Ctrl-C stops everything)", system.graphql_url)
         failed = asyncio.create_task(system.wait())
         await asyncio.wait({failed, stopped}, return_when=asyncio.FIRST_COMPLETED)

@@ -192,6 +192,28 @@ def _fit(
     return (0 if specialist else 1, week_hours[person])
 
 
+def _make_room(
+    plan: dict[tuple[int, int], str],
+    slots: list[tuple[int, int]],
+    teacher: UUID,
+    teacher_of: dict[str, UUID],
+    busy: set[tuple[int, int, UUID]],
+) -> tuple[int, int] | None:
+    """Free a slot for ``teacher`` by moving the lesson in it to a slot its own teacher has free."""
+    for slot, other in list(plan.items()):
+        if (*slot, teacher) in busy:
+            continue
+        other_teacher = teacher_of[other]
+        target = next((f for f in slots if f not in plan and (*f, other_teacher) not in busy), None)
+        if target is not None:
+            del plan[slot]
+            busy.discard((*slot, other_teacher))
+            plan[target] = other
+            busy.add((*target, other_teacher))
+            return slot
+    return None
+
+
 def week_plan(
     hours: dict[str, int],
     teacher_of: dict[str, UUID],
@@ -211,12 +233,15 @@ def week_plan(
         free = [
             slot for slot in slots if slot not in plan and (slot[0], slot[1], teacher) not in busy
         ]
-        # Prefer a day without this subject yet; take any free slot when the week is tight.
+        # Prefer a day without this subject yet; take any free slot when the week is tight;
+        # failing that, move a placed lesson out of the way; else the hour is not taught.
         choice = next((x for x in free if x[0] not in same_day), None) or (
             free[0] if free else None
         )
         if choice is None:
-            choice = next(slot for slot in slots if slot not in plan)
+            choice = _make_room(plan, slots, teacher, teacher_of, busy)
+        if choice is None:
+            continue  # never put a teacher in two classes at once
         plan[choice] = subject
         busy.add((choice[0], choice[1], teacher))
     return plan

@@ -284,7 +284,7 @@ def build(seed: int = 2026) -> DemoSchool:
             school.persons.append(teacher)
         school_class["class_teacher_id"] = teacher.id
         teacher.roles.insert(0, (Role.CLASS_TEACHER, school_class["id"]))
-    for n in range(teacher_number + 1, teacher_number + 9):  # subject teachers without a class
+    for n in range(teacher_number + 1, teacher_number + 17):  # subject teachers without a class
         sex = rng.choice((Sex.FEMALE, Sex.MALE))
         teacher = DemoPerson(
             f"teacher:{n}", PersonKind.STAFF, sex, *names.adult(sex), names.birth_date(adult_year())

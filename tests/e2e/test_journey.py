@@ -282,3 +282,20 @@ async def test_every_field_of_the_supergraph_declares_who_may_read_it(system: Sy
             SubgraphClient(http, urls), system.internal_secret, timeout=10
         )
     assert undeclared_fields(supergraph) == []
+
+
+async def test_every_service_reports_ready_and_exposes_metrics(system: System) -> None:
+    async with httpx.AsyncClient() as http:
+        for name in system.services:
+            base = system.service_url(name)
+            ready = await http.get(f"{base}/readyz")
+            assert ready.status_code == 200, (name, ready.text)
+            assert ready.json() == {
+                "ready": True,
+                "database": True,
+                "migrations": True,
+                "nats": True,
+            }
+            metrics = await http.get(f"{base}/metrics")
+            assert "sgo_graphql_requests_total" in metrics.text
+        assert (await http.get(f"{system.gateway_url}/healthz")).status_code == 200
