@@ -16,6 +16,7 @@ from pathlib import Path
 from deploy.infra import DEFAULT_NATS_PORT, DEFAULT_POSTGRES_PORT, Infrastructure
 from deploy.provision import SERVICES
 from deploy.system import GATEWAY_PORT, System
+from services.kernel.demo import DEMO_LOGINS
 
 log = logging.getLogger("sgo")
 
@@ -63,21 +64,6 @@ def _run_service(name: str) -> int:
     sys.argv = [f"services.{name}"]
     runpy.run_module(f"services.{name}", run_name="__main__", alter_sys=True)
     return 0
-
-
-DEMO_LOGINS = (
-    "director",
-    "admin",
-    "zavuch",
-    "teacher",
-    "klassruk",
-    "parent",
-    "student",
-    "medic",
-    "psychologist",
-    "secretary",
-    "hr",
-)
 
 
 def _announce_demo(system: System) -> None:

@@ -11,24 +11,12 @@ from deploy.system import System
 from gateway.access import undeclared_fields
 from gateway.bootstrap import compose_from_subgraphs
 from gateway.subgraph_client import SubgraphClient
+from services.kernel.demo import DEMO_LOGINS
 from tests.e2e.conftest import Gateway
 from tests.support import eventually
 
 pytestmark = pytest.mark.e2e
 
-DEMO_LOGINS = (
-    "director",
-    "admin",
-    "zavuch",
-    "teacher",
-    "klassruk",
-    "parent",
-    "student",
-    "medic",
-    "psychologist",
-    "secretary",
-    "hr",
-)
 ME = """{
   me { account { login } person { id fullName } roles { role label schoolClass { id name } } }
 }"""

@@ -119,3 +119,10 @@ async def test_demo_password_comes_from_the_environment_when_set(
         assert not (Path(data_dir) / "demo-password").exists()
     finally:
         remove_dir(data_dir)
+
+
+def test_the_demo_issues_exactly_the_logins_the_readme_promises() -> None:
+    from services.kernel.demo import DEMO_LOGINS as PROMISED
+    from services.people.demo import DEMO_LOGINS as ISSUED
+
+    assert sorted(ISSUED) == sorted(PROMISED)
