@@ -42,7 +42,10 @@ class Database:
             url,
             pool_size=pool_size,
             max_overflow=pool_size,
-            pool_pre_ping=True,
+            # No ping per checkout: it costs a round trip on every query; a dead connection
+            # is discarded by the pool when it fails, and the next checkout gets a new one.
+            pool_pre_ping=False,
+            pool_recycle=1800,
             json_serializer=_json_dumps,
             json_deserializer=orjson.loads,
         )

@@ -10,7 +10,7 @@ from typing import Any
 
 import strawberry
 from graphql.error import GraphQLError
-from strawberry.extensions import SchemaExtension
+from strawberry.extensions import ParserCache, SchemaExtension, ValidationCache
 from strawberry.fastapi import BaseContext
 from strawberry.types import ExecutionContext
 
@@ -24,6 +24,7 @@ from services.kernel.uow import OutboxSignal, UnitOfWork
 log = logging.getLogger("sgo.graphql")
 
 FEDERATION_VERSION = "2.7"
+DOCUMENT_CACHE_SIZE = 1024
 
 
 @dataclass
@@ -120,6 +121,11 @@ def build_schema(
         query=query,
         mutation=mutation,
         types=list(types),
-        extensions=[ErrorModel],
+        # The gateway sends the same few documents again and again: parse and validate each once.
+        extensions=[
+            ErrorModel,
+            lambda: ParserCache(maxsize=DOCUMENT_CACHE_SIZE),
+            lambda: ValidationCache(maxsize=DOCUMENT_CACHE_SIZE),
+        ],
         federation_version=FEDERATION_VERSION,
     )
