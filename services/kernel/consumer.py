@@ -1,12 +1,14 @@
 """Durable JetStream consumers: each event handled once, in one transaction with its inbox row.
 
 Ack after commit; a failure is retried with back-off; after ``max_deliver`` attempts the
-message is parked on ``<ns>.dlq.<service>.<type>`` and the stream goes on.
+message is parked on ``<ns>.dlq.<service>.<type>`` and the stream goes on. While the
+database is away no attempt is spent: the consumer holds its messages and waits for it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
@@ -25,6 +27,7 @@ log = logging.getLogger("sgo.consumer")
 
 Handler = Callable[[AsyncSession, Envelope], Awaitable[None]]
 BACKOFF_SECONDS = (0.2, 1.0, 5.0, 15.0, 30.0)
+DATABASE_RETRY_SECONDS = 0.5
 
 
 @dataclass(frozen=True)
@@ -107,20 +110,22 @@ class EventConsumer:
             try:
                 envelopes = [Envelope.model_validate_json(msg.data) for msg in msgs]
                 async with self._session() as session, session.begin():
-                    await self._apply_batch(session, envelopes)
+                    applied = await self._apply_batch(session, envelopes)
+                self.handled += applied  # counted once committed: a failed batch is redone
                 self._wake_relay(session)
                 await asyncio.gather(*(msg.ack() for msg in msgs))
                 return
             except Exception as exc:
                 # Whatever failed is retried alone, so one bad event cannot hold the others.
                 log.debug("%s: batch of %d failed (%r); one by one", self.durable, len(msgs), exc)
+                await self._hold_while_database_away(msgs, exc)
         for msg in msgs:
             await self.handle(msg)
 
-    async def _apply_batch(self, session: AsyncSession, envelopes: list[Envelope]) -> None:
+    async def _apply_batch(self, session: AsyncSession, envelopes: list[Envelope]) -> int:
         handled = [e for e in envelopes if e.type in self._sub.handlers]
         if not handled:
-            return
+            return 0
         # One inbox statement for the batch; only events it had not seen run their handler.
         fresh = set(
             await session.scalars(
@@ -135,11 +140,13 @@ class EventConsumer:
                 .returning(INBOX.c.event_id)
             )
         )
+        applied = 0
         for envelope in handled:
             if envelope.id in fresh:
                 fresh.discard(envelope.id)  # a duplicate inside the batch runs once too
                 await self._sub.handlers[envelope.type](session, envelope)
-                self.handled += 1
+                applied += 1
+        return applied
 
     async def handle(self, msg: Msg) -> None:
         try:
@@ -151,34 +158,61 @@ class EventConsumer:
         if handler is None:
             await msg.ack()
             return
-        try:
-            await self.apply(envelope, handler)
-        except Exception as exc:
-            attempt = msg.metadata.num_delivered
-            if attempt >= self._max_deliver:
-                log.error(
-                    "%s: %s parked after %d attempts: %r", self.durable, envelope.id, attempt, exc
-                )
-                await self._dead_letter(msg, envelope.type, repr(exc))
-            else:
-                delay = BACKOFF_SECONDS[min(attempt - 1, len(BACKOFF_SECONDS) - 1)]
-                log.warning(
-                    "%s: %s failed (attempt %d): %r; retry in %.1fs",
-                    self.durable,
-                    envelope.id,
-                    attempt,
-                    exc,
-                    delay,
-                )
-                await msg.nak(delay=delay)
-            return
+        while True:
+            try:
+                await self.apply(envelope, handler)
+                break
+            except Exception as exc:
+                if await self._hold_while_database_away([msg], exc):
+                    continue  # the database failed, not the event: try again, not an attempt
+                await self._retry_later(msg, envelope, exc)
+                return
         await msg.ack()
+
+    async def _retry_later(self, msg: Msg, envelope: Envelope, exc: Exception) -> None:
+        """Nak with back-off, or park the message once its deliveries are spent."""
+        attempt = msg.metadata.num_delivered
+        if attempt >= self._max_deliver:
+            log.error(
+                "%s: %s parked after %d attempts: %r", self.durable, envelope.id, attempt, exc
+            )
+            await self._dead_letter(msg, envelope.type, repr(exc))
+            return
+        delay = BACKOFF_SECONDS[min(attempt - 1, len(BACKOFF_SECONDS) - 1)]
+        log.warning(
+            "%s: %s failed (attempt %d): %r; retry in %.1fs",
+            self.durable,
+            envelope.id,
+            attempt,
+            exc,
+            delay,
+        )
+        await msg.nak(delay=delay)
+
+    async def _hold_while_database_away(self, msgs: list[Msg], exc: Exception) -> bool:
+        """Wait until the database answers, keeping ``msgs`` ours; True if it was at fault.
+
+        A nak per failure would spend the deliveries of good events during an outage (a
+        restart or a failover) and park them on the dead-letter subject; instead the
+        messages are marked in progress, so they are neither redelivered nor counted.
+        """
+        at_fault = False
+        while not await self._db.ping():
+            if not at_fault:
+                log.warning("%s: database unavailable (%r); holding messages", self.durable, exc)
+            at_fault = True
+            for msg in msgs:
+                with contextlib.suppress(Exception):  # NATS may be away too; ack_wait is long
+                    await msg.in_progress()
+            await asyncio.sleep(DATABASE_RETRY_SECONDS)
+        return at_fault
 
     async def apply(self, envelope: Envelope, handler: Handler) -> bool:
         """Run the handler once per event id; returns False for a duplicate."""
         async with self._session() as session:
             async with session.begin():
                 applied = await self._apply_in(session, envelope, handler)
+            self.handled += applied  # counted once committed
             self._wake_relay(session)
             return applied
 
@@ -205,7 +239,6 @@ class EventConsumer:
         if inserted is None:
             return False
         await handler(session, envelope)
-        self.handled += 1
         return True
 
     async def _dead_letter(self, msg: Msg, event_type: str, reason: str) -> None:

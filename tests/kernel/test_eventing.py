@@ -224,3 +224,168 @@ async def test_an_aborted_use_case_writes_neither_its_change_nor_its_events(
         assert await conn.fetchval("SELECT count(*) FROM outbox") == 0
     finally:
         await conn.close()
+
+
+async def test_a_running_consumer_keeps_consuming_after_nats_restarts(
+    db: Database, own_nats: EmbeddedNats, namespace: str
+) -> None:
+    nc = await connect(own_nats.url, name="restart-test")
+    js = nc.jetstream()
+    await ensure_streams(js, namespace)
+    sub = Subscription(context="journal", handlers={ThingCounted.type: record_effect})
+    consumer = EventConsumer(db, nc, service="t", subscription=sub, namespace=namespace)
+    task = asyncio.create_task(consumer.run())
+    try:
+        await publish(js, namespace, ThingCounted(thing="before", n=1))
+        await eventually(lambda: effects(db))
+
+        own_nats.kill()  # a crash, not a clean shutdown; the store stays
+        await asyncio.sleep(1.0)
+        own_nats.start()
+        await eventually(lambda: _connected(nc), timeout=10)
+
+        await publish(js, namespace, ThingCounted(thing="after", n=2))
+        # The pull subscription made before the crash still receives (nats.py #504).
+        await eventually(lambda: _effects_count(db, 2), timeout=10)
+        assert sorted(thing for _, thing, _ in await effects(db)) == ["after", "before"]
+    finally:
+        task.cancel()
+        await nc.close()
+
+
+async def _connected(nc: nats.aio.client.Client) -> bool:
+    return nc.is_connected
+
+
+async def _effects_count(db: Database, expected: int) -> bool:
+    return len(await effects(db)) == expected
+
+
+async def _allow_connections(infra: Infra, db: Database, allow: bool) -> None:
+    """Take the test's database away (and back) as a PostgreSQL restart or failover would."""
+    name = db.engine.url.database
+    conn = await asyncpg.connect(asyncpg_dsn(infra.database_url))
+    try:
+        await conn.execute(f'ALTER DATABASE "{name}" WITH ALLOW_CONNECTIONS {str(allow).lower()}')
+        if not allow:
+            await conn.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1", name
+            )
+    finally:
+        await conn.close()
+
+
+async def test_a_database_outage_delays_events_but_never_parks_them(
+    db: Database, infra: Infra, namespace: str
+) -> None:
+    nc = await connect(infra.nats_url, name="db-outage-test")
+    js = nc.jetstream()
+    await ensure_streams(js, namespace)
+    sub = Subscription(context="journal", handlers={ThingCounted.type: record_effect})
+    dead = await js.subscribe(f"{namespace}.dlq.>", stream=stream_name(namespace, "dlq"))
+    consumer = EventConsumer(
+        db, nc, service="t", subscription=sub, namespace=namespace, max_deliver=2
+    )
+    task = asyncio.create_task(consumer.run())
+    try:
+        await publish(js, namespace, ThingCounted(thing="before", n=1))
+        await eventually(lambda: effects(db))
+
+        await _allow_connections(infra, db, False)
+        try:
+            # Longer than two attempts with their back-off: the outage must not use them up.
+            await publish(js, namespace, ThingCounted(thing="during", n=2))
+            await publish(js, namespace, ThingCounted(thing="during", n=3))
+            await asyncio.sleep(2.5)
+        finally:
+            await _allow_connections(infra, db, True)
+
+        await eventually(lambda: _effects_count(db, 3), timeout=10)
+        assert sorted(n for _, _, n in await effects(db)) == [1, 2, 3]
+        with pytest.raises(nats.errors.TimeoutError):
+            await dead.next_msg(timeout=0.2)
+        assert consumer.handled == 3
+    finally:
+        task.cancel()
+        await nc.close()
+
+
+async def test_a_batch_with_a_failing_or_an_unreadable_event_applies_the_rest_once_in_order(
+    db: Database, infra: Infra, namespace: str
+) -> None:
+    nc = await connect(infra.nats_url, name="batch-test")
+    js = nc.jetstream()
+    await ensure_streams(js, namespace)
+
+    async def fails_on_poison(session: AsyncSession, envelope: Envelope) -> None:
+        await record_effect(session, envelope)  # written, then rolled back with the batch
+        if envelope.payload["thing"] == "poison":
+            raise RuntimeError("cannot handle this one")
+
+    sub = Subscription(context="journal", handlers={ThingCounted.type: fails_on_poison})
+    dead = await js.subscribe(f"{namespace}.dlq.>", stream=stream_name(namespace, "dlq"))
+    for n, thing in enumerate(("fine", "fine", "poison", "fine"), start=1):
+        await publish(js, namespace, ThingCounted(thing=thing, n=n))
+    consumer = EventConsumer(
+        db, nc, service="t", subscription=sub, namespace=namespace, max_deliver=2
+    )
+    task = asyncio.create_task(consumer.run())  # the four arrive in one fetch
+    try:
+        parked = await dead.next_msg(timeout=10)
+        assert parked.subject == f"{namespace}.dlq.t.{ThingCounted.type}"
+        await eventually(lambda: _consumer_drained(js, namespace, consumer.durable))
+        assert await _applied_in_commit_order(db) == [1, 2, 4]
+        assert consumer.handled == 3
+
+        await js.publish(f"{namespace}.journal.thing.counted", b"{not json")
+        await publish(js, namespace, ThingCounted(thing="fine", n=5))
+        parked = await dead.next_msg(timeout=10)
+        assert parked.subject == f"{namespace}.dlq.t.unreadable"
+        await eventually(lambda: _effects_count(db, 4))
+        await eventually(lambda: _consumer_drained(js, namespace, consumer.durable))
+        assert await _applied_in_commit_order(db) == [1, 2, 4, 5]
+        assert consumer.handled == 4
+    finally:
+        task.cancel()
+        await nc.close()
+
+
+async def _applied_in_commit_order(db: Database) -> list[int]:
+    async with db.engine.connect() as conn:
+        query = text("SELECT n FROM effects ORDER BY xmin::text::bigint")
+        return list((await conn.execute(query)).scalars().all())
+
+
+async def test_relay_standby_takes_over_and_a_lost_mark_only_republishes_what_nats_drops(
+    db: Database, infra: Infra, namespace: str
+) -> None:
+    nc = await connect(infra.nats_url, name="relay-standby-test")
+    js = nc.jetstream()
+    await asyncio.gather(*(ensure_streams(js, namespace) for _ in range(4)))  # four services
+    relay = OutboxRelay(db, js, signal=OutboxSignal(), publish_timeout=2)
+    await commit_events(db, namespace, [ThingCounted(thing="a", n=n) for n in range(3)])
+    dsn = asyncpg_dsn(str(db.engine.url.render_as_string(hide_password=False)))
+    try:
+        # Another instance holds the relay lock: this one stands by, then takes over.
+        other = await asyncpg.connect(dsn)
+        tx = other.transaction()
+        await tx.start()
+        await other.execute("SELECT pg_advisory_xact_lock($1)", 0x5600_0002)
+        assert await relay.flush() == 0
+        await other.close()  # the other instance dies
+        # The database refuses the mark after the publish: the rows stay, to be sent again.
+        conn = await asyncpg.connect(dsn)
+        await conn.execute(
+            "CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS"
+            " $$ BEGIN RAISE EXCEPTION 'refused'; END $$;"
+            " CREATE TRIGGER refuse BEFORE UPDATE ON outbox EXECUTE FUNCTION refuse()"
+        )
+        with pytest.raises(Exception, match="refused"):
+            await relay.flush()
+        await conn.execute("DROP TRIGGER refuse ON outbox")
+        await conn.close()
+        assert await relay.flush() == 3
+        payloads = await stream_payloads(js, namespace)
+        assert [p["n"] for p in payloads] == [0, 1, 2]  # the server dropped the re-sends
+    finally:
+        await nc.close()
