@@ -88,6 +88,7 @@ async def _start_eventing(spec: ServiceSpec, runtime: Runtime, bg: Background) -
         signal=runtime.signal,
         batch_size=settings.relay_batch_size,
         poll_seconds=settings.relay_poll_seconds,
+        namespace=settings.namespace,
     )
     bg.tasks.append(asyncio.create_task(bg.relay.run(), name=f"{spec.name}-relay"))
     for sub in spec.subscriptions:

@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.kernel.db import Database
 from services.kernel.events import Envelope, stream_name
+from services.kernel.nats import ensure_streams
 from services.kernel.uow import EMITTED_KEY, INBOX, NAMESPACE_KEY, OutboxSignal
 
 log = logging.getLogger("sgo.consumer")
@@ -87,9 +88,12 @@ class EventConsumer:
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
-                # Recreate the subscription: after a server restart an old one can go deaf.
+                # Recreate the subscription (after a server restart an old one can go deaf), and
+                # the streams, should the server have come back with an empty store.
                 log.warning("%s: %s; resubscribing", self.durable, exc)
                 await asyncio.sleep(1.0)
+                with contextlib.suppress(Exception):
+                    await ensure_streams(self._js, self._ns)
 
     async def _pull(self, psub: object) -> None:
         idle = 0

@@ -9,6 +9,7 @@ of one aggregate; aggregates are published concurrently and each waits for its a
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections import defaultdict
 from collections.abc import Sequence
@@ -21,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.kernel.db import Database
 from services.kernel.events import utcnow
+from services.kernel.nats import ensure_streams
 from services.kernel.uow import OUTBOX, OutboxSignal
 
 log = logging.getLogger("sgo.relay")
@@ -38,6 +40,7 @@ class OutboxRelay:
         batch_size: int = 256,
         poll_seconds: float = 0.2,
         publish_timeout: float = 5.0,
+        namespace: str | None = None,
     ) -> None:
         self._db = db
         self._js = js
@@ -45,6 +48,7 @@ class OutboxRelay:
         self._batch_size = batch_size
         self._poll = poll_seconds
         self._timeout = publish_timeout
+        self._namespace = namespace
         self.published = 0
 
     async def run(self) -> None:
@@ -60,7 +64,14 @@ class OutboxRelay:
             except Exception as exc:  # NATS or the database is away: keep the rows, try later
                 log.warning("outbox relay: %s; retrying", exc)
                 backoff = min(backoff * 2, 5.0)
+                await self._restore_streams()
             await self._signal.wait(backoff)
+
+    async def _restore_streams(self) -> None:
+        """A NATS that came back with an empty store has no streams to publish into."""
+        if self._namespace is not None:
+            with contextlib.suppress(Exception):
+                await ensure_streams(self._js, self._namespace)
 
     async def flush(self) -> int:
         """Publish one batch; returns how many rows were marked published."""

@@ -389,3 +389,36 @@ async def test_relay_standby_takes_over_and_a_lost_mark_only_republishes_what_na
         assert [p["n"] for p in payloads] == [0, 1, 2]  # the server dropped the re-sends
     finally:
         await nc.close()
+
+
+async def test_events_flow_again_when_nats_comes_back_with_an_empty_store(
+    db: Database, tmp_path: Path, namespace: str
+) -> None:
+    port = free_port()
+    first = EmbeddedNats(tmp_path / "first", port=port)
+    first.start()
+    nc = await connect(first.url, name="empty-store-test")
+    js = nc.jetstream()
+    await ensure_streams(js, namespace)
+    signal = OutboxSignal()
+    relay = OutboxRelay(db, js, signal=signal, poll_seconds=0.05, namespace=namespace)
+    sub = Subscription(context="journal", handlers={ThingCounted.type: record_effect})
+    consumer = EventConsumer(db, nc, service="t", subscription=sub, namespace=namespace)
+    tasks = [asyncio.create_task(relay.run()), asyncio.create_task(consumer.run())]
+    second: EmbeddedNats | None = None
+    try:
+        await commit_events(db, namespace, [ThingCounted(thing="a", n=1)])
+        await eventually(lambda: _effects_count(db, 1))
+
+        # The server is replaced by one with nothing on disk: no streams, no consumers.
+        first.stop()
+        second = EmbeddedNats(tmp_path / "second", port=port)
+        second.start()
+        await commit_events(db, namespace, [ThingCounted(thing="a", n=2)])
+        await eventually(lambda: _effects_count(db, 2), timeout=30)
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.wait(tasks, timeout=5)
+        await nc.close()
+        (second or first).stop()
