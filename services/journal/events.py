@@ -256,8 +256,16 @@ async def on_role_granted(session: AsyncSession, envelope: Envelope) -> None:
 
 async def on_role_withdrawn(session: AsyncSession, envelope: Envelope) -> None:
     p = envelope.payload
-    grant_id = role_grant_id(UUID(p["person_id"]), p["role"], _uuid(p, "school_class_id"))
+    person_id, class_id = UUID(p["person_id"]), _uuid(p, "school_class_id")
+    grant_id = role_grant_id(person_id, p["role"], class_id)
     await session.execute(delete(RoleGrant).where(RoleGrant.id == grant_id))
+    if p["role"] == "class_teacher" and class_id is not None:
+        # The class's own pointer goes with the grant: no reading its journal afterwards.
+        await session.execute(
+            update(SchoolClass)
+            .where(SchoolClass.id == class_id, SchoolClass.class_teacher_id == person_id)
+            .values(class_teacher_id=None)
+        )
 
 
 SUBSCRIPTIONS: list[Subscription] = [

@@ -672,7 +672,7 @@ async def diary(
     async with db.sessionmaker() as s:
         student = await s.get(Person, student_id)
         is_staff = principal.has_role(*STAFF)
-        if student is None or student.kind != "student":
+        if student is None or student.kind != "student" or student.school_id != principal.school_id:
             if is_staff:
                 raise NotFound("Учащийся не найден.")
             raise Forbidden("Дневник доступен учащемуся, его родителям и сотрудникам школы.")

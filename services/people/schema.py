@@ -11,7 +11,7 @@ from uuid import UUID
 import strawberry
 from strawberry.dataloader import DataLoader
 
-from services.kernel.errors import Unauthenticated
+from services.kernel.errors import Unauthenticated, ValidationFailed
 from services.kernel.graphql import Info, build_schema
 from services.kernel.principal import RoleGrant as PrincipalGrant
 from services.kernel.roles import ROLE_LABELS, STAFF, Role, any_of
@@ -111,7 +111,7 @@ class School:
 
     @classmethod
     async def resolve_reference(cls, info: Info, id: strawberry.ID) -> Self | None:
-        row = await schools(info).load(UUID(id))
+        row = await schools(info).load(_uuid(id))
         return cls.from_row(row) if row else None
 
 
@@ -145,7 +145,7 @@ class Person:
 
     @classmethod
     async def resolve_reference(cls, info: Info, id: strawberry.ID) -> Self | None:
-        row = await persons(info).load(UUID(id))
+        row = await persons(info).load(_uuid(id))
         return cls.from_row(row) if row else None
 
 
@@ -183,7 +183,7 @@ class Student:
 
     @classmethod
     async def resolve_reference(cls, info: Info, id: strawberry.ID) -> Self | None:
-        row = await persons(info).load(UUID(id))
+        row = await persons(info).load(_uuid(id))
         return cls.from_row(row) if row and row.kind == PersonKind.STUDENT else None
 
 
@@ -221,7 +221,7 @@ class SchoolClass:
 
     @classmethod
     async def resolve_reference(cls, info: Info, id: strawberry.ID) -> Self | None:
-        row = await classes(info).load(UUID(id))
+        row = await classes(info).load(_uuid(id))
         return cls.from_row(row) if row else None
 
 
@@ -431,11 +431,14 @@ class IssueCredentialsInput:
 
 
 def _id(value: strawberry.ID | None) -> UUID | None:
-    return UUID(str(value)) if value is not None else None
+    return _uuid(value) if value is not None else None
 
 
 def _uuid(value: strawberry.ID) -> UUID:
-    return UUID(str(value))
+    try:
+        return UUID(str(value))
+    except ValueError:
+        raise ValidationFailed("Неверный идентификатор.") from None
 
 
 def _address(info: Info) -> str | None:

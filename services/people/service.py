@@ -10,7 +10,7 @@ from datetime import date, datetime
 from uuid import UUID
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import ColumnElement, Select, exists, func, select, update
+from sqlalchemy import ColumnElement, Select, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.kernel.db import Database
@@ -24,7 +24,7 @@ from services.kernel.errors import (
 )
 from services.kernel.events import utcnow, uuid7
 from services.kernel.principal import Principal, RoleGrant
-from services.kernel.roles import STAFF, Role
+from services.kernel.roles import ADMINISTRATION, STAFF, Role
 from services.kernel.tokens import hash_password, issue_access_token, verify_password
 from services.kernel.uow import UnitOfWork
 from services.people import domain
@@ -133,8 +133,10 @@ async def create_school(
     # A regional installation's administrator opens schools; a school's own data stays scoped.
     _require(principal, Role.ADMINISTRATOR)
     name, short_name = name.strip(), short_name.strip()
-    if not name or not short_name:
-        raise ValidationFailed("Укажите полное и краткое название школы.", field="name")
+    if not name or not short_name or len(name) > 300 or len(short_name) > 100:
+        raise ValidationFailed(
+            "Укажите полное (до 300 символов) и краткое (до 100) название школы.", field="name"
+        )
     try:
         ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError) as exc:
@@ -163,9 +165,12 @@ async def create_academic_year(
     periods: Sequence[PeriodDraft],
 ) -> AcademicYear:
     school_id = _require(principal, Role.ADMINISTRATOR, Role.DEPUTY_DIRECTOR_CONTENT)
+    name = name.strip()
+    if not name or len(name) > 100:
+        raise ValidationFailed("Укажите название учебного года (до 100 символов).", field="name")
     domain.check_academic_year(starts_on, ends_on, periods)
     year = AcademicYear(
-        id=uuid7(), school_id=school_id, name=name.strip(), starts_on=starts_on, ends_on=ends_on
+        id=uuid7(), school_id=school_id, name=name, starts_on=starts_on, ends_on=ends_on
     )
     async with uow:
         taken = await uow.session.scalar(
@@ -571,8 +576,10 @@ async def record_consent(
     """Consent is given by the person, or for a student by one of their parents."""
     school_id = _require(principal, Role.ADMINISTRATOR, Role.ACADEMIC_SECRETARY, Role.HR_SECRETARY)
     document = document.strip()
-    if not document:
-        raise ValidationFailed("Укажите реквизиты документа о согласии.", field="document")
+    if not document or len(document) > 500:
+        raise ValidationFailed(
+            "Укажите реквизиты документа о согласии (до 500 символов).", field="document"
+        )
     now = utcnow()
     given_at = given_at or now
     if given_at > now:
@@ -617,6 +624,20 @@ async def has_consent(session: AsyncSession, person_id: UUID) -> bool:
     )
 
 
+async def _holds_any(session: AsyncSession, person_id: UUID, roles: Iterable[Role]) -> bool:
+    return bool(
+        await session.scalar(
+            select(
+                exists().where(
+                    RoleGrantRow.person_id == person_id,
+                    RoleGrantRow.role.in_([r.value for r in roles]),
+                    RoleGrantRow.withdrawn_at.is_(None),
+                )
+            )
+        )
+    )
+
+
 @dataclass(frozen=True)
 class IssuedCredentials:
     account: Account
@@ -650,6 +671,11 @@ async def issue_credentials(
     async with uow:
         person = await _person(uow.session, school_id, person_id)
         domain.check_registrar(_roles(principal), PersonKind(person.kind))
+        if not principal.has_role(Role.ADMINISTRATOR) and await _holds_any(
+            uow.session, person_id, ADMINISTRATION
+        ):
+            # Whoever learns the password acts with the person's rights.
+            raise Forbidden("Логин и пароль сотруднику администрации выдаёт администратор.")
         if not await has_consent(uow.session, person_id):
             raise Conflict(domain.NO_CONSENT_MESSAGE)
         account = await uow.session.scalar(
@@ -1046,11 +1072,18 @@ def _in_school(query: Select, model: type, school_id: UUID | None) -> Select:
 
 
 async def persons_by_id(db: Database, principal: Principal, ids: Sequence[UUID]) -> list[Person]:
-    """Batch of the DataLoader behind entity references; scoped to the caller's school."""
-    async with db.sessionmaker() as session:
-        rows = await session.scalars(
-            _in_school(select(Person).where(Person.id.in_(ids)), Person, principal.school_id)
+    """Batch of the DataLoader behind entity references; scoped to the caller's school. Staff see
+    everyone of the school; a student or parent sees its staff, themself and their own family."""
+    query = _in_school(select(Person).where(Person.id.in_(ids)), Person, principal.school_id)
+    if not is_staff(principal):
+        me = principal.person_id
+        family = or_(
+            exists().where(Guardianship.parent_id == me, Guardianship.student_id == Person.id),
+            exists().where(Guardianship.student_id == me, Guardianship.parent_id == Person.id),
         )
+        query = query.where(or_(Person.kind == PersonKind.STAFF.value, Person.id == me, family))
+    async with db.sessionmaker() as session:
+        rows = await session.scalars(query)
         found = {p.id: p for p in rows}
     return [found.get(i) for i in ids]  # type: ignore[misc]
 

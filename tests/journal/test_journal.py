@@ -6,7 +6,7 @@ import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import orjson
 import pytest
@@ -16,7 +16,7 @@ from services.journal.models import Enrolment, Guardianship, MarkHistory, RoleGr
 from services.kernel.principal import Principal
 from services.kernel.principal import RoleGrant as Grant
 from services.kernel.roles import Role
-from tests.journal.roster import Roster, publish
+from tests.journal.roster import Roster, envelope, publish
 from tests.support import Infra, ServiceClient, eventually, new_namespace, running_service
 
 FROM, TO = "2026-11-16", "2026-11-22"
@@ -421,3 +421,77 @@ async def test_replayed_people_events_change_nothing(world: World) -> None:
     await asyncio.sleep(0.5)
     async with world.svc.runtime.db.sessionmaker() as s:
         assert await s.scalar(select(func.count()).select_from(SchoolClass)) == 2
+
+
+async def test_staff_of_another_school_cannot_tell_a_student_exists(world: World) -> None:
+    elsewhere = Principal(
+        account_id=uuid4(),
+        person_id=uuid4(),
+        school_id=uuid4(),
+        session_id=uuid4(),
+        login="elsewhere",
+        roles=(Grant(Role.SUBJECT_TEACHER),),
+    )
+    variables = {"from": FROM, "to": TO}
+    for student_id in (world.ids["student"], uuid4()):
+        result = await world.svc.gql(
+            DIARY, {"s": str(student_id), **variables}, principal=elsewhere
+        )
+        assert code_of(result) == "NOT_FOUND"
+
+
+async def test_a_withdrawn_class_teacher_no_longer_reads_the_class_journal(world: World) -> None:
+    school_id = world.roster.school_id
+    class_id, person_id = world.ids["8А"], uuid4()
+    grant = {
+        "person_id": person_id,
+        "school_id": school_id,
+        "role": Role.CLASS_TEACHER.value,
+        "school_class_id": str(class_id),
+    }
+    appointed = [
+        envelope(
+            "people.person.registered",
+            school_id,
+            {
+                "person_id": person_id,
+                "school_id": school_id,
+                "kind": "staff",
+                "last_name": "Бывшев",
+                "first_name": "Иван",
+            },
+        ),
+        envelope("people.role.granted", school_id, grant),
+        envelope(
+            "people.school_class.class_teacher_assigned",
+            school_id,
+            {"school_class_id": class_id, "school_id": school_id, "person_id": person_id},
+        ),
+    ]
+    nc = world.svc.runtime.extras["nats"]
+    namespace = world.svc.settings.namespace
+    await publish(nc, namespace, appointed)
+
+    async def teacher_of_class() -> UUID | None:
+        async with world.svc.runtime.db.sessionmaker() as s:
+            return await s.scalar(
+                select(SchoolClass.class_teacher_id).where(SchoolClass.id == class_id)
+            )
+
+    await eventually(teacher_of_class)
+    # The token was issued before the withdrawal and still names the class.
+    token = world.roster.principal(person_id, Grant(Role.CLASS_TEACHER, school_class_id=class_id))
+    args = {"c": str(class_id), "s": str(world.ids["алгебра"]), "from": FROM, "to": TO}
+    data(await world.svc.gql(CLASS_JOURNAL, args, principal=token))
+    await publish(nc, namespace, [envelope("people.role.withdrawn", school_id, grant)])
+
+    async def grant_gone() -> bool:
+        async with world.svc.runtime.db.sessionmaker() as s:
+            left = await s.scalar(
+                select(func.count()).select_from(RoleGrant).where(RoleGrant.person_id == person_id)
+            )
+        return left == 0
+
+    await eventually(grant_gone)
+    result = await world.svc.gql(CLASS_JOURNAL, args, principal=token)
+    assert code_of(result) == "FORBIDDEN"

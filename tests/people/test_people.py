@@ -440,3 +440,103 @@ async def test_registration_is_refused_to_roles_without_the_duty(
         # Requests without the gateway's signature never reach a resolver.
         response = await svc.http.post("/graphql", json={"query": "{ school { name } }"})
         assert response.status_code == 401
+
+
+ENTITIES = """query($r: [_Any!]!) { _entities(representations: $r) {
+  ... on Student { id fullName } ... on Person { id shortName } } }"""
+
+
+async def test_a_student_or_parent_resolves_only_staff_and_their_own_family_by_reference(
+    infra: Infra, namespace: str
+) -> None:
+    async with running_service(infra, "people", namespace=namespace) as svc:
+        school = await build_school(svc)
+        await school.consent("petrov.student", given_by="petrov.parent")
+        student = await sign_in(svc, "petrov", await school.credentials("petrov.student", "petrov"))
+        parent = await sign_in(svc, "petrova", await school.account("petrov.parent", "petrova"))
+
+        def ref(typename: str, key: str) -> dict[str, str]:
+            return {"__typename": typename, "id": str(school.ids[key])}
+
+        representations = [
+            ref("Student", "petrov.student"),
+            ref("Student", "orlov.student"),
+            ref("Person", "orlov.parent"),
+            ref("Person", "petrov.parent"),
+            ref("Person", "klassruk"),
+        ]
+        for reader in (student, parent):
+            found = (await ok(svc, ENTITIES, {"r": representations}, principal=reader))["_entities"]
+            assert found == [
+                {"id": str(school.ids["petrov.student"]), "fullName": "Петров Артём Алексеевич"},
+                None,
+                None,
+                {"id": str(school.ids["petrov.parent"]), "shortName": "Петрова М. В."},
+                {"id": str(school.ids["klassruk"]), "shortName": "Соколова И. А."},
+            ]
+        teacher = staff(school.id, Role.SUBJECT_TEACHER)
+        found = (await ok(svc, ENTITIES, {"r": representations}, principal=teacher))["_entities"]
+        assert None not in found
+
+
+async def test_a_malformed_identifier_is_a_validation_error(infra: Infra, namespace: str) -> None:
+    async with running_service(infra, "people", namespace=namespace) as svc:
+        school = await build_school(svc)
+        teacher = staff(school.id, Role.SUBJECT_TEACHER)
+        body = await svc.gql(STUDENT, {"id": "not-a-uuid"}, principal=teacher)
+        assert error_code(body) == "VALIDATION"
+        assert body["errors"][0]["message"] == "Неверный идентификатор."
+        reference = {"r": [{"__typename": "Person", "id": "x" * 10_000}]}
+        assert error_code(await svc.gql(ENTITIES, reference, principal=teacher)) == "VALIDATION"
+
+
+async def test_an_hr_secretary_cannot_reset_the_password_of_an_administrator(
+    infra: Infra, namespace: str
+) -> None:
+    async with running_service(infra, "people", namespace=namespace) as svc:
+        school = await build_school(svc)
+        director = await school.person("director", "STAFF", "Директоров", "Пётр", "Ильич")
+        grant = """mutation($input: RoleGrantInput!) { grantRole(input: $input) { role } }"""
+        await ok(
+            svc,
+            grant,
+            {"input": {"personId": str(director), "role": "DIRECTOR"}},
+            principal=school.admin,
+        )
+        await school.account("director", "direktor")
+        variables = {"input": {"personId": str(director)}}
+        hr = staff(school.id, Role.HR_SECRETARY)
+        assert error_code(await svc.gql(ISSUE, variables, principal=hr)) == "FORBIDDEN"
+        await ok(svc, ISSUE, variables, principal=school.admin)
+        # Ordinary staff are still the HR secretary's to serve.
+        await school.consent("klassruk")
+        await ok(svc, ISSUE, {"input": {"personId": str(school.ids["klassruk"])}}, principal=hr)
+
+
+async def test_blank_or_oversized_texts_are_validation_errors(infra: Infra, namespace: str) -> None:
+    async with running_service(infra, "people", namespace=namespace) as svc:
+        school = await build_school(svc)
+        year = """mutation($input: CreateAcademicYearInput!) { createAcademicYear(input: $input) {
+          id } }"""
+        for name in (" ", "г" * 10_000):
+            variables = {
+                "input": {
+                    "name": name,
+                    "startsOn": "2027-09-01",
+                    "endsOn": "2028-05-31",
+                    "studyPeriods": [],
+                }
+            }
+            body = await svc.gql(year, variables, principal=school.admin)
+            assert error_code(body) == "VALIDATION"
+        consent = (
+            """mutation($input: RecordConsentInput!) { recordConsent(input: $input) { id } }"""
+        )
+        subject = str(school.ids["klassruk"])
+        variables = {
+            "input": {"subjectId": subject, "givenById": subject, "document": "з" * 10_000}
+        }
+        assert error_code(await svc.gql(consent, variables, principal=school.admin)) == "VALIDATION"
+        create = """mutation($input: CreateSchoolInput!) { createSchool(input: $input) { id } }"""
+        variables = {"input": {"name": "ш" * 10_000, "shortName": "СОШ"}}
+        assert error_code(await svc.gql(create, variables, principal=school.admin)) == "VALIDATION"
