@@ -30,7 +30,6 @@ from services.kernel.principal import (
 from services.kernel.settings import Settings
 from services.kernel.tokens import generate_keypair
 
-SERVICES = ("people", "journal", "messaging", "reports")
 _counter = itertools.count(1)
 
 
@@ -64,12 +63,7 @@ class Infra:
         async with self._lock:
             if service not in self._templates:
                 name = f"sgo_tpl_{service}_{self.run_id}"
-                conn = await self._admin()
-                try:
-                    await conn.execute(f'CREATE DATABASE "{name}"')
-                finally:
-                    await conn.close()
-                self._created.append(name)
+                await self._create(name)
                 package = importlib.import_module(f"services.{service}")
                 await migrations.upgrade(
                     with_database(self.database_url, name),
@@ -78,26 +72,22 @@ class Infra:
                 self._templates[service] = name
             return self._templates[service]
 
-    async def empty_database(self) -> str:
-        name = f"sgo_t_scratch_{self.run_id}_{next(_counter)}"
+    async def _create(self, name: str, template: str | None = None) -> str:
         conn = await self._admin()
         try:
-            await conn.execute(f'CREATE DATABASE "{name}"')
+            copy = f' TEMPLATE "{template}"' if template else ""
+            await conn.execute(f'CREATE DATABASE "{name}"{copy}')
         finally:
             await conn.close()
         self._created.append(name)
         return with_database(self.database_url, name)
 
+    async def empty_database(self) -> str:
+        return await self._create(f"sgo_t_scratch_{self.run_id}_{next(_counter)}")
+
     async def fresh_database(self, service: str) -> str:
         template = await self.template(service)
-        name = f"sgo_t_{service}_{self.run_id}_{next(_counter)}"
-        conn = await self._admin()
-        try:
-            await conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
-        finally:
-            await conn.close()
-        self._created.append(name)
-        return with_database(self.database_url, name)
+        return await self._create(f"sgo_t_{service}_{self.run_id}_{next(_counter)}", template)
 
     async def drop_all(self) -> None:
         conn = await self._admin()
