@@ -2,20 +2,16 @@
 
 Published (subject ``<namespace>.<type>``; ids are UUID strings, dates ISO):
 
-=========================  ==========================================================
-type                       payload
-=========================  ==========================================================
-journal.subject.created    subject_id, school_id, name
-journal.lesson.scheduled   lesson_id, school_id, school_class_id, subject_id, subject_name,
-                           teacher_id, date, number
-journal.mark.recorded      mark_id, school_id, lesson_id, student_id, school_class_id,
-                           subject_id, subject_name, teacher_id, value (2..5), weight, date
-journal.mark.changed       mark_id, school_id, student_id, school_class_id, subject_id,
-                           value_before, value
-journal.mark.removed       mark_id, school_id, student_id, school_class_id, subject_id
-journal.attendance.set     attendance_id, school_id, lesson_id, student_id, school_class_id,
-                           subject_name, date, lesson_number, code ("ОТ"|"ОП"), set_by
-=========================  ==========================================================
+- journal.subject.created: subject_id, school_id, name
+- journal.lesson.scheduled: lesson_id, school_id, school_class_id, subject_id, subject_name,
+  teacher_id, date, number
+- journal.mark.recorded: mark_id, school_id, lesson_id, student_id, school_class_id,
+  subject_id, subject_name, teacher_id, value (2..5), weight, date
+- journal.mark.changed: mark_id, school_id, student_id, school_class_id, subject_id,
+  value_before, value
+- journal.mark.removed: mark_id, school_id, student_id, school_class_id, subject_id
+- journal.attendance.set: attendance_id, school_id, lesson_id, student_id, school_class_id,
+  subject_name, date, lesson_number, code ("ОТ"|"ОП"), set_by
 
 Consumed: ``people.*`` — schools, academic years, classes, persons, enrolments,
 guardianships and role grants, upserted idempotently into the replica tables.

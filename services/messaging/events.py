@@ -2,9 +2,7 @@
 
 Published:
 
-| type                        | payload                                          |
-|-----------------------------|--------------------------------------------------|
-| ``messaging.notice.created`` | notice_id, school_id, recipient_id, kind        |
+- messaging.notice.created: notice_id, school_id, recipient_id, kind
 
 Consumed: from people — ``person.registered``, ``student.enrolled``, ``guardianship.linked``,
 ``school_class.class_teacher_assigned`` (the directory replica); from journal —

@@ -1,11 +1,5 @@
 """Reports publishes no events yet; it consumes journal's marks and people's school classes.
 
-Published:
-
-| type | payload |
-|------|---------|
-| (none yet) | |
-
 Consumed: ``journal.mark.recorded`` / ``changed`` / ``removed`` feed the ``mark`` projection
 (rebuildable by replaying the journal stream through the same handlers, see
 ``service.rebuild``); ``people.school_class.created`` feeds the ``school_class`` replica.
