@@ -13,14 +13,17 @@ from services.kernel.roles import ADMINISTRATION, Role
 CLASS_REPORT_ROLES: tuple[Role, ...] = (*ADMINISTRATION, Role.CLASS_TEACHER)
 
 
-def may_read_class(principal: Principal, school_class_id: UUID) -> bool:
-    """The administration reads every class of its school; a class teacher only their class."""
+def may_read_class(principal: Principal, class_teacher_id: UUID | None) -> bool:
+    """The administration reads every class of its school; the class teacher their own class,
+    as people last recorded it (a token may be up to its lifetime behind a withdrawal)."""
     if not principal.is_authenticated:
         return False
     if principal.has_role(*ADMINISTRATION):
         return True
-    return any(
-        grant.school_class_id == school_class_id for grant in principal.grants(Role.CLASS_TEACHER)
+    return (
+        principal.has_role(Role.CLASS_TEACHER)
+        and class_teacher_id is not None
+        and principal.person_id == class_teacher_id
     )
 
 

@@ -2,7 +2,8 @@
 
 Consumed: ``journal.mark.recorded`` / ``changed`` / ``removed`` feed the ``mark`` projection
 (rebuildable by replaying the journal stream through the same handlers, see
-``service.rebuild``); ``people.school_class.created`` feeds the ``school_class`` replica.
+``service.rebuild``); ``people.school_class.created``, ``class_teacher_assigned`` and
+``role.withdrawn`` (class teacher) feed the ``school_class`` replica.
 """
 
 from __future__ import annotations
@@ -118,6 +119,32 @@ async def on_school_class_created(session: AsyncSession, envelope: Envelope) -> 
     )
 
 
+async def on_class_teacher_assigned(session: AsyncSession, envelope: Envelope) -> None:
+    p = envelope.payload
+    assigned = await session.execute(
+        update(SchoolClass)
+        .where(SchoolClass.school_class_id == _uuid(p["school_class_id"]))
+        .values(class_teacher_id=_uuid(p["person_id"]))
+    )
+    if assigned.rowcount == 0:  # type: ignore[attr-defined]
+        # The class's own event is on its way (aggregates are ordered, not the whole stream).
+        raise LookupError(f"school class {p['school_class_id']} not replicated yet")
+
+
+async def on_role_withdrawn(session: AsyncSession, envelope: Envelope) -> None:
+    p = envelope.payload
+    if p["role"] != "class_teacher" or not p.get("school_class_id"):
+        return
+    await session.execute(
+        update(SchoolClass)
+        .where(
+            SchoolClass.school_class_id == _uuid(p["school_class_id"]),
+            SchoolClass.class_teacher_id == _uuid(p["person_id"]),
+        )
+        .values(class_teacher_id=None)
+    )
+
+
 # The journal handlers a rebuild replays; the live consumer uses exactly these.
 MARK_HANDLERS: dict[str, Handler] = {
     "journal.mark.recorded": on_mark_recorded,
@@ -128,6 +155,11 @@ MARK_HANDLERS: dict[str, Handler] = {
 SUBSCRIPTIONS: list[Subscription] = [
     Subscription(context="journal", handlers=MARK_HANDLERS),
     Subscription(
-        context="people", handlers={"people.school_class.created": on_school_class_created}
+        context="people",
+        handlers={
+            "people.school_class.created": on_school_class_created,
+            "people.school_class.class_teacher_assigned": on_class_teacher_assigned,
+            "people.role.withdrawn": on_role_withdrawn,
+        },
     ),
 ]

@@ -41,6 +41,8 @@ class SchoolClass(Base):
     grade_level: Mapped[int] = mapped_column(SmallInteger)
     letter: Mapped[str] = mapped_column(Text)
     name: Mapped[str] = mapped_column(Text)
+    # Who may read the class's figures besides the administration: people decides, not a token.
+    class_teacher_id: Mapped[UUID | None]
 
 
 class Mark(Base):

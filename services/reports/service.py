@@ -39,8 +39,6 @@ async def class_averages(
     """Weighted average per subject of a class's current marks, ordered by subject name."""
     if not principal.is_authenticated:
         raise Unauthenticated()
-    if not domain.may_read_class(principal, school_class_id):
-        raise Forbidden("Сводка по классу доступна администрации и классному руководителю.")
     weights = func.sum(Mark.weight)
     query = (
         select(
@@ -61,6 +59,9 @@ async def class_averages(
         school_class = await session.get(SchoolClass, school_class_id)
         if school_class is not None and school_class.school_id != principal.school_id:
             raise Forbidden("Класс относится к другой школе.")
+        class_teacher_id = school_class.class_teacher_id if school_class else None
+        if not domain.may_read_class(principal, class_teacher_id):
+            raise Forbidden("Сводка по классу доступна администрации и классному руководителю.")
         rows = (await session.execute(query)).all()
     return [
         SubjectAverage(

@@ -23,6 +23,7 @@ from tests.support import Infra, ServiceClient, eventually, running_service
 
 SCHOOL = uuid4()
 CLASS_7B, CLASS_8A = uuid4(), uuid4()
+KLASSRUK_7B, KLASSRUK_8A = uuid4(), uuid4()
 ALGEBRA, GEOMETRY = uuid4(), uuid4()
 
 CLASS_AVERAGES = """
@@ -113,6 +114,17 @@ async def feed_journal(nc: Client, namespace: str) -> None:
                 name=name,
             ),
         )
+    for class_id, person_id in ((CLASS_7B, KLASSRUK_7B), (CLASS_8A, KLASSRUK_8A)):
+        await publish(
+            nc,
+            namespace,
+            envelope(
+                "people.school_class.class_teacher_assigned",
+                school_class_id=class_id,
+                school_id=SCHOOL,
+                person_id=person_id,
+            ),
+        )
     for env in (
         recorded(m1, CLASS_7B, ALGEBRA, "алгебра", 5, 1),
         recorded(m2, CLASS_7B, ALGEBRA, "алгебра", 3, 2),
@@ -129,18 +141,18 @@ async def feed_journal(nc: Client, namespace: str) -> None:
 async def projection_caught_up(svc: ServiceClient) -> bool:
     async with svc.runtime.db.sessionmaker() as session:
         checkpoint = await session.get(Checkpoint, MARKS_PROJECTION)
-        classes = (await session.scalars(select(SchoolClass.name))).all()
+        classes = await session.execute(select(SchoolClass.name, SchoolClass.class_teacher_id))
         return (
             checkpoint is not None
             and checkpoint.events_applied == JOURNAL_EVENTS
-            and sorted(classes) == ["7Б", "8А"]
+            and sorted(classes.all()) == [("7Б", KLASSRUK_7B), ("8А", KLASSRUK_8A)]
         )
 
 
-def staff(*grants: RoleGrant) -> Principal:
+def staff(*grants: RoleGrant, person_id: UUID | None = None) -> Principal:
     return Principal(
         account_id=uuid4(),
-        person_id=uuid4(),
+        person_id=person_id or uuid4(),
         school_id=SCHOOL,
         session_id=uuid4(),
         login="user",
@@ -177,7 +189,9 @@ async def test_class_averages_are_weighted_after_record_change_and_removal(
 
 async def test_the_class_teacher_of_that_class_reads_its_averages(svc: ServiceClient) -> None:
     klassruk = staff(
-        RoleGrant(Role.CLASS_TEACHER, school_class_id=CLASS_7B), RoleGrant(Role.SUBJECT_TEACHER)
+        RoleGrant(Role.CLASS_TEACHER, school_class_id=CLASS_7B),
+        RoleGrant(Role.SUBJECT_TEACHER),
+        person_id=KLASSRUK_7B,
     )
     result = await svc.gql(CLASS_AVERAGES, {"id": str(CLASS_7B)}, principal=klassruk)
     assert result["data"]["classAverages"] == EXPECTED
@@ -198,6 +212,34 @@ async def test_others_may_not_read_a_class_s_averages(
     result = await svc.gql(CLASS_AVERAGES, {"id": str(CLASS_7B)}, principal=staff(*grants))
     assert result["data"] is None
     assert result["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+
+
+async def test_a_class_teacher_withdrawn_by_people_loses_the_class_at_once(
+    svc: ServiceClient, nc: Client, namespace: str
+) -> None:
+    # The token still names the class: what people recorded last decides, not the token.
+    klassruk = staff(RoleGrant(Role.CLASS_TEACHER, school_class_id=CLASS_8A), person_id=KLASSRUK_8A)
+    allowed = await svc.gql(CLASS_AVERAGES, {"id": str(CLASS_8A)}, principal=klassruk)
+    assert "errors" not in allowed, allowed
+    await publish(
+        nc,
+        namespace,
+        envelope(
+            "people.role.withdrawn",
+            person_id=KLASSRUK_8A,
+            school_id=SCHOOL,
+            role="class_teacher",
+            school_class_id=CLASS_8A,
+        ),
+    )
+
+    async def refused() -> bool:
+        result = await svc.gql(CLASS_AVERAGES, {"id": str(CLASS_8A)}, principal=klassruk)
+        return bool(result.get("errors")) and result["errors"][0]["extensions"]["code"] == (
+            "FORBIDDEN"
+        )
+
+    await eventually(refused)
 
 
 async def test_a_director_of_another_school_sees_nothing_of_this_class(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 from services.kernel.principal import Principal, RoleGrant
 from services.kernel.roles import Role
@@ -20,21 +20,28 @@ def test_weighted_average_of_nothing_is_none() -> None:
     assert domain.weighted_average([]) is None
 
 
-def _principal(*grants: RoleGrant) -> Principal:
-    return Principal(account_id=uuid4(), person_id=uuid4(), school_id=uuid4(), roles=grants)
+def _principal(*grants: RoleGrant, person_id: UUID | None = None) -> Principal:
+    return Principal(
+        account_id=uuid4(), person_id=person_id or uuid4(), school_id=uuid4(), roles=grants
+    )
 
 
-def test_class_teacher_reads_only_their_own_class() -> None:
-    own, other = uuid4(), uuid4()
-    teacher = _principal(RoleGrant(Role.CLASS_TEACHER, school_class_id=own))
-    assert domain.may_read_class(teacher, own)
-    assert not domain.may_read_class(teacher, other)
+def test_class_teacher_reads_only_the_class_people_recorded_them_for() -> None:
+    me, someone_else = uuid4(), uuid4()
+    teacher = _principal(RoleGrant(Role.CLASS_TEACHER, school_class_id=uuid4()), person_id=me)
+    assert domain.may_read_class(teacher, me)
+    assert not domain.may_read_class(teacher, someone_else)
+    assert not domain.may_read_class(teacher, None)
 
 
 def test_administration_reads_any_class_and_others_none() -> None:
-    class_id = uuid4()
-    assert domain.may_read_class(_principal(RoleGrant(Role.DIRECTOR)), class_id)
-    assert domain.may_read_class(_principal(RoleGrant(Role.DEPUTY_DIRECTOR_QUALITY)), class_id)
-    assert not domain.may_read_class(_principal(RoleGrant(Role.PARENT)), class_id)
-    assert not domain.may_read_class(_principal(RoleGrant(Role.SUBJECT_TEACHER)), class_id)
-    assert not domain.may_read_class(Principal(), class_id)
+    teacher_of_class = uuid4()
+    assert domain.may_read_class(_principal(RoleGrant(Role.DIRECTOR)), teacher_of_class)
+    assert domain.may_read_class(
+        _principal(RoleGrant(Role.DEPUTY_DIRECTOR_QUALITY)), teacher_of_class
+    )
+    assert not domain.may_read_class(_principal(RoleGrant(Role.PARENT)), teacher_of_class)
+    assert not domain.may_read_class(
+        _principal(RoleGrant(Role.SUBJECT_TEACHER), person_id=teacher_of_class), teacher_of_class
+    )
+    assert not domain.may_read_class(Principal(), teacher_of_class)
