@@ -12,21 +12,13 @@ from strawberry.dataloader import DataLoader
 from strawberry.federation.schema_directives import Key
 
 from services.journal import domain, service
-from services.kernel.errors import ValidationFailed
-from services.kernel.graphql import Info, build_schema
+from services.kernel.graphql import Info, build_schema, parse_id
 from services.kernel.roles import ADMINISTRATION, STAFF, Role, any_of
 
 TEACHERS = (Role.SUBJECT_TEACHER,)
 JOURNAL_READERS = (Role.SUBJECT_TEACHER, Role.CLASS_TEACHER, *ADMINISTRATION)
 LESSON_READERS = (*JOURNAL_READERS, Role.ACADEMIC_SECRETARY)
 DIARY_READERS = (*STAFF, Role.STUDENT, Role.PARENT)
-
-
-def _id(value: Any, field: str) -> UUID:
-    try:
-        return UUID(str(value))
-    except ValueError:
-        raise ValidationFailed("Неверный идентификатор.", field=field) from None
 
 
 def _loader(info: Info, name: str, load: Any) -> DataLoader[Any, Any]:
@@ -80,7 +72,7 @@ class Subject:
 
     @classmethod
     async def resolve_reference(cls, info: Info, id: strawberry.ID) -> Subject | None:
-        view = await _subjects(info).load(_id(id, "id"))
+        view = await _subjects(info).load(parse_id(id, "id"))
         if view is None or view.school_id != info.context.principal.school_id:
             return None
         return cls.of(view)
@@ -240,7 +232,7 @@ class Query:
     ) -> list[DiaryDay]:
         principal = info.context.require(*DIARY_READERS)
         days = await service.diary(
-            info.context.runtime.db, principal, _id(student_id, "studentId"), from_, to
+            info.context.runtime.db, principal, parse_id(student_id, "studentId"), from_, to
         )
         return [DiaryDay(date=d.date, lessons=[Lesson.of(x) for x in d.lessons]) for d in days]
 
@@ -261,8 +253,8 @@ class Query:
         view = await service.class_journal(
             info.context.runtime.db,
             principal,
-            _id(school_class_id, "schoolClassId"),
-            _id(subject_id, "subjectId"),
+            parse_id(school_class_id, "schoolClassId"),
+            parse_id(subject_id, "subjectId"),
             from_,
             to,
         )
@@ -291,8 +283,8 @@ class Query:
             principal,
             from_,
             to,
-            _id(teacher_id, "teacherId") if teacher_id else None,
-            _id(school_class_id, "schoolClassId") if school_class_id else None,
+            parse_id(teacher_id, "teacherId") if teacher_id else None,
+            parse_id(school_class_id, "schoolClassId") if school_class_id else None,
         )
         return [Lesson.of(v) for v in views]
 
@@ -305,7 +297,9 @@ class Query:
     ) -> list[TeachingLoad]:
         principal = info.context.require(*LESSON_READERS)
         views = await service.teaching_load(
-            info.context.runtime.db, principal, _id(teacher_id, "teacherId") if teacher_id else None
+            info.context.runtime.db,
+            principal,
+            parse_id(teacher_id, "teacherId") if teacher_id else None,
         )
         return [TeachingLoad.of(v) for v in views]
 
@@ -388,9 +382,9 @@ class Mutation:
         info.context.require(*CURRICULUM_EDITORS)
         view = await service.assign_teaching_load(
             info.context.uow(),
-            _id(input.teacher_id, "teacherId"),
-            _id(input.school_class_id, "schoolClassId"),
-            _id(input.subject_id, "subjectId"),
+            parse_id(input.teacher_id, "teacherId"),
+            parse_id(input.school_class_id, "schoolClassId"),
+            parse_id(input.subject_id, "subjectId"),
         )
         return TeachingLoad.of(view)
 
@@ -399,9 +393,9 @@ class Mutation:
         info.context.require(*TIMETABLE_EDITORS)
         view = await service.schedule_lesson(
             info.context.uow(),
-            _id(input.school_class_id, "schoolClassId"),
-            _id(input.subject_id, "subjectId"),
-            _id(input.teacher_id, "teacherId"),
+            parse_id(input.school_class_id, "schoolClassId"),
+            parse_id(input.subject_id, "subjectId"),
+            parse_id(input.teacher_id, "teacherId"),
             input.date,
             input.number,
         )
@@ -411,7 +405,7 @@ class Mutation:
     async def set_lesson_topic(self, info: Info, input: SetLessonTopicInput) -> Lesson:
         info.context.require(*TEACHERS)
         view = await service.set_lesson_topic(
-            info.context.uow(), _id(input.lesson_id, "lessonId"), input.topic, input.homework
+            info.context.uow(), parse_id(input.lesson_id, "lessonId"), input.topic, input.homework
         )
         return Lesson.of(view)
 
@@ -420,8 +414,8 @@ class Mutation:
         info.context.require(*TEACHERS)
         view = await service.record_mark(
             info.context.uow(),
-            _id(input.lesson_id, "lessonId"),
-            _id(input.student_id, "studentId"),
+            parse_id(input.lesson_id, "lessonId"),
+            parse_id(input.student_id, "studentId"),
             input.value,
             input.comment,
             input.weight,
@@ -433,7 +427,7 @@ class Mutation:
         info.context.require(*TEACHERS)
         view = await service.change_mark(
             info.context.uow(),
-            _id(input.mark_id, "markId"),
+            parse_id(input.mark_id, "markId"),
             input.value,
             input.comment,
             input.weight,
@@ -443,7 +437,7 @@ class Mutation:
     @strawberry.federation.field(requires_scopes=any_of(*TEACHERS))
     async def remove_mark(self, info: Info, input: RemoveMarkInput) -> strawberry.ID:
         info.context.require(*TEACHERS)
-        removed = await service.remove_mark(info.context.uow(), _id(input.mark_id, "markId"))
+        removed = await service.remove_mark(info.context.uow(), parse_id(input.mark_id, "markId"))
         return strawberry.ID(str(removed))
 
     @strawberry.federation.field(requires_scopes=any_of(*TEACHERS))
@@ -451,8 +445,8 @@ class Mutation:
         info.context.require(*TEACHERS)
         view = await service.mark_absent(
             info.context.uow(),
-            _id(input.lesson_id, "lessonId"),
-            _id(input.student_id, "studentId"),
+            parse_id(input.lesson_id, "lessonId"),
+            parse_id(input.student_id, "studentId"),
             domain.AttendanceCode(input.code.value),
         )
         return Attendance.of(view)

@@ -7,6 +7,7 @@ import logging
 from collections.abc import Coroutine, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
+from uuid import UUID
 
 import strawberry
 from graphql.error import GraphQLError
@@ -15,7 +16,7 @@ from strawberry.fastapi import BaseContext
 from strawberry.types import ExecutionContext
 
 from services.kernel.db import Database
-from services.kernel.errors import Forbidden, SgoError, Unauthenticated
+from services.kernel.errors import Forbidden, SgoError, Unauthenticated, ValidationFailed
 from services.kernel.principal import Principal
 from services.kernel.roles import Role
 from services.kernel.settings import Settings
@@ -71,6 +72,14 @@ class ServiceContext(BaseContext):
 
 
 Info = strawberry.Info[ServiceContext, None]
+
+
+def parse_id(value: object, field: str = "id") -> UUID:
+    """An ID argument as a UUID; a malformed one is the caller's mistake, not INTERNAL."""
+    try:
+        return UUID(str(value))
+    except ValueError:
+        raise ValidationFailed("Неверный идентификатор.", field=field) from None
 
 
 def client_error(error: GraphQLError) -> GraphQLError:

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import Enum
-from uuid import UUID
 
 import strawberry
 
-from services.kernel.errors import ValidationFailed
-from services.kernel.graphql import Info, build_schema
+from services.kernel.graphql import Info, build_schema, parse_id
 from services.messaging import domain, service
 from services.messaging.models import Notice as NoticeRow
 
@@ -61,15 +59,8 @@ class Mutation:
     )
     async def mark_notice_read(self, info: Info, id: strawberry.ID) -> Notice:
         principal = info.context.require()
-        row = await service.mark_notice_read(info.context.uow(), principal, _id(id))
+        row = await service.mark_notice_read(info.context.uow(), principal, parse_id(id))
         return Notice.from_row(row)
-
-
-def _id(value: str) -> UUID:
-    try:
-        return UUID(str(value))
-    except ValueError as exc:
-        raise ValidationFailed("Неверный идентификатор.", field="id") from exc
 
 
 schema = build_schema(query=Query, mutation=Mutation, types=[Notice])

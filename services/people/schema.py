@@ -11,8 +11,8 @@ from uuid import UUID
 import strawberry
 from strawberry.dataloader import DataLoader
 
-from services.kernel.errors import Unauthenticated, ValidationFailed
-from services.kernel.graphql import Info, build_schema
+from services.kernel.errors import Unauthenticated
+from services.kernel.graphql import Info, build_schema, parse_id
 from services.kernel.principal import RoleGrant as PrincipalGrant
 from services.kernel.roles import ROLE_LABELS, STAFF, Role, any_of
 from services.people import models, service
@@ -111,7 +111,7 @@ class School:
 
     @classmethod
     async def resolve_reference(cls, info: Info, id: strawberry.ID) -> Self | None:
-        row = await schools(info).load(_uuid(id))
+        row = await schools(info).load(parse_id(id))
         return cls.from_row(row) if row else None
 
 
@@ -145,7 +145,7 @@ class Person:
 
     @classmethod
     async def resolve_reference(cls, info: Info, id: strawberry.ID) -> Self | None:
-        row = await persons(info).load(_uuid(id))
+        row = await persons(info).load(parse_id(id))
         return cls.from_row(row) if row else None
 
 
@@ -183,7 +183,7 @@ class Student:
 
     @classmethod
     async def resolve_reference(cls, info: Info, id: strawberry.ID) -> Self | None:
-        row = await persons(info).load(_uuid(id))
+        row = await persons(info).load(parse_id(id))
         return cls.from_row(row) if row and row.kind == PersonKind.STUDENT else None
 
 
@@ -221,7 +221,7 @@ class SchoolClass:
 
     @classmethod
     async def resolve_reference(cls, info: Info, id: strawberry.ID) -> Self | None:
-        row = await classes(info).load(_uuid(id))
+        row = await classes(info).load(parse_id(id))
         return cls.from_row(row) if row else None
 
 
@@ -431,14 +431,7 @@ class IssueCredentialsInput:
 
 
 def _id(value: strawberry.ID | None) -> UUID | None:
-    return _uuid(value) if value is not None else None
-
-
-def _uuid(value: strawberry.ID) -> UUID:
-    try:
-        return UUID(str(value))
-    except ValueError:
-        raise ValidationFailed("Неверный идентификатор.") from None
+    return parse_id(value) if value is not None else None
 
 
 def _address(info: Info) -> str | None:
@@ -497,7 +490,7 @@ class Query:
     @federation.field(authenticated=True, description="Класс")
     async def school_class(self, info: Info, id: strawberry.ID) -> SchoolClass:
         row = await service.get_school_class(
-            info.context.runtime.db, info.context.principal, _uuid(id)
+            info.context.runtime.db, info.context.principal, parse_id(id)
         )
         return SchoolClass.from_row(row)
 
@@ -506,7 +499,9 @@ class Query:
         description="Учащийся: сотрудникам школы; родителю — свой ребёнок; учащемуся — он сам",
     )
     async def student(self, info: Info, id: strawberry.ID) -> Student:
-        row = await service.get_student(info.context.runtime.db, info.context.principal, _uuid(id))
+        row = await service.get_student(
+            info.context.runtime.db, info.context.principal, parse_id(id)
+        )
         return Student.from_row(row)
 
     @federation.field(requires_scopes=any_of(Role.PARENT), description="Мои дети")
@@ -585,7 +580,7 @@ class Mutation:
         row = await service.create_school_class(
             info.context.uow(),
             info.context.principal,
-            academic_year_id=_uuid(input.academic_year_id),
+            academic_year_id=parse_id(input.academic_year_id),
             grade_level=input.grade_level,
             letter=input.letter,
         )
@@ -598,8 +593,8 @@ class Mutation:
         row = await service.assign_class_teacher(
             info.context.uow(),
             info.context.principal,
-            school_class_id=_uuid(input.school_class_id),
-            person_id=_uuid(input.person_id),
+            school_class_id=parse_id(input.school_class_id),
+            person_id=parse_id(input.person_id),
         )
         return SchoolClass.from_row(row)
 
@@ -626,8 +621,8 @@ class Mutation:
         enrolment = await service.enrol_student(
             info.context.uow(),
             info.context.principal,
-            person_id=_uuid(input.person_id),
-            school_class_id=_uuid(input.school_class_id),
+            person_id=parse_id(input.person_id),
+            school_class_id=parse_id(input.school_class_id),
             enrolled_on=input.enrolled_on,
         )
         row = await persons(info).load(enrolment.person_id)
@@ -638,8 +633,8 @@ class Mutation:
         link = await service.link_guardianship(
             info.context.uow(),
             info.context.principal,
-            parent_id=_uuid(input.parent_id),
-            student_id=_uuid(input.student_id),
+            parent_id=parse_id(input.parent_id),
+            student_id=parse_id(input.student_id),
             relation=Relation(input.relation.value),
         )
         row = await persons(info).load(link.student_id)
@@ -650,7 +645,7 @@ class Mutation:
         row = await service.grant_role(
             info.context.uow(),
             info.context.principal,
-            person_id=_uuid(input.person_id),
+            person_id=parse_id(input.person_id),
             role=Role(input.role.value),
             school_class_id=_id(input.school_class_id),
         )
@@ -663,7 +658,7 @@ class Mutation:
         await service.withdraw_role(
             info.context.uow(),
             info.context.principal,
-            person_id=_uuid(input.person_id),
+            person_id=parse_id(input.person_id),
             role=Role(input.role.value),
             school_class_id=_id(input.school_class_id),
         )
@@ -677,8 +672,8 @@ class Mutation:
         row = await service.record_consent(
             info.context.uow(),
             info.context.principal,
-            subject_id=_uuid(input.subject_id),
-            given_by_id=_uuid(input.given_by_id),
+            subject_id=parse_id(input.subject_id),
+            given_by_id=parse_id(input.given_by_id),
             document=input.document,
             given_at=input.given_at,
         )
@@ -702,7 +697,7 @@ class Mutation:
         issued = await service.issue_credentials(
             info.context.uow(),
             info.context.principal,
-            person_id=_uuid(input.person_id),
+            person_id=parse_id(input.person_id),
             login=input.login,
         )
         person = await persons(info).load(issued.account.person_id)
@@ -717,7 +712,7 @@ class Mutation:
     )
     async def block_account(self, info: Info, person_id: strawberry.ID) -> Account:
         row = await service.block_account(
-            info.context.uow(), info.context.principal, person_id=_uuid(person_id)
+            info.context.uow(), info.context.principal, person_id=parse_id(person_id)
         )
         return Account.from_row(row)
 

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from uuid import UUID
-
 import strawberry
 from strawberry.federation.schema_directives import Key
 from strawberry.federation.types import FieldSet
 
-from services.kernel.errors import ValidationFailed
-from services.kernel.graphql import Info, build_schema
+from services.kernel.graphql import Info, build_schema, parse_id
 from services.kernel.roles import any_of
 from services.reports import domain, service
 
@@ -44,7 +41,7 @@ class Query:
         self, info: Info, school_class_id: strawberry.ID
     ) -> list[ClassAverage]:
         principal = info.context.require(*domain.CLASS_REPORT_ROLES)
-        class_id = _id(school_class_id, "schoolClassId")
+        class_id = parse_id(school_class_id, "schoolClassId")
         rows = await service.class_averages(info.context.runtime.db, principal, class_id)
         stub = SchoolClass(id=strawberry.ID(str(class_id)))
         return [
@@ -57,13 +54,6 @@ class Query:
             )
             for row in rows
         ]
-
-
-def _id(value: str, field: str) -> UUID:
-    try:
-        return UUID(str(value))
-    except ValueError as exc:
-        raise ValidationFailed("Неверный идентификатор.", field=field) from exc
 
 
 schema = build_schema(query=Query, types=[ClassAverage, SchoolClass])
