@@ -1,4 +1,4 @@
-"""The people subgraph: persons, students, classes, schools, sign-in and administration."""
+"""Persons, students, classes, schools, sign-in and administration: the core of the people subgraph."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import strawberry
 from strawberry.dataloader import DataLoader
 
 from services.kernel.errors import Unauthenticated
-from services.kernel.graphql import Info, build_schema, parse_id
+from services.kernel.graphql import Info, parse_id
 from services.kernel.principal import RoleGrant as PrincipalGrant
 from services.kernel.roles import ROLE_LABELS, STAFF, Role, any_of
 from services.people import models, service
@@ -448,7 +448,7 @@ def _address(info: Info) -> str | None:
 
 
 @strawberry.type
-class Query:
+class CoreQuery:
     @federation.field(authenticated=True, description="Кто я: учётная запись, человек, роли")
     async def me(self, info: Info) -> Me:
         ctx = info.context
@@ -511,7 +511,7 @@ class Query:
 
 
 @strawberry.type
-class Mutation:
+class CoreMutation:
     @federation.field(policy=PUBLIC, description="Вход по логину и паролю")
     async def login(self, info: Info, login: str, password: str) -> LoginResult:
         settings = info.context.runtime.settings
@@ -716,5 +716,3 @@ class Mutation:
         )
         return Account.from_row(row)
 
-
-schema = build_schema(query=Query, mutation=Mutation, types=[Person, Student, SchoolClass, School])
