@@ -554,3 +554,31 @@ async def test_only_the_head_of_school_sets_the_anonymisation_term(world: World)
     body = await world.gql(TERM, "admin", days=31)
     assert error_code(body) == "VALIDATION"
     assert body["errors"][0]["extensions"]["field"] == "days"
+
+
+async def test_a_corrected_name_is_logged_and_published_for_the_replicas(world: World) -> None:
+    person = world.school.ids["orlov.parent"]
+    data = await ok(
+        world.svc,
+        """mutation($input: UpdatePersonalDataInput!) { updatePersonalData(input: $input) {
+          person { fullName } } }""",
+        {"input": {"personId": str(person), "lastName": "Орлова-Смирнова"}},
+        principal=world.who["secretary"],
+    )
+    assert data["updatePersonalData"]["person"]["fullName"] == "Орлова-Смирнова Анна Сергеевна"
+    async with world.svc.runtime.db.sessionmaker() as session:
+        renamed = (
+            await session.execute(
+                select(OUTBOX.c.envelope).where(
+                    OUTBOX.c.aggregate == str(person),
+                    OUTBOX.c.envelope["type"].astext == "people.person.renamed",
+                )
+            )
+        ).scalar_one()
+        logged = await session.scalar(
+            select(PersonalDataChange.value_before).where(
+                PersonalDataChange.person_id == person, PersonalDataChange.field == "lastName"
+            )
+        )
+    assert renamed["payload"]["last_name"] == "Орлова-Смирнова"
+    assert logged == "Орлова"
