@@ -272,15 +272,10 @@ async def test_messaging_renames_the_student_in_notices_to_parents(infra: Infra)
         async with db.sessionmaker() as session, session.begin():
             await messaging_events.on_person_anonymised(session, envelope)
         async with db.sessionmaker() as session:
-            texts = dict(
-                (
-                    await session.execute(
-                        select(messaging.Notice.recipient_id, messaging.Notice.text)
-                    )
-                )
-                .tuples()
-                .all()
+            rows = await session.execute(
+                select(messaging.Notice.recipient_id, messaging.Notice.text)
             )
+            texts = {recipient: text for recipient, text in rows}
             person = await session.get(messaging.Person, student)
         assert texts[parent] == "Обезличено 1a2b3c4d отсутствовал на уроке «алгебра» (25.11.2026)."
         # Someone else's notice about another Петров Артём is not theirs to rewrite.
