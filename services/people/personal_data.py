@@ -32,7 +32,7 @@ from services.people.models import (
     PersonalDataSettings,
     SchoolClass,
 )
-from services.people.personal_data_rules import Document, DocumentKind, Group
+from services.people.personal_data_rules import Document, Group
 
 DEFAULT_ANONYMISE_AFTER_DAYS = 30
 
@@ -287,6 +287,3 @@ async def set_anonymise_after_days(uow: UnitOfWork, principal: Principal, days: 
             row.anonymise_after_days = days
         await uow.commit()
     return days
-
-
-__all__ = ["Document", "DocumentKind", "PersonalDataView", "read", "update"]
