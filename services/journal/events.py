@@ -14,7 +14,8 @@ Published (subject ``<namespace>.<type>``; ids are UUID strings, dates ISO):
   subject_name, date, lesson_number, code ("ОТ"|"ОП"), set_by
 
 Consumed: ``people.*`` — schools, academic years, classes, persons, enrolments,
-guardianships and role grants, upserted idempotently into the replica tables.
+guardianships and role grants, upserted idempotently into the replica tables;
+``person.renamed`` and ``person.anonymised`` replace the replicated names (the marks stay).
 """
 
 from __future__ import annotations
@@ -264,6 +265,20 @@ async def on_role_withdrawn(session: AsyncSession, envelope: Envelope) -> None:
         )
 
 
+async def on_person_renamed(session: AsyncSession, envelope: Envelope) -> None:
+    """A corrected name, or «Обезличено …» once people anonymised the person."""
+    p = envelope.payload
+    await session.execute(
+        update(Person)
+        .where(Person.id == UUID(p["person_id"]))
+        .values(
+            last_name=p["last_name"],
+            first_name=p["first_name"],
+            middle_name=p.get("middle_name"),
+        )
+    )
+
+
 SUBSCRIPTIONS: list[Subscription] = [
     Subscription(
         context="people",
@@ -277,6 +292,8 @@ SUBSCRIPTIONS: list[Subscription] = [
             "people.guardianship.linked": on_guardianship_linked,
             "people.role.granted": on_role_granted,
             "people.role.withdrawn": on_role_withdrawn,
+            "people.person.renamed": on_person_renamed,
+            "people.person.anonymised": on_person_renamed,
         },
     )
 ]

@@ -5,7 +5,9 @@ Published:
 - messaging.notice.created: notice_id, school_id, recipient_id, kind
 
 Consumed: from people — ``person.registered``, ``student.enrolled``, ``guardianship.linked``,
-``school_class.class_teacher_assigned`` (the directory replica); from journal —
+``school_class.class_teacher_assigned``, ``person.renamed`` (the directory replica),
+``person.anonymised`` (the replica's names, and the student's name in notices to their
+parents, become «Обезличено …»); from journal —
 ``attendance.set`` (an ОТ becomes a notice to each parent of the student).
 
 Two streams arrive in any order, so an absence may come before the student's parents are
@@ -19,7 +21,7 @@ from datetime import date
 from typing import ClassVar
 from uuid import UUID
 
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -242,6 +244,38 @@ async def notify_absence(session: AsyncSession, absence: Absence, parent_ids: li
     return created
 
 
+async def _rename(session: AsyncSession, p: dict[str, object]) -> Person | None:
+    """Replaces the replica's names; returns the person as they were, if replicated."""
+    person = await session.get(Person, _uuid(p["person_id"]), with_for_update=True)
+    if person is None:
+        return None
+    before = Person(last_name=person.last_name, first_name=person.first_name)
+    person.last_name = str(p["last_name"])
+    person.first_name = str(p["first_name"])
+    person.middle_name = str(p["middle_name"]) if p.get("middle_name") else None
+    return before
+
+
+async def on_person_renamed(session: AsyncSession, envelope: Envelope) -> None:
+    await _rename(session, envelope.payload)
+
+
+async def on_person_anonymised(session: AsyncSession, envelope: Envelope) -> None:
+    p = envelope.payload
+    before = await _rename(session, p)
+    if before is None:
+        return
+    # Notices to the student's parents begin with the student's name (``absence_text``).
+    old = domain.student_display_name(before.last_name, before.first_name) + " "
+    new = domain.student_display_name(str(p["last_name"]), str(p["first_name"])) + " "
+    parents = select(Guardianship.parent_id).where(Guardianship.student_id == _uuid(p["person_id"]))
+    await session.execute(
+        update(Notice)
+        .where(Notice.recipient_id.in_(parents), Notice.text.startswith(old, autoescape=True))
+        .values(text=new + func.substr(Notice.text, len(old) + 1))
+    )
+
+
 SUBSCRIPTIONS: list[Subscription] = [
     Subscription(
         context="people",
@@ -250,6 +284,8 @@ SUBSCRIPTIONS: list[Subscription] = [
             "people.student.enrolled": on_student_enrolled,
             "people.guardianship.linked": on_guardianship_linked,
             "people.school_class.class_teacher_assigned": on_class_teacher_assigned,
+            "people.person.renamed": on_person_renamed,
+            "people.person.anonymised": on_person_anonymised,
         },
     ),
     Subscription(context="journal", handlers={"journal.attendance.set": on_attendance_set}),

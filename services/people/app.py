@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from services.kernel.app import ServiceSpec, create_app
 from services.kernel.graphql import Runtime
 from services.kernel.settings import Settings
+from services.people.anonymisation import start_schedule
 from services.people.demo import load_demo
 from services.people.events import SUBSCRIPTIONS
 from services.people.schema import schema
@@ -25,7 +26,7 @@ def spec() -> ServiceSpec:
         schema=schema,
         migrations_dir=Path(__file__).parent / "migrations",
         subscriptions=SUBSCRIPTIONS,
-        on_startup=[demo_on_startup],
+        on_startup=[demo_on_startup, start_schedule],
     )
 
 

@@ -16,6 +16,13 @@ Payloads (ids as UUID strings, dates ISO):
 - people.account.issued: account_id, person_id, school_id, login
 - people.account.blocked: account_id, person_id, school_id
 - people.session.ended: session_id, account_id
+- people.personal_data.changed: person_id, school_id, fields [API names, e.g. "phone",
+  "snils"] — which fields changed, never their values
+- people.person.renamed: person_id, school_id, last_name, first_name, middle_name (a name
+  corrected in the person's file; replicas replace the names they hold)
+- people.person.anonymised: person_id, school_id, reason (consent_withdrawn|departure|
+  dismissal), last_name («Обезличено»), first_name (short id), middle_name (null) — replicas
+  replace the names they hold; ids stay, so history (marks, archive) stays consistent
 
 people consumes nothing yet.
 """
@@ -171,6 +178,41 @@ class SessionEnded(Event):
 
     def aggregate_id(self) -> str:
         return str(self.account_id)
+
+
+class PersonalDataChanged(Event):
+    type: ClassVar[str] = "people.personal_data.changed"
+    person_id: UUID
+    school_id: UUID
+    fields: list[str]
+
+    def aggregate_id(self) -> str:
+        return str(self.person_id)
+
+
+class PersonRenamed(Event):
+    type: ClassVar[str] = "people.person.renamed"
+    person_id: UUID
+    school_id: UUID
+    last_name: str
+    first_name: str
+    middle_name: str | None
+
+    def aggregate_id(self) -> str:
+        return str(self.person_id)
+
+
+class PersonAnonymised(Event):
+    type: ClassVar[str] = "people.person.anonymised"
+    person_id: UUID
+    school_id: UUID
+    reason: str
+    last_name: str
+    first_name: str
+    middle_name: str | None
+
+    def aggregate_id(self) -> str:
+        return str(self.person_id)
 
 
 SUBSCRIPTIONS: list[Subscription] = []

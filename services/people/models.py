@@ -214,3 +214,84 @@ class Session(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
     last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
     ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+# --- personal data (152-FZ) ---------------------------------------------------------------
+
+
+class PersonalData(Base):
+    """A person's file beyond the name, sex and birth date kept on ``persons``."""
+
+    __tablename__ = "personal_data"
+    __table_args__ = (
+        CheckConstraint(
+            "document_kind IS NULL OR document_kind IN "
+            "('passport_rf', 'birth_certificate', 'other')",
+            name="document_kind",
+        ),
+    )
+
+    person_id: Mapped[UUID] = mapped_column(ForeignKey("persons.id"), primary_key=True)
+    school_id: Mapped[UUID] = mapped_column(nullable=False, index=True)
+    registration_address: Mapped[str | None] = mapped_column(Text)
+    actual_address: Mapped[str | None] = mapped_column(Text)
+    phone: Mapped[str | None] = mapped_column(Text)
+    email: Mapped[str | None] = mapped_column(Text)
+    document_kind: Mapped[str | None] = mapped_column(Text)
+    document_series: Mapped[str | None] = mapped_column(Text)
+    document_number: Mapped[str | None] = mapped_column(Text)
+    document_issued_by: Mapped[str | None] = mapped_column(Text)
+    document_issued_on: Mapped[date | None] = mapped_column()
+    snils: Mapped[str | None] = mapped_column(Text)
+    updated_at: Mapped[datetime] = _now()
+
+
+class PersonalDataChange(Base):
+    """The change log: one row per changed field (or one per anonymisation), never updated
+    except to erase its values when the person is anonymised."""
+
+    __tablename__ = "personal_data_changes"
+    __table_args__ = (
+        CheckConstraint("kind IN ('change', 'anonymisation')", name="kind"),
+        Index("ix_personal_data_changes_school", "school_id", "id"),
+        Index("ix_personal_data_changes_person", "person_id", "id"),
+    )
+
+    id: Mapped[UUID] = mapped_column(primary_key=True)  # UUIDv7: newest first is id order
+    school_id: Mapped[UUID] = mapped_column(nullable=False)
+    person_id: Mapped[UUID] = mapped_column(ForeignKey("persons.id"), nullable=False)
+    kind: Mapped[str] = mapped_column(Text, nullable=False)
+    field: Mapped[str] = mapped_column(Text, nullable=False)
+    value_before: Mapped[str | None] = mapped_column(Text)
+    value_after: Mapped[str | None] = mapped_column(Text)
+    changed_by: Mapped[UUID | None] = mapped_column()  # null: the system (the schedule)
+    changed_at: Mapped[datetime] = _now()
+    note: Mapped[str | None] = mapped_column(Text)
+
+
+class PersonalDataSettings(Base):
+    """A school's own terms; a school without a row uses the defaults."""
+
+    __tablename__ = "personal_data_settings"
+    __table_args__ = (
+        CheckConstraint("anonymise_after_days BETWEEN 0 AND 30", name="anonymise_after_days"),
+    )
+
+    school_id: Mapped[UUID] = mapped_column(ForeignKey("schools.id"), primary_key=True)
+    anonymise_after_days: Mapped[int] = mapped_column(SmallInteger, nullable=False)
+
+
+class Anonymisation(Base):
+    """A due (``done_at`` null) or performed anonymisation of one person."""
+
+    __tablename__ = "anonymisations"
+    __table_args__ = (
+        Index("ix_anonymisations_due", "due_on", postgresql_where=text("done_at IS NULL")),
+    )
+
+    person_id: Mapped[UUID] = mapped_column(ForeignKey("persons.id"), primary_key=True)
+    school_id: Mapped[UUID] = mapped_column(nullable=False)
+    reason: Mapped[str] = mapped_column(Text, nullable=False)
+    due_on: Mapped[date] = mapped_column(nullable=False)
+    scheduled_at: Mapped[datetime] = _now()
+    done_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -17,15 +17,16 @@ from services.people.schema.core import (
     SchoolClass,
     Student,
 )
+from services.people.schema.personal_data import PersonalDataMutation, PersonalDataQuery
 
 
 @strawberry.type
-class Query(CoreQuery):
+class Query(CoreQuery, PersonalDataQuery):
     pass
 
 
 @strawberry.type
-class Mutation(CoreMutation):
+class Mutation(CoreMutation, PersonalDataMutation):
     pass
 
 
