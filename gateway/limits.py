@@ -28,11 +28,13 @@ from graphql import (
     OperationType,
     SelectionSetNode,
     Source,
+    Undefined,
     VariableNode,
     get_named_type,
     is_composite_type,
     is_list_type,
     is_non_null_type,
+    value_from_ast_untyped,
 )
 from graphql.language import BooleanValueNode, Lexer, TokenKind
 
@@ -228,7 +230,7 @@ class _Cost:
             default = 1.0 if is_composite_type(named) else 0.0
             weight = default if type_weight is None else type_weight
         list_size = directives.get("listSize") or {}
-        size = self.list_size(node, list_size)
+        size = self.list_size(node, definition, list_size)
         child_sized = {f: size for f in list_size.get("sizedFields") or ()}
         children = self.selection_set(node.selection_set, named.name, child_sized)
         if name in sized:
@@ -237,19 +239,21 @@ class _Cost:
             return size * (weight + children)
         return weight + children
 
-    def list_size(self, node: FieldNode, list_size: dict[str, Any]) -> float:
+    def list_size(self, node: FieldNode, definition: Any, list_size: dict[str, Any]) -> float:
         slicing = list_size.get("slicingArguments") or ()
+        values = {arg.name.value: self.value(arg.value) for arg in node.arguments or ()}
+        for name in slicing:  # an argument left out counts with its default value
+            default = _default(definition.args.get(name))
+            if values.get(name) is None and isinstance(default, int):
+                values[name] = default
         given = [
             value
-            for arg in node.arguments or ()
-            if arg.name.value in slicing
-            and isinstance(value := self.value(arg.value), int)
-            and not isinstance(value, bool)
+            for name, value in values.items()
+            if name in slicing and isinstance(value, int) and not isinstance(value, bool)
         ]
-        if slicing and list_size.get("requireOneSlicingArgument", True) and len(given) > 1:
+        if slicing and list_size.get("requireOneSlicingArgument", True) and len(given) != 1:
             raise too_complex(
-                f"Поле «{node.name.value}»: укажите только один из аргументов "
-                f"{', '.join(slicing)}.",
+                f"Поле «{node.name.value}»: укажите ровно один из аргументов {', '.join(slicing)}.",
                 "slicingArguments",
                 1,
             )
@@ -257,6 +261,15 @@ class _Cost:
             return float(max(0, max(given)))
         assumed = list_size.get("assumedSize")
         return float(assumed) if isinstance(assumed, int) else float(self.model.default_list_size)
+
+
+def _default(argument: Any) -> Any:
+    if argument is None:
+        return None
+    if argument.default_value is not Undefined:
+        return argument.default_value
+    node = argument.ast_node.default_value if argument.ast_node else None
+    return value_from_ast_untyped(node) if node is not None else None
 
 
 def _is_list(type_: Any) -> bool:

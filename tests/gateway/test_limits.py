@@ -18,6 +18,9 @@ extend schema @link(url: "https://specs.apollo.dev/federation/v2.9",
                     import: ["@key", "@cost", "@listSize", "@policy"])
 type Query {
   books(first: Int, last: Int): [Book!]! @listSize(slicingArguments: ["first", "last"])
+  authors(first: Int = 4): [Book!]! @listSize(slicingArguments: ["first"])
+  recent(first: Int): [Book!]!
+    @listSize(slicingArguments: ["first"], requireOneSlicingArgument: false)
   shelves: [Shelf!]! @listSize(assumedSize: 3)
   feed(first: Int!): BookConnection! @listSize(slicingArguments: ["first"], sizedFields: ["edges"])
   heavy: Int @cost(weight: 50)
@@ -40,7 +43,8 @@ def cost_limits() -> tuple[OperationLimits, DocumentCache]:
     ("query", "variables", "cost"),
     [
         ("{ books(first: 5) { title } }", {}, 10),  # slicing argument x @cost of Book
-        ("{ books { title } }", {}, 20),  # no argument: the default list size (10)
+        ("{ authors { title } }", {}, 8),  # the argument's default value
+        ("{ recent { title } }", {}, 20),  # no argument, none required: default size (10)
         ("query($n: Int) { books(first: $n) { id } }", {"n": 7}, 14),
         ("query($n: Int) { books(first: $n) { id } }", {"n": 100}, 200),
         ("{ shelves { books { id } } }", {}, 3 * (1 + 10 * 2)),  # assumedSize, nested
@@ -80,11 +84,12 @@ def test_cost_cache_tracks_slicing_variables(
     limits.check_operation(document, operation, None, {"n": 50})
 
 
-def test_two_slicing_arguments_are_refused(
-    cost_limits: tuple[OperationLimits, DocumentCache],
+@pytest.mark.parametrize("query", ["{ books(first: 1, last: 2) { id } }", "{ books { id } }"])
+def test_exactly_one_slicing_argument_is_required(
+    cost_limits: tuple[OperationLimits, DocumentCache], query: str
 ) -> None:
     limits, documents = cost_limits
-    document = documents.get("{ books(first: 1, last: 2) { id } }")
+    document = documents.get(query)
     with pytest.raises(RequestError) as refused:
         limits.check_operation(document, document.operation(None), None, {})
     assert refused.value.errors[0]["extensions"]["code"] == "QUERY_TOO_COMPLEX"
