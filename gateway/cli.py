@@ -47,9 +47,20 @@ def main(argv: list[str] | None = None) -> None:
     if args.print_schema:
         print(asyncio.run(_print(args.print_schema, args.supergraph)))
         return
+    import logging
+    import sys
+
     import uvicorn
 
     from gateway.app import create_app
+    from gateway.observability import request_log
+
+    # One JSON line per request on stdout (gateway.observability builds the line).
+    handler = logging.StreamHandler(sys.stdout)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    request_log.addHandler(handler)
+    request_log.setLevel(logging.INFO)
+    request_log.propagate = False
 
     app = create_app(supergraph_file=args.supergraph)
     uvicorn.run(app, host=args.host, port=args.port, log_level="warning", access_log=False)

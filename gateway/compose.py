@@ -196,6 +196,9 @@ class _Composer:
         directives = _directives(node.directives, names)
         type_def.access = type_def.access.merge(AccessRule.from_directives(directives))
         type_def.inaccessible = type_def.inaccessible or _inaccessible(directives)
+        for directive, args in directives:
+            if directive == "cost" and "weight" in args:
+                type_def.cost_weight = float(args["weight"])
         type_external = any(d == "external" for d, _ in directives)
         type_shareable = any(d == "shareable" for d, _ in directives)
         if type_shareable:
@@ -259,6 +262,7 @@ class _Composer:
         field_def.placements[subgraph] = placement
         field_def.access = field_def.access.merge(AccessRule.from_directives(directives))
         field_def.inaccessible = field_def.inaccessible or _inaccessible(directives)
+        field_def.cost.update((d, args) for d, args in directives if d in ("cost", "listSize"))
 
     def finish(self) -> Supergraph:
         if "Query" not in self.types:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -9,8 +10,10 @@ from typing import Any
 
 from graphql import OperationType, execute
 
-from gateway.errors import error
+from gateway.errors import error, without_suggestions
 from gateway.executor import Execution, execute_plan
+from gateway.limits import Limits, OperationLimits
+from gateway.observability import PLAN_HIT, PLAN_MISS
 from gateway.operation import DocumentCache, Normalized, RequestError, normalize
 from gateway.planner import Plan, PlanError, build_plan
 from gateway.revocation import RevocationList
@@ -34,6 +37,7 @@ class GraphQLRequest:
 class Response:
     body: dict[str, Any]
     request_error: bool = False  # no execution happened (GraphQL-over-HTTP: status 400)
+    operation_type: str = "unknown"  # query / mutation, for metrics and the request log
 
 
 class OperationNotAllowed(Exception):
@@ -49,6 +53,8 @@ class Gateway:
         revocations: RevocationList | None = None,
         introspection: bool = False,
         plan_cache_size: int = 2000,
+        limits: Limits | None = None,
+        request_timeout: float | None = None,
     ) -> None:
         self.supergraph = supergraph
         self.client = client
@@ -58,6 +64,8 @@ class Gateway:
         self.documents = DocumentCache(supergraph.api_schema)
         self.plan_cache_size = plan_cache_size
         self._plans: OrderedDict[tuple[Any, ...], tuple[Normalized, Plan]] = OrderedDict()
+        self.limits = OperationLimits(supergraph, limits or Limits())
+        self.request_timeout = request_timeout  # seconds for all fetches; None: no deadline
 
     def _prepare(
         self,
@@ -66,6 +74,7 @@ class Gateway:
         variables: dict[str, Any],
         mutations_allowed: bool,
     ) -> tuple[Normalized, Plan]:
+        self.limits.check_source(request.query)  # before parsing: tokens
         document = self.documents.get(request.query)
         operation = document.operation(request.operation_name)
         if operation.operation == OperationType.SUBSCRIPTION:
@@ -75,6 +84,7 @@ class Gateway:
         coerced = self._coerce(operation, variables)
         # graphql-core 3.3 wraps the values (with their sources); 3.2 returns a plain dict.
         values: dict[str, Any] = getattr(coerced, "coerced", coerced)
+        self.limits.check_operation(document, operation, request.operation_name, values)
         # The plan depends on the document, the caller's access and the @skip/@include inputs.
         key = (
             document.hash,
@@ -85,8 +95,10 @@ class Gateway:
         )
         cached = self._plans.get(key)
         if cached is not None:
+            PLAN_HIT.inc()
             self._plans.move_to_end(key)
             return cached
+        PLAN_MISS.inc()
         normalized = normalize(self.supergraph, document, operation, coerced, principal)
         try:
             plan = build_plan(self.supergraph, normalized)
@@ -119,15 +131,25 @@ class Gateway:
         try:
             normalized, plan = self._prepare(request, principal, variables, mutations_allowed)
         except RequestError as exc:
-            return Response({"errors": exc.errors}, request_error=True)
+            return Response({"errors": without_suggestions(exc.errors)}, request_error=True)
+        operation_type = normalized.operation.operation.value
         if plan.introspection:
-            return self._introspect(request, variables)
+            response = self._introspect(request, variables)
+            response.operation_type = operation_type
+            return response
         execution = Execution(
             client=self.client,
             variables=variables,
             headers=principal_headers(principal, self.secret, traceparent),
         )
-        await execute_plan(execution, plan)
+        try:
+            async with asyncio.timeout(self.request_timeout):
+                await execute_plan(execution, plan)
+        except TimeoutError:
+            # What arrived in time is served; the rest is null with this error.
+            execution.errors.append(
+                error("Запрос выполнялся слишком долго; часть данных не получена.", "TIMEOUT")
+            )
         data = shape(self.supergraph.api_schema, normalized, execution.data, execution.errors)
         if normalized.operation.operation == OperationType.MUTATION:
             self._note_logout(normalized, data, execution.errors, principal)
@@ -135,7 +157,7 @@ class Gateway:
         if execution.errors:
             body["errors"] = execution.errors
         body["data"] = data
-        return Response(body)
+        return Response(body, operation_type=operation_type)
 
     def _introspect(self, request: GraphQLRequest, variables: dict[str, Any]) -> Response:
         if not self.introspection:

@@ -40,3 +40,12 @@ def mask_subgraph_error(raw: Any, path: list[str | int] | None) -> dict[str, Any
         result["path"] = path
     result["extensions"] = {k: v for k, v in extensions.items() if k not in HIDDEN_EXTENSIONS}
     return result
+
+
+def without_suggestions(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Drop graphql-core's "Did you mean …?": it would let a client map the hidden schema."""
+    for item in errors:
+        message = item.get("message")
+        if isinstance(message, str) and " Did you mean " in message:
+            item["message"] = message.split(" Did you mean ", 1)[0]
+    return errors

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from graphql import (
     FieldDefinitionNode,
@@ -48,6 +49,8 @@ class FieldDef:
     inaccessible: bool = False
     # Subgraphs that can resolve the field (not external, not overridden away), set at the end.
     resolvers: list[str] = field(default_factory=list)
+    # Demand control: the arguments of its ``@cost`` / ``@listSize`` (gateway.limits).
+    cost: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 @dataclass
@@ -66,6 +69,7 @@ class TypeDef:
     access: AccessRule = field(default_factory=AccessRule)
     inaccessible: bool = False
     shareable_in: set[str] = field(default_factory=set)
+    cost_weight: float | None = None  # ``@cost(weight:)`` on the type
 
     def resolvable_keys(self, subgraph: str) -> list[Key]:
         return [key for key in self.keys.get(subgraph, []) if key.resolvable]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import logging
 import os
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
@@ -36,6 +37,25 @@ log = logging.getLogger("sgo.app")
 
 REQUESTS = Counter("sgo_graphql_requests_total", "GraphQL requests", ["service"])
 LATENCY = Histogram("sgo_graphql_seconds", "GraphQL request latency", ["service"])
+
+# The W3C trace id of the request being served, on every log record as ``trace_id``.
+TRACE_ID: contextvars.ContextVar[str] = contextvars.ContextVar("sgo_trace_id", default="-")
+_record_factory = logging.getLogRecordFactory()
+
+
+def _record_with_trace(*args, **kwargs) -> logging.LogRecord:  # type: ignore[no-untyped-def]
+    record = _record_factory(*args, **kwargs)
+    record.trace_id = TRACE_ID.get()
+    return record
+
+
+logging.setLogRecordFactory(_record_with_trace)
+
+
+def trace_id_of(traceparent: str | None) -> str:
+    """The trace id of a ``00-<trace>-<span>-<flags>`` header, or "-"."""
+    parts = (traceparent or "").split("-")
+    return parts[1] if len(parts) == 4 and len(parts[1]) == 32 else "-"
 
 
 @dataclass
@@ -161,6 +181,7 @@ def create_app(spec: ServiceSpec, settings: Settings | None = None) -> FastAPI:
     async def metrics(request: Request, call_next):  # type: ignore[no-untyped-def]
         if request.url.path != "/graphql":
             return await call_next(request)
+        TRACE_ID.set(trace_id_of(request.headers.get("traceparent")))
         REQUESTS.labels(spec.name).inc()
         with LATENCY.labels(spec.name).time():
             return await call_next(request)
@@ -198,7 +219,8 @@ def serve(module_app: str, default_port: int) -> None:
     import uvicorn
 
     logging.basicConfig(
-        level=os.environ.get("SGO_LOG_LEVEL", "INFO"), format="%(levelname)s %(name)s: %(message)s"
+        level=os.environ.get("SGO_LOG_LEVEL", "INFO"),
+        format="%(levelname)s %(name)s [trace %(trace_id)s]: %(message)s",
     )
     uvicorn.run(
         module_app,

@@ -37,6 +37,22 @@ class Settings(BaseSettings):
     relay_poll_seconds: float = 0.2
     consumer_max_deliver: int = 5
 
+    # Gateway protection (gateway.limits, gateway.app): each limit answers before any fetch.
+    gateway_max_tokens: int = 3000
+    gateway_max_depth: int = 12
+    gateway_max_aliases: int = 30
+    gateway_max_cost: int = 10000
+    gateway_default_list_size: int = 10  # assumed length of a list without @listSize
+    gateway_max_body_bytes: int = 10 * 1024 * 1024  # the people import sends files as base64
+    gateway_subgraph_timeout_seconds: float = 10.0
+    gateway_request_timeout_seconds: float = 30.0  # the whole request, all fetches included
+    gateway_batch_max: int = 0  # JSON-array batches: 0 refuses them, N allows up to N operations
+    # Trusted documents: off | allow (manifest ids and any document) | only (manifest only).
+    gateway_trusted_documents: str = "off"
+    gateway_trusted_manifest: Path | None = None
+    # None: introspection follows ``demo``.
+    gateway_introspection: bool | None = None
+
 
 @lru_cache
 def get_settings() -> Settings:

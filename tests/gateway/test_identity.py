@@ -98,4 +98,7 @@ async def test_traceparent_is_forwarded(
 ) -> None:
     trace = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
     await client.post("/graphql", json={"query": "{ hello }"}, headers={"traceparent": trace})
-    assert subgraphs["people"].calls[-1].headers["traceparent"] == trace
+    forwarded = subgraphs["people"].calls[-1].headers["traceparent"]
+    # The same trace, with the fetch as its own child span.
+    assert forwarded[:36] == trace[:36] and forwarded[-3:] == trace[-3:]
+    assert forwarded[36:52] != trace[36:52]
