@@ -14,7 +14,8 @@ Published (subject ``<namespace>.<type>``; ids are UUID strings, dates ISO):
   subject_name, date, lesson_number, code ("ОТ"|"ОП"), set_by
 
 Consumed: ``people.*`` — schools, academic years, classes, persons, enrolments,
-guardianships and role grants, upserted idempotently into the replica tables.
+guardianships and role grants, upserted idempotently into the replica tables; a student's
+departure or graduation (``people.student.left``) takes them off the class's roster.
 """
 
 from __future__ import annotations
@@ -264,6 +265,16 @@ async def on_role_withdrawn(session: AsyncSession, envelope: Envelope) -> None:
         )
 
 
+async def on_student_left(session: AsyncSession, envelope: Envelope) -> None:
+    p = envelope.payload
+    await session.execute(
+        delete(Enrolment).where(
+            Enrolment.person_id == UUID(p["person_id"]),
+            Enrolment.school_class_id == UUID(p["school_class_id"]),
+        )
+    )
+
+
 SUBSCRIPTIONS: list[Subscription] = [
     Subscription(
         context="people",
@@ -274,6 +285,7 @@ SUBSCRIPTIONS: list[Subscription] = [
             "people.school_class.class_teacher_assigned": on_class_teacher_assigned,
             "people.person.registered": on_person_registered,
             "people.student.enrolled": on_student_enrolled,
+            "people.student.left": on_student_left,
             "people.guardianship.linked": on_guardianship_linked,
             "people.role.granted": on_role_granted,
             "people.role.withdrawn": on_role_withdrawn,

@@ -17,15 +17,17 @@ from services.people.schema.core import (
     SchoolClass,
     Student,
 )
+from services.people.schema.movement import MovementMutation, MovementQuery
+from services.people.schema.organisation import OrganisationMutation, OrganisationQuery
 
 
 @strawberry.type
-class Query(CoreQuery):
+class Query(CoreQuery, OrganisationQuery, MovementQuery):
     pass
 
 
 @strawberry.type
-class Mutation(CoreMutation):
+class Mutation(CoreMutation, OrganisationMutation, MovementMutation):
     pass
 
 
