@@ -475,6 +475,8 @@ async def _plan(
     for class_id, person in rows:
         students[class_id].append(person)
         people[person.id] = person
+    if not people:
+        raise Conflict("В классах этого года нет учащихся: перевод уже выполнен.")
     held = set(held_back_ids)
     if held - people.keys():
         raise ValidationFailed(
@@ -597,8 +599,6 @@ async def apply_promotion(
         moved_on = promotion.to_year.starts_on
         order = domain.check_order(order_number, order_date, moved_on)
         graduated_on = max(promotion.from_year.ends_on, order.issued_on)
-        if not any(plan.promoted or plan.held_back for plan in promotion.classes):
-            raise Conflict("В классах этого года нет учащихся: перевод уже выполнен.")
         enrolments = {
             e.person_id: e
             for e in await uow.session.scalars(

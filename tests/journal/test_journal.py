@@ -555,5 +555,7 @@ async def test_a_departed_student_leaves_the_class_roster(world: World) -> None:
         return await on_roster() == 0
 
     await eventually(off_roster)
-    result = await world.gql(RECORD, "teacher", l=str(world.ids["lesson_7b"]), s=str(person_id), v=4)
+    result = await world.gql(
+        RECORD, "teacher", l=str(world.ids["lesson_7b"]), s=str(person_id), v=4
+    )
     assert code_of(result) == "VALIDATION"

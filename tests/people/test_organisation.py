@@ -3,7 +3,6 @@ and the regional view across schools."""
 
 from __future__ import annotations
 
-
 import pytest
 from sqlalchemy import select
 
