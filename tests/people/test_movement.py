@@ -3,12 +3,16 @@ and the promotion of all classes at the end of the year."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 from uuid import UUID
 
+import pytest
 from sqlalchemy import func, select
 
+from services.kernel.errors import ValidationFailed
 from services.kernel.roles import Role
+from services.people import domain
 from services.people.models import Enrolment, SchoolClass, Session
 from tests.people.helpers import (
     CREATE_CLASS,
@@ -322,3 +326,29 @@ async def test_promotion_is_previewed_then_applied_to_every_class_at_once(
         graduated = next(e for e in events if e.type == "people.student.left")
         assert graduated.payload["kind"] == "graduation"
         assert graduated.payload["left_on"] == "2027-05-31"
+
+
+def test_promotion_plan_moves_each_class_up_and_graduates_the_eleventh_grade() -> None:
+    plans = domain.plan_promotion(
+        [
+            domain.ClassToPromote("11А", 11, "А", ("s1",)),
+            domain.ClassToPromote("7Б", 7, "Б", ("s2", "s3")),
+        ],
+        held_back=["s3"],
+    )
+    assert [(p.source.id, p.target, p.promoted, p.held_back) for p in plans] == [
+        ("7Б", (8, "Б"), ("s2",), ("s3",)),
+        ("11А", None, ("s1",), ()),
+    ]
+    assert plans[1].graduates
+
+
+def test_an_order_needs_a_number_and_a_date_not_after_the_movement() -> None:
+    on = date(2026, 11, 16)
+    assert domain.check_order(" 112-у ", date(2026, 11, 13), on) == domain.Order(
+        "112-у", date(2026, 11, 13)
+    )
+    late = date(2026, 11, 17)
+    for number, issued in (("", date(2026, 11, 13)), ("112-у", None), ("112-у", late)):
+        with pytest.raises(ValidationFailed):
+            domain.check_order(number, issued, on)

@@ -3,14 +3,18 @@ and the regional view across schools."""
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from sqlalchemy import select
 
 from gateway.auth import authenticate
 from gateway.revocation import RevocationList
-from services.kernel.errors import Unauthenticated
+from services.kernel.errors import Unauthenticated, ValidationFailed
 from services.kernel.events import Envelope
 from services.kernel.roles import Role
+from services.people import domain
+from services.people.domain import PeriodDraft, StudyPeriodKind
 from services.people.models import RoleGrantRow, SchoolClass, Session
 from tests.people.helpers import (
     CREATE_YEAR,
@@ -323,3 +327,18 @@ async def test_a_regional_officer_sees_every_schools_counts_and_no_personal_data
         # A school's administrator cannot touch another school's people.
         grant = {"input": {"personId": str(second.ids["klassruk"]), "role": "SUBJECT_TEACHER"}}
         assert error_code(await svc.gql(GRANT, grant, principal=first.admin)) == "NOT_FOUND"
+
+
+def test_quarters_must_be_four_and_cover_the_year_from_its_first_to_its_last_day() -> None:
+    starts, ends = date(2026, 9, 1), date(2027, 5, 31)
+    quarters = [
+        PeriodDraft("1 четверть", starts, date(2026, 10, 26)),
+        PeriodDraft("2 четверть", date(2026, 11, 5), date(2026, 12, 28)),
+        PeriodDraft("3 четверть", date(2027, 1, 12), date(2027, 3, 22)),
+        PeriodDraft("4 четверть", date(2027, 4, 1), ends),
+    ]
+    domain.check_periods_for_kind(StudyPeriodKind.QUARTERS, starts, ends, quarters)
+    with pytest.raises(ValidationFailed):
+        domain.check_periods_for_kind(StudyPeriodKind.TRIMESTERS, starts, ends, quarters)
+    with pytest.raises(ValidationFailed):
+        domain.check_periods_for_kind(StudyPeriodKind.QUARTERS, starts, date(2027, 6, 30), quarters)
