@@ -15,7 +15,8 @@ Published (subject ``<namespace>.<type>``; ids are UUID strings, dates ISO):
 
 Consumed: ``people.*`` — schools, academic years, classes, persons, enrolments,
 guardianships and role grants, upserted idempotently into the replica tables;
-``person.renamed`` and ``person.anonymised`` replace the replicated names (the marks stay).
+``person.renamed`` and ``person.anonymised`` replace the replicated names (the marks stay); a
+student's departure or graduation (``people.student.left``) takes them off the class's roster.
 """
 
 from __future__ import annotations
@@ -279,6 +280,16 @@ async def on_person_renamed(session: AsyncSession, envelope: Envelope) -> None:
     )
 
 
+async def on_student_left(session: AsyncSession, envelope: Envelope) -> None:
+    p = envelope.payload
+    await session.execute(
+        delete(Enrolment).where(
+            Enrolment.person_id == UUID(p["person_id"]),
+            Enrolment.school_class_id == UUID(p["school_class_id"]),
+        )
+    )
+
+
 SUBSCRIPTIONS: list[Subscription] = [
     Subscription(
         context="people",
@@ -289,6 +300,7 @@ SUBSCRIPTIONS: list[Subscription] = [
             "people.school_class.class_teacher_assigned": on_class_teacher_assigned,
             "people.person.registered": on_person_registered,
             "people.student.enrolled": on_student_enrolled,
+            "people.student.left": on_student_left,
             "people.guardianship.linked": on_guardianship_linked,
             "people.role.granted": on_role_granted,
             "people.role.withdrawn": on_role_withdrawn,

@@ -21,6 +21,7 @@ class Role(StrEnum):
     MEDICAL_WORKER = "medical_worker"
     STUDENT = "student"
     PARENT = "parent"
+    REGIONAL_OFFICER = "regional_officer"
 
     @property
     def scope(self) -> str:
@@ -43,6 +44,7 @@ ROLE_LABELS: dict[Role, str] = {
     Role.MEDICAL_WORKER: "медицинский работник",
     Role.STUDENT: "учащийся",
     Role.PARENT: "родитель (законный представитель)",
+    Role.REGIONAL_OFFICER: "специалист органа управления образованием",
 }
 
 ADMINISTRATION: tuple[Role, ...] = (

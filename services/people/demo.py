@@ -42,6 +42,8 @@ from services.people.events import (
     SchoolCreated,
     StudentEnrolled,
     StudyPeriodPayload,
+    SubgroupCreated,
+    SubgroupMembersChanged,
 )
 
 log = logging.getLogger("sgo.people.demo")
@@ -462,6 +464,7 @@ def _insert_rows(school: DemoSchool, password_hash: str) -> _Batch:
                     "name": SCHOOL_NAME,
                     "short_name": SCHOOL_SHORT_NAME,
                     "timezone": TIMEZONE,
+                    "study_period_kind": "quarters",
                 }
             ],
         )
@@ -655,4 +658,57 @@ def _insert_rows(school: DemoSchool, password_hash: str) -> _Batch:
         )
         for a in accounts
     ]
+    _english_subgroups(school, batch)
     return batch
+
+
+def _english_subgroups(school: DemoSchool, batch: _Batch) -> None:
+    """7Б learns English in two subgroups, split down the class list."""
+    class_id = demo_id("class:7Б")
+    by_id = {p.id: p for p in school.persons}
+    students = sorted(
+        (by_id[student_id] for student_id, c in school.enrolments if c == class_id),
+        key=lambda p: (p.last_name.lower().replace("ё", "е"), p.first_name.lower()),
+    )
+    half = (len(students) + 1) // 2
+    subject = "английский язык"
+    groups, members = [], []
+    for number, group in ((1, students[:half]), (2, students[half:])):
+        subgroup_id = demo_id(f"subgroup:7Б:{subject}:{number}")
+        name = f"{number} группа"
+        groups.append(
+            {
+                "id": subgroup_id,
+                "school_id": SCHOOL_ID,
+                "school_class_id": class_id,
+                "subject": subject,
+                "name": name,
+            }
+        )
+        members += [
+            {
+                "subgroup_id": subgroup_id,
+                "person_id": p.id,
+                "school_id": SCHOOL_ID,
+                "school_class_id": class_id,
+                "subject": subject,
+            }
+            for p in group
+        ]
+        batch.events += [
+            SubgroupCreated(
+                subgroup_id=subgroup_id,
+                school_id=SCHOOL_ID,
+                school_class_id=class_id,
+                subject=subject,
+                name=name,
+            ),
+            SubgroupMembersChanged(
+                subgroup_id=subgroup_id,
+                school_id=SCHOOL_ID,
+                school_class_id=class_id,
+                subject=subject,
+                student_ids=[p.id for p in group],
+            ),
+        ]
+    batch.rows += [(models.Subgroup, groups), (models.SubgroupMember, members)]

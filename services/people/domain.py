@@ -221,3 +221,144 @@ def locked_message(locked_until: datetime, now: datetime) -> str:
         f"Слишком много неудачных попыток входа. Повторите через {minutes} мин. "
         "или обратитесь к администратору школы."
     )
+
+
+# --- organisation and movement ------------------------------------------------------------
+
+
+class StudyPeriodKind(StrEnum):
+    """How a school divides its year: a school setting."""
+
+    QUARTERS = "quarters"
+    TRIMESTERS = "trimesters"
+    HALVES = "halves"
+
+
+PERIOD_COUNTS: dict[StudyPeriodKind, int] = {
+    StudyPeriodKind.QUARTERS: 4,
+    StudyPeriodKind.TRIMESTERS: 3,
+    StudyPeriodKind.HALVES: 2,
+}
+PERIOD_LABELS: dict[StudyPeriodKind, str] = {
+    StudyPeriodKind.QUARTERS: "четверти",
+    StudyPeriodKind.TRIMESTERS: "триместры",
+    StudyPeriodKind.HALVES: "полугодия",
+}
+
+
+def check_periods_for_kind(
+    kind: StudyPeriodKind, starts_on: date, ends_on: date, periods: Sequence[PeriodDraft]
+) -> None:
+    """The school's kind fixes the number of periods; together they cover the year, from its
+    first day to its last (holidays may sit between periods, overlaps are checked elsewhere)."""
+    expected = PERIOD_COUNTS[kind]
+    if len(periods) != expected:
+        raise ValidationFailed(
+            f"Школа делит год на {PERIOD_LABELS[kind]}: нужно {expected} учебных периода(ов), "
+            f"указано {len(periods)}.",
+            field="studyPeriods",
+        )
+    if periods[0].starts_on != starts_on or periods[-1].ends_on != ends_on:
+        raise ValidationFailed(
+            "Учебные периоды должны покрывать весь год: первый начинается в первый день года, "
+            "последний заканчивается в последний.",
+            field="studyPeriods",
+        )
+
+
+class MovementKind(StrEnum):
+    ARRIVAL = "arrival"
+    TRANSFER = "transfer"
+    DEPARTURE = "departure"
+    PROMOTION = "promotion"
+    GRADUATION = "graduation"
+
+
+MOVEMENT_LABELS: dict[MovementKind, str] = {
+    MovementKind.ARRIVAL: "прибытие",
+    MovementKind.TRANSFER: "перевод в другой класс",
+    MovementKind.DEPARTURE: "выбытие",
+    MovementKind.PROMOTION: "перевод в следующий класс",
+    MovementKind.GRADUATION: "выпуск",
+}
+
+
+def clean_text(value: str | None, field: str, message: str, *, limit: int = 200) -> str:
+    text = " ".join((value or "").split())
+    if not text or len(text) > limit:
+        raise ValidationFailed(message, field=field)
+    return text
+
+
+def clean_subject(value: str) -> str:
+    """A subject is named in full, starting with a lower-case letter (the regulation, II.2)."""
+    subject = clean_text(value, "subject", "Укажите предмет (до 200 символов).")
+    if not subject[0].islower():
+        raise ValidationFailed(
+            "Название предмета пишется полностью и со строчной буквы: «английский язык».",
+            field="subject",
+        )
+    return subject
+
+
+@dataclass(frozen=True)
+class Order:
+    """The director's order a movement rests on (приказ: номер и дата)."""
+
+    number: str
+    issued_on: date
+
+
+def check_order(number: str | None, issued_on: date | None, occurred_on: date) -> Order:
+    clean = " ".join((number or "").split())
+    if not clean or len(clean) > 50:
+        raise ValidationFailed("Укажите номер приказа директора.", field="orderNumber")
+    if issued_on is None:
+        raise ValidationFailed("Укажите дату приказа директора.", field="orderDate")
+    if issued_on > occurred_on:
+        raise ValidationFailed(
+            "Движение учащегося не может быть раньше приказа о нём.", field="orderDate"
+        )
+    return Order(clean, issued_on)
+
+
+@dataclass(frozen=True)
+class ClassToPromote:
+    id: object
+    grade_level: int
+    letter: str
+    student_ids: tuple[object, ...]
+
+
+@dataclass(frozen=True)
+class ClassPromotion:
+    """What happens to one class: its students go to ``target`` (grade, letter) or graduate;
+    those held back go to the same grade of the next year."""
+
+    source: ClassToPromote
+    target: tuple[int, str] | None
+    promoted: tuple[object, ...]
+    held_back: tuple[object, ...]
+
+    @property
+    def graduates(self) -> bool:
+        return self.target is None
+
+
+def plan_promotion(
+    classes: Sequence[ClassToPromote], held_back: Iterable[object] = ()
+) -> list[ClassPromotion]:
+    """7Б → 8Б; the 11th grade graduates. Held-back students stay in their grade (7Б → 7Б)."""
+    held = set(held_back)
+    plans: list[ClassPromotion] = []
+    for c in sorted(classes, key=lambda c: (c.grade_level, c.letter)):
+        target = None if c.grade_level >= MAX_GRADE else (c.grade_level + 1, c.letter)
+        plans.append(
+            ClassPromotion(
+                source=c,
+                target=target,
+                promoted=tuple(s for s in c.student_ids if s not in held),
+                held_back=tuple(s for s in c.student_ids if s in held),
+            )
+        )
+    return plans

@@ -23,6 +23,21 @@ Payloads (ids as UUID strings, dates ISO):
 - people.person.anonymised: person_id, school_id, reason (consent_withdrawn|departure|
   dismissal), last_name («Обезличено»), first_name (short id), middle_name (null) — replicas
   replace the names they hold; ids stay, so history (marks, archive) stays consistent
+- people.student.transferred: person_id, school_id, from_class_id, to_class_id, transferred_on,
+  order_number, order_date (emitted with people.student.enrolled for the new class)
+- people.student.left: person_id, school_id, school_class_id, left_on, kind
+  (departure|graduation), destination_school_id|null, destination_school_name|null,
+  order_number, order_date
+- people.students.promoted: school_id, from_academic_year_id, to_academic_year_id,
+  order_number, order_date, classes [{from_class_id, to_class_id|null, promoted, held_back}]
+  (each student's move also comes as people.student.enrolled or people.student.left)
+- people.subgroup.created: subgroup_id, school_id, school_class_id, subject, name
+- people.subgroup.members_changed: subgroup_id, school_id, school_class_id, subject,
+  student_ids (the whole membership after the change)
+- people.staff.hired: person_id, school_id, position, hired_on
+- people.staff.dismissed: person_id, school_id, dismissed_on, order_number (the person's
+  grants come as people.role.withdrawn, the block as people.account.blocked and
+  people.session.ended)
 
 people consumes nothing yet.
 """
@@ -186,6 +201,17 @@ class PersonalDataChanged(Event):
     school_id: UUID
     fields: list[str]
 
+
+class StudentTransferred(Event):
+    type: ClassVar[str] = "people.student.transferred"
+    person_id: UUID
+    school_id: UUID
+    from_class_id: UUID
+    to_class_id: UUID
+    transferred_on: date
+    order_number: str
+    order_date: date
+
     def aggregate_id(self) -> str:
         return str(self.person_id)
 
@@ -197,6 +223,19 @@ class PersonRenamed(Event):
     last_name: str
     first_name: str
     middle_name: str | None
+
+
+class StudentLeft(Event):
+    type: ClassVar[str] = "people.student.left"
+    person_id: UUID
+    school_id: UUID
+    school_class_id: UUID
+    left_on: date
+    kind: str
+    destination_school_id: UUID | None
+    destination_school_name: str | None
+    order_number: str
+    order_date: date
 
     def aggregate_id(self) -> str:
         return str(self.person_id)
@@ -210,6 +249,69 @@ class PersonAnonymised(Event):
     last_name: str
     first_name: str
     middle_name: str | None
+
+
+class PromotedClass(BaseModel):
+    from_class_id: UUID
+    to_class_id: UUID | None
+    promoted: int
+    held_back: int
+
+
+class StudentsPromoted(Event):
+    type: ClassVar[str] = "people.students.promoted"
+    school_id: UUID
+    from_academic_year_id: UUID
+    to_academic_year_id: UUID
+    order_number: str
+    order_date: date
+    classes: list[PromotedClass]
+
+    def aggregate_id(self) -> str:
+        return str(self.from_academic_year_id)
+
+
+class SubgroupCreated(Event):
+    type: ClassVar[str] = "people.subgroup.created"
+    subgroup_id: UUID
+    school_id: UUID
+    school_class_id: UUID
+    subject: str
+    name: str
+
+    def aggregate_id(self) -> str:
+        return str(self.subgroup_id)
+
+
+class SubgroupMembersChanged(Event):
+    type: ClassVar[str] = "people.subgroup.members_changed"
+    subgroup_id: UUID
+    school_id: UUID
+    school_class_id: UUID
+    subject: str
+    student_ids: list[UUID]
+
+    def aggregate_id(self) -> str:
+        return str(self.subgroup_id)
+
+
+class StaffHired(Event):
+    type: ClassVar[str] = "people.staff.hired"
+    person_id: UUID
+    school_id: UUID
+    position: str
+    hired_on: date
+
+    def aggregate_id(self) -> str:
+        return str(self.person_id)
+
+
+class StaffDismissed(Event):
+    type: ClassVar[str] = "people.staff.dismissed"
+    person_id: UUID
+    school_id: UUID
+    dismissed_on: date
+    order_number: str
 
     def aggregate_id(self) -> str:
         return str(self.person_id)

@@ -42,6 +42,8 @@ class School(Base):
     name: Mapped[str] = mapped_column(Text, nullable=False)
     short_name: Mapped[str] = mapped_column(Text, nullable=False)
     timezone: Mapped[str] = mapped_column(Text, nullable=False)
+    # quarters | trimesters | halves; NULL until the school sets it (then years are checked).
+    study_period_kind: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = _now()
 
 
@@ -295,3 +297,87 @@ class Anonymisation(Base):
     due_on: Mapped[date] = mapped_column(nullable=False)
     scheduled_at: Mapped[datetime] = _now()
     done_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+# --- organisation and movement ------------------------------------------------------------
+
+
+class StaffRecord(Base):
+    """A staff member's employment: position, hire and dismissal; kept after dismissal."""
+
+    __tablename__ = "staff_records"
+    __table_args__ = (
+        Index("ix_staff_records_person", "person_id"),
+        Index(
+            "uq_staff_records_open",
+            "person_id",
+            unique=True,
+            postgresql_where=text("dismissed_on IS NULL"),
+        ),
+    )
+
+    id: Mapped[UUID] = mapped_column(primary_key=True)
+    school_id: Mapped[UUID] = mapped_column(ForeignKey("schools.id"), nullable=False)
+    person_id: Mapped[UUID] = mapped_column(ForeignKey("persons.id"), nullable=False)
+    position: Mapped[str | None] = mapped_column(Text)
+    hired_on: Mapped[date | None] = mapped_column()
+    dismissed_on: Mapped[date | None] = mapped_column()
+    dismissal_order: Mapped[str | None] = mapped_column(Text)
+    dismissed_by: Mapped[UUID | None] = mapped_column()
+
+
+class Subgroup(Base):
+    __tablename__ = "subgroups"
+    __table_args__ = (UniqueConstraint("school_class_id", "subject", "name"),)
+
+    id: Mapped[UUID] = mapped_column(primary_key=True)
+    school_id: Mapped[UUID] = mapped_column(ForeignKey("schools.id"), nullable=False)
+    school_class_id: Mapped[UUID] = mapped_column(ForeignKey("school_classes.id"), nullable=False)
+    subject: Mapped[str] = mapped_column(Text, nullable=False)
+    name: Mapped[str] = mapped_column(Text, nullable=False)
+
+
+class SubgroupMember(Base):
+    __tablename__ = "subgroup_members"
+    __table_args__ = (
+        # A student is in at most one subgroup per subject of a class.
+        UniqueConstraint("school_class_id", "subject", "person_id"),
+    )
+
+    subgroup_id: Mapped[UUID] = mapped_column(
+        ForeignKey("subgroups.id", ondelete="CASCADE"), primary_key=True
+    )
+    person_id: Mapped[UUID] = mapped_column(ForeignKey("persons.id"), primary_key=True)
+    school_id: Mapped[UUID] = mapped_column(nullable=False)
+    school_class_id: Mapped[UUID] = mapped_column(ForeignKey("school_classes.id"), nullable=False)
+    subject: Mapped[str] = mapped_column(Text, nullable=False)
+
+
+class Movement(Base):
+    """One line of the movement book (книга движения учащихся), written with the change."""
+
+    __tablename__ = "movements"
+    __table_args__ = (
+        CheckConstraint(
+            "kind IN ('arrival', 'transfer', 'departure', 'promotion', 'graduation')",
+            name="kind",
+        ),
+        Index("ix_movements_school_date", "school_id", "occurred_on"),
+        Index("ix_movements_person", "person_id"),
+    )
+
+    id: Mapped[UUID] = mapped_column(primary_key=True)
+    school_id: Mapped[UUID] = mapped_column(ForeignKey("schools.id"), nullable=False)
+    person_id: Mapped[UUID] = mapped_column(ForeignKey("persons.id"), nullable=False)
+    kind: Mapped[str] = mapped_column(Text, nullable=False)
+    occurred_on: Mapped[date] = mapped_column(nullable=False)
+    from_class_id: Mapped[UUID | None] = mapped_column(ForeignKey("school_classes.id"))
+    to_class_id: Mapped[UUID | None] = mapped_column(ForeignKey("school_classes.id"))
+    # The other school of an arrival or a departure: one of the installation's, or by name.
+    other_school_id: Mapped[UUID | None] = mapped_column(ForeignKey("schools.id"))
+    other_school_name: Mapped[str | None] = mapped_column(Text)
+    reason: Mapped[str | None] = mapped_column(Text)
+    order_number: Mapped[str] = mapped_column(Text, nullable=False)
+    order_date: Mapped[date] = mapped_column(nullable=False)
+    recorded_by: Mapped[UUID | None] = mapped_column()
+    recorded_at: Mapped[datetime] = _now()

@@ -180,6 +180,11 @@ async def create_academic_year(
         )
         if taken:
             raise Conflict(f"Учебный год «{year.name}» уже есть.", field="name")
+        kind = await uow.session.scalar(
+            select(School.study_period_kind).where(School.id == school_id)
+        )
+        if kind is not None:
+            domain.check_periods_for_kind(domain.StudyPeriodKind(kind), starts_on, ends_on, periods)
         uow.session.add(year)
         await uow.session.flush()
         rows = [
@@ -287,6 +292,7 @@ async def assign_class_teacher(
         )
         for grant in previous:
             _withdraw(uow, principal, grant)
+            await revoke_tokens(uow, grant.person_id)
         school_class.class_teacher_id = person_id
         _grant(uow, principal, person, Role.CLASS_TEACHER, school_class_id)
         uow.emit(
@@ -557,8 +563,17 @@ async def withdraw_role(
                 .values(class_teacher_id=None)
             )
         _withdraw(uow, principal, row)
+        await revoke_tokens(uow, person_id)
         await uow.commit()
     return row
+
+
+async def revoke_tokens(uow: UnitOfWork, person_id: UUID) -> None:
+    """Tokens carry the roles: after a withdrawal the person's sessions end (the gateway learns
+    it from ``session.ended``), so the next request needs a new token with the roles left."""
+    account_id = await uow.session.scalar(select(Account.id).where(Account.person_id == person_id))
+    if account_id is not None:
+        await _end_sessions(uow, account_id, keep=None)
 
 
 # --- consent and credentials --------------------------------------------------------------

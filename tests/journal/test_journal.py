@@ -495,3 +495,67 @@ async def test_a_withdrawn_class_teacher_no_longer_reads_the_class_journal(world
     await eventually(grant_gone)
     result = await world.svc.gql(CLASS_JOURNAL, args, principal=token)
     assert code_of(result) == "FORBIDDEN"
+
+
+async def test_a_departed_student_leaves_the_class_roster(world: World) -> None:
+    school_id, class_id, person_id = world.roster.school_id, world.ids["7Б"], uuid4()
+    enrolled = [
+        envelope(
+            "people.person.registered",
+            school_id,
+            {
+                "person_id": person_id,
+                "school_id": school_id,
+                "kind": "student",
+                "last_name": "Уехавший",
+                "first_name": "Иван",
+            },
+        ),
+        envelope(
+            "people.student.enrolled",
+            school_id,
+            {
+                "person_id": person_id,
+                "school_id": school_id,
+                "school_class_id": class_id,
+                "enrolled_on": "2026-09-01",
+            },
+        ),
+    ]
+    nc = world.svc.runtime.extras["nats"]
+    namespace = world.svc.settings.namespace
+    await publish(nc, namespace, enrolled)
+
+    async def on_roster() -> int:
+        async with world.svc.runtime.db.sessionmaker() as s:
+            return int(
+                await s.scalar(
+                    select(func.count())
+                    .select_from(Enrolment)
+                    .where(Enrolment.person_id == person_id)
+                )
+                or 0
+            )
+
+    await eventually(on_roster)
+    left = {
+        "person_id": person_id,
+        "school_id": school_id,
+        "school_class_id": class_id,
+        "left_on": "2026-11-20",
+        "kind": "departure",
+        "destination_school_id": None,
+        "destination_school_name": "МАОУ СОШ № 2",
+        "order_number": "12-у",
+        "order_date": "2026-11-19",
+    }
+    await publish(nc, namespace, [envelope("people.student.left", school_id, left)])
+
+    async def off_roster() -> bool:
+        return await on_roster() == 0
+
+    await eventually(off_roster)
+    result = await world.gql(
+        RECORD, "teacher", l=str(world.ids["lesson_7b"]), s=str(person_id), v=4
+    )
+    assert code_of(result) == "VALIDATION"

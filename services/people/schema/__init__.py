@@ -17,16 +17,18 @@ from services.people.schema.core import (
     SchoolClass,
     Student,
 )
+from services.people.schema.movement import MovementMutation, MovementQuery
+from services.people.schema.organisation import OrganisationMutation, OrganisationQuery
 from services.people.schema.personal_data import PersonalDataMutation, PersonalDataQuery
 
 
 @strawberry.type
-class Query(CoreQuery, PersonalDataQuery):
+class Query(CoreQuery, OrganisationQuery, MovementQuery, PersonalDataQuery):
     pass
 
 
 @strawberry.type
-class Mutation(CoreMutation, PersonalDataMutation):
+class Mutation(CoreMutation, OrganisationMutation, MovementMutation, PersonalDataMutation):
     pass
 
 
