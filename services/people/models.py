@@ -214,3 +214,19 @@ class Session(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
     last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
     ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class Employment(Base):
+    """A staff member's position and hire date, as the HR secretary's list gives them.
+
+    The position is the words of the staff list («учитель математики»), not a role: roles,
+    which open access, are granted by the administrator.
+    """
+
+    __tablename__ = "employments"
+
+    id: Mapped[UUID] = mapped_column(primary_key=True)
+    school_id: Mapped[UUID] = mapped_column(nullable=False, index=True)
+    person_id: Mapped[UUID] = mapped_column(ForeignKey("persons.id"), nullable=False, unique=True)
+    position: Mapped[str] = mapped_column(Text, nullable=False)
+    hired_on: Mapped[date | None] = mapped_column()

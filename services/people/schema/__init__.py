@@ -17,15 +17,16 @@ from services.people.schema.core import (
     SchoolClass,
     Student,
 )
+from services.people.schema.importing import ImportingMutation, ImportingQuery
 
 
 @strawberry.type
-class Query(CoreQuery):
+class Query(CoreQuery, ImportingQuery):
     pass
 
 
 @strawberry.type
-class Mutation(CoreMutation):
+class Mutation(CoreMutation, ImportingMutation):
     pass
 
 

@@ -715,4 +715,3 @@ class CoreMutation:
             info.context.uow(), info.context.principal, person_id=parse_id(person_id)
         )
         return Account.from_row(row)
-
