@@ -8,11 +8,12 @@ from types import TracebackType
 from typing import Any, Self
 from uuid import UUID
 
+import orjson
 from sqlalchemy import MetaData, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.kernel.db import Database
-from services.kernel.events import Envelope, Event
+from services.kernel.events import Envelope, Event, uuid7
 from services.kernel.principal import Principal
 from services.kernel.tables import event_tables
 
@@ -133,16 +134,30 @@ class UnitOfWork:
         one ``COPY`` in this transaction instead of one bound row each at commit."""
         if not events:
             return 0
-        actor, trace, namespace = self.principal.person_id, self._trace, self._namespace
+        # One envelope's common part, serialised once; each event adds its id, type and payload.
+        common = Envelope(
+            type="",
+            payload={},
+            school_id=school_id,
+            actor=self.principal.person_id,
+            trace=self._trace,
+        ).model_dump(mode="json")
         records = []
         for event in events:
-            envelope = Envelope.wrap(event, school_id=school_id, actor=actor, trace=trace)
+            event_id = uuid7()
+            envelope = {
+                **common,
+                "id": str(event_id),
+                "type": event.type,
+                "version": event.version,
+                "payload": event.model_dump(mode="json"),
+            }
             records.append(
                 (
-                    envelope.id,
-                    envelope.subject(namespace),
+                    event_id,
+                    f"{self._namespace}.{event.type}",
                     event.aggregate_id(),
-                    envelope.model_dump_json(),
+                    orjson.dumps(envelope).decode(),
                 )
             )
         conn = await self.driver_connection()

@@ -6,11 +6,15 @@ import asyncio
 import sys
 from contextlib import ExitStack
 
-from tests.bench import eventing
+from tests.bench import eventing, people_import
 from tests.infra import start_infra
 from tests.support import Infra, env_infra
 
-BENCHMARKS = {"eventing": eventing.run, "consumer": eventing.run_consumer}
+BENCHMARKS = {
+    "eventing": eventing.run,
+    "consumer": eventing.run_consumer,
+    "people_import": people_import.run,
+}
 
 
 async def _run(infra: Infra, names: list[str]) -> None:

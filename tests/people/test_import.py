@@ -14,6 +14,7 @@ import pytest
 from openpyxl import Workbook
 from sqlalchemy import func, select
 
+from services.kernel.events import Envelope
 from services.kernel.principal import Principal
 from services.kernel.roles import Role
 from services.people.importing.parse import (
@@ -250,7 +251,8 @@ async def test_workbook_import_writes_everything_with_its_events(
                 )
             )
             assert roles == {"student": 2, "parent": 1}
-            rows = (await session.execute(select(outbox_table.c.envelope))).scalars().all()
+            query = select(outbox_table.c.envelope).order_by(outbox_table.c.seq)
+            rows = (await session.execute(query)).scalars().all()
         types = Counter(e["type"] for e in rows[before["outbox"] :])
         assert types == {
             "people.school_class.created": 2,
@@ -259,7 +261,9 @@ async def test_workbook_import_writes_everything_with_its_events(
             "people.student.enrolled": 3,
             "people.guardianship.linked": 4,
         }
-        assert all(e["actor"] == str(school.admin.person_id) for e in rows[before["outbox"] :])
+        new = [Envelope.model_validate(e) for e in rows[before["outbox"] :]]  # as consumers read
+        assert {e.actor for e in new} == {school.admin.person_id}
+        assert {e.school_id for e in new} == {school.id}
 
         # The same list again: everyone is already there, and nothing is written twice.
         body = await svc.gql(IMPORT, variables, principal=school.admin)

@@ -215,7 +215,9 @@ async def _copy(
 
 
 async def _write(uow: UnitOfWork, principal: Principal, school_id: UUID, plan: Plan) -> None:
-    """Rows by ``COPY`` in the order the foreign keys need; events in the order they happened."""
+    """Rows by ``COPY`` in the order the foreign keys need; events in the order they happened.
+
+    Events are built with ``model_construct``: every value is already typed by the plan."""
     conn = await uow.driver_connection()
     events: list[Event] = []
     actor = principal.person_id
@@ -231,7 +233,7 @@ async def _write(uow: UnitOfWork, principal: Principal, school_id: UUID, plan: P
             columns=("id", "school_id", "academic_year_id", "grade_level", "letter", "name"),
         )
         events += [
-            SchoolClassCreated(
+            SchoolClassCreated.model_construct(
                 school_class_id=c.id,
                 school_id=school_id,
                 academic_year_id=year_id,
@@ -287,7 +289,7 @@ async def _write(uow: UnitOfWork, principal: Principal, school_id: UUID, plan: P
     )
     for kind, p in persons:
         events.append(
-            PersonRegistered(
+            PersonRegistered.model_construct(
                 person_id=p.id,
                 school_id=school_id,
                 kind=kind.value,
@@ -299,7 +301,7 @@ async def _write(uow: UnitOfWork, principal: Principal, school_id: UUID, plan: P
         if kind is not PersonKind.STAFF:
             role = Role.STUDENT if kind is PersonKind.STUDENT else Role.PARENT
             events.append(
-                RoleGranted(
+                RoleGranted.model_construct(
                     person_id=p.id, school_id=school_id, role=role.value, school_class_id=None
                 )
             )
@@ -318,7 +320,7 @@ async def _write(uow: UnitOfWork, principal: Principal, school_id: UUID, plan: P
         columns=("id", "school_id", "person_id", "school_class_id", "enrolled_on"),
     )
     events += [
-        StudentEnrolled(
+        StudentEnrolled.model_construct(
             person_id=person_id, school_id=school_id, school_class_id=class_id, enrolled_on=on
         )
         for person_id, class_id, on in enrolments
@@ -333,7 +335,7 @@ async def _write(uow: UnitOfWork, principal: Principal, school_id: UUID, plan: P
         columns=("id", "school_id", "parent_id", "student_id", "relation"),
     )
     events += [
-        GuardianshipLinked(
+        GuardianshipLinked.model_construct(
             parent_id=link.parent_id,
             student_id=link.student_id,
             school_id=school_id,

@@ -56,7 +56,7 @@ _RELATIONS = {
 _SEX_OF_RELATION = {Relation.MOTHER: Sex.FEMALE, Relation.FATHER: Sex.MALE}
 _DATE_FORMATS = ("%d.%m.%Y", "%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y")
 _CLASS = re.compile(r"^(\d{1,2})\s*[-–]?\s*[\"«]?(\w)[\"»]?$")
-_NAME_CHARS = frozenset(" -'’.")
+_NOT_NAME = re.compile(r"[^\w \-'’.]|[\d_]")
 MAX_POSITION = 200
 
 
@@ -208,7 +208,7 @@ class _Checker:
         except ValidationFailed as exc:
             self.problem(key, exc.message)
             return None
-        if cleaned and not all(ch.isalpha() or ch in _NAME_CHARS for ch in cleaned):
+        if cleaned and _NOT_NAME.search(cleaned):
             self.problem(key, f"«{cleaned}»: допустимы только буквы, пробел и дефис.")
             return None
         return cleaned
