@@ -60,6 +60,7 @@ IMPORTERS: dict[ImportKind, frozenset[Role]] = {
     ImportKind.PARENTS: domain.REGISTRARS[PersonKind.PARENT],
     ImportKind.STAFF: domain.REGISTRARS[PersonKind.STAFF],
 }
+ANY_IMPORTER: tuple[Role, ...] = tuple(frozenset().union(*IMPORTERS.values()))
 PROBLEMS_MESSAGE = "В файле есть ошибки; ничего не загружено. Исправьте строки из списка."
 NOTHING_MESSAGE = "В файле нет ни одной строки для загрузки."
 
@@ -121,7 +122,7 @@ async def import_people(
     """A dry run reports; a real run writes everything or, on any problem, nothing."""
     # The coarse check first, so a caller with no right to any list learns nothing of the file.
     _check_access(principal, {kind} if kind else set())
-    if not principal.has_role(*set().union(*IMPORTERS.values())):
+    if not principal.has_role(*ANY_IMPORTER):
         raise Forbidden()
     try:
         data = decode_content(content, fmt, is_base64=is_base64)
