@@ -34,7 +34,8 @@ Payloads (ids as UUID strings, dates ISO):
 - people.subgroup.created: subgroup_id, school_id, school_class_id, subject, name
 - people.subgroup.members_changed: subgroup_id, school_id, school_class_id, subject,
   student_ids (the whole membership after the change)
-- people.staff.hired: person_id, school_id, position, hired_on
+- people.staff.hired: person_id, school_id, position, hired_on|null (also one per imported
+  staff row)
 - people.staff.dismissed: person_id, school_id, dismissed_on, order_number (the person's
   grants come as people.role.withdrawn, the block as people.account.blocked and
   people.session.ended)
@@ -300,7 +301,7 @@ class StaffHired(Event):
     person_id: UUID
     school_id: UUID
     position: str
-    hired_on: date
+    hired_on: date | None
 
     def aggregate_id(self) -> str:
         return str(self.person_id)

@@ -6,7 +6,7 @@ import asyncio
 import sys
 from contextlib import ExitStack
 
-from tests.bench import eventing, gateway
+from tests.bench import eventing, gateway, people_import
 from tests.infra import start_infra
 from tests.support import Infra, env_infra
 
@@ -14,6 +14,7 @@ BENCHMARKS = {
     "eventing": eventing.run,
     "consumer": eventing.run_consumer,
     "gateway": gateway.run,
+    "people_import": people_import.run,
 }
 
 

@@ -17,18 +17,21 @@ from services.people.schema.core import (
     SchoolClass,
     Student,
 )
+from services.people.schema.importing import ImportingMutation, ImportingQuery
 from services.people.schema.movement import MovementMutation, MovementQuery
 from services.people.schema.organisation import OrganisationMutation, OrganisationQuery
 from services.people.schema.personal_data import PersonalDataMutation, PersonalDataQuery
 
 
 @strawberry.type
-class Query(CoreQuery, OrganisationQuery, MovementQuery, PersonalDataQuery):
+class Query(CoreQuery, OrganisationQuery, MovementQuery, PersonalDataQuery, ImportingQuery):
     pass
 
 
 @strawberry.type
-class Mutation(CoreMutation, OrganisationMutation, MovementMutation, PersonalDataMutation):
+class Mutation(
+    CoreMutation, OrganisationMutation, MovementMutation, PersonalDataMutation, ImportingMutation
+):
     pass
 
 
