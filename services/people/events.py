@@ -202,6 +202,9 @@ class PersonalDataChanged(Event):
     school_id: UUID
     fields: list[str]
 
+    def aggregate_id(self) -> str:
+        return str(self.person_id)
+
 
 class StudentTransferred(Event):
     type: ClassVar[str] = "people.student.transferred"
@@ -224,6 +227,9 @@ class PersonRenamed(Event):
     last_name: str
     first_name: str
     middle_name: str | None
+
+    def aggregate_id(self) -> str:
+        return str(self.person_id)
 
 
 class StudentLeft(Event):
@@ -250,6 +256,9 @@ class PersonAnonymised(Event):
     last_name: str
     first_name: str
     middle_name: str | None
+
+    def aggregate_id(self) -> str:
+        return str(self.person_id)
 
 
 class PromotedClass(BaseModel):

@@ -260,6 +260,7 @@ async def test_workbook_import_writes_everything_with_its_events(
             "people.role.granted": 5,
             "people.student.enrolled": 3,
             "people.guardianship.linked": 4,
+            "people.staff.hired": 1,
         }
         new = [Envelope.model_validate(e) for e in rows[before["outbox"] :]]  # as consumers read
         assert {e.actor for e in new} == {school.admin.person_id}
