@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from gateway.access import undeclared_fields
+from gateway.compose import SubgraphSchema, compose
 from gateway.schema_contract import (
     PUBLIC_SCHEMA,
     breaking_changes,
@@ -139,3 +141,18 @@ def test_the_committed_public_schema_is_the_composed_one() -> None:
         f"{PUBLIC_SCHEMA.name} differs from the composed schema (non-breaking changes): "
         "run `make schema` and commit the file."
     )
+
+
+def test_every_field_of_the_composed_supergraph_declares_its_access() -> None:
+    assert undeclared_fields(compose_local()) == []
+
+
+def test_the_access_walk_finds_an_undeclared_field() -> None:
+    sdl = (
+        'extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", '
+        'import: ["@authenticated"])\n'
+        "type Query { a: String @authenticated b: Thing @authenticated }\n"
+        "type Thing { open: String }\n"
+    )
+    graph = compose([SubgraphSchema("x", "http://x/graphql", sdl)])
+    assert undeclared_fields(graph) == ["Thing.open"]
