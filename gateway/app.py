@@ -13,7 +13,7 @@ import orjson
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
-from starlette.routing import Route
+from starlette.routing import Route, WebSocketRoute
 
 from gateway.auth import authenticate, traceparent
 from gateway.bootstrap import (
@@ -26,6 +26,7 @@ from gateway.errors import INTERNAL_MESSAGE, error
 from gateway.graphiql import GRAPHIQL_HTML
 from gateway.revocation import RevocationList, follow_people_events
 from gateway.subgraph_client import SubgraphClient, default_http_client
+from gateway.subscriptions import websocket_endpoint
 from gateway.supergraph import Supergraph
 from services.kernel.errors import Unauthenticated
 from services.kernel.settings import Settings, get_settings
@@ -193,6 +194,7 @@ def create_app(
         routes=[
             Route("/graphql", graphql_endpoint, methods=["GET", "POST"]),
             Route("/healthz", healthz, methods=["GET"]),
+            WebSocketRoute("/graphql", websocket_endpoint),
         ],
         lifespan=lifespan,
     )
