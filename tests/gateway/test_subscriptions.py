@@ -167,6 +167,11 @@ async def closed_with(ws: ClientConnection) -> tuple[int | None, str | None]:
 
 
 TICKS = "subscription($start: Int!) { ticks(start: $start) { n } }"
+SUBSCRIBE_TICKS = {
+    "id": "a",
+    "type": "subscribe",
+    "payload": {"query": "subscription { ticks { n } }"},
+}
 
 
 async def test_events_flow_and_the_subgraph_sees_the_signed_principal(
@@ -198,7 +203,7 @@ async def test_client_complete_ends_the_upstream_subscription(
 ) -> None:
     url, _ = system
     async with socket(url, token(principal_with(Role.PARENT))) as ws:
-        await send(ws, {"id": "a", "type": "subscribe", "payload": {"query": "subscription { ticks { n } }"}})  # fmt: skip
+        await send(ws, SUBSCRIBE_TICKS)
         await asyncio.wait_for(LIVE.subscribed.wait(), 10)
         await send(ws, {"id": "a", "type": "complete"})
         await asyncio.wait_for(LIVE.finished.wait(), 10)
@@ -265,13 +270,12 @@ async def test_subscribe_before_init_and_duplicate_ids_close_the_socket(
     system: tuple[str, Gateway], token: Callable[[Principal], str]
 ) -> None:
     url, _ = system
-    subscribe = {"id": "a", "type": "subscribe", "payload": {"query": "subscription { ticks { n } }"}}  # fmt: skip
     async with connect(url, subprotocols=[GRAPHQL_TRANSPORT_WS_PROTOCOL]) as ws:  # type: ignore[list-item]
-        await send(ws, subscribe)
+        await send(ws, SUBSCRIBE_TICKS)
         assert (await closed_with(ws))[0] == 4401
     async with socket(url, token(principal_with(Role.PARENT))) as ws:
-        await send(ws, subscribe)
-        await send(ws, subscribe)
+        await send(ws, SUBSCRIBE_TICKS)
+        await send(ws, SUBSCRIBE_TICKS)
         assert (await closed_with(ws))[0] == 4409
 
 
@@ -282,7 +286,7 @@ async def test_a_logged_out_session_has_its_subscriptions_completed_and_closed(
     who = principal_with(Role.PARENT)
     other = principal_with(Role.PARENT)
     async with socket(url, token(who)) as ws, socket(url, token(other)) as bystander:
-        await send(ws, {"id": "a", "type": "subscribe", "payload": {"query": "subscription { ticks { n } }"}})  # fmt: skip
+        await send(ws, SUBSCRIBE_TICKS)
         await asyncio.wait_for(LIVE.subscribed.wait(), 10)
         gateway.revocations.revoke_session(str(who.session_id))
         assert await receive(ws) == {"id": "a", "type": "complete"}
@@ -303,4 +307,3 @@ async def test_a_socket_without_the_protocol_is_refused(system: tuple[str, Gatew
     url, _ = system
     async with connect(url) as ws:
         assert (await closed_with(ws))[0] == 4406
-
