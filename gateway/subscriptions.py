@@ -206,6 +206,7 @@ class Connection:
         self._send_lock = asyncio.Lock()
         self._closing = False
         self._cleanup: list[Any] = []
+        self._ending: asyncio.Task[None] | None = None  # held: the loop keeps weak references
 
     async def send(self, message: dict[str, Any]) -> None:
         async with self._send_lock:
@@ -315,8 +316,8 @@ class Connection:
             self._end_session(REVOKED_MESSAGE)
 
     def _end_session(self, reason: str) -> None:
-        if not self._closing:
-            asyncio.get_running_loop().create_task(self._terminate(reason))
+        if not self._closing and self._ending is None:
+            self._ending = asyncio.get_running_loop().create_task(self._terminate(reason))
 
     async def _terminate(self, reason: str) -> None:
         for op_id, task in list(self.operations.items()):
