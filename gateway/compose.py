@@ -318,8 +318,14 @@ def _api_definition(type_def: TypeDef, visible: set[str]) -> TypeDefinitionNode 
             name=name, description=description, directives=directives, types=members
         )
     if type_def.kind == "enum":
+        # Descriptions and @deprecated of values as first seen: clients must see deprecations.
+        seen = {v.name.value: v for v in getattr(node, "values", None) or ()}
         values = tuple(
-            EnumValueDefinitionNode(name=_name(v))
+            EnumValueDefinitionNode(
+                name=_name(v),
+                description=getattr(seen.get(v), "description", None),
+                directives=_strip(getattr(seen.get(v), "directives", None)),
+            )
             for v in type_def.values
             if v not in type_def.inaccessible_values
         )

@@ -156,3 +156,16 @@ def test_the_access_walk_finds_an_undeclared_field() -> None:
     )
     graph = compose([SubgraphSchema("x", "http://x/graphql", sdl)])
     assert undeclared_fields(graph) == ["Thing.open"]
+
+
+def test_a_deprecated_enum_value_reaches_the_public_schema() -> None:
+    sdl = (
+        'extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", '
+        'import: ["@authenticated"])\n'
+        "type Query { grade: Grade @authenticated }\n"
+        'enum Grade { TWO OLD @deprecated(reason: "use TWO") }\n'
+    )
+    printed = print_public_schema(
+        compose([SubgraphSchema("x", "http://x/graphql", sdl)]).api_schema
+    )
+    assert 'OLD @deprecated(reason: "use TWO")' in printed
