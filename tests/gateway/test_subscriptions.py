@@ -17,7 +17,6 @@ from typing import Any
 import orjson
 import pytest
 import strawberry
-import uvicorn
 from fastapi import FastAPI
 from starlette.requests import HTTPConnection
 from strawberry.fastapi import GraphQLRouter
@@ -32,6 +31,7 @@ from services.kernel.roles import Role
 from services.kernel.settings import Settings
 from services.kernel.tokens import generate_keypair, issue_access_token
 from tests.gateway.conftest import principal_with
+from tests.support import serving
 
 SECRET = "test-internal-secret"
 
@@ -91,25 +91,6 @@ def live_subgraph() -> FastAPI:
     )
     app.include_router(router, prefix="/graphql")
     return app
-
-
-@contextlib.asynccontextmanager
-async def serving(app: Any) -> AsyncIterator[str]:
-    """The app on a free local port; yields its base URL."""
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="on")
-    )
-    task = asyncio.create_task(server.serve())
-    while not server.started:
-        if task.done():
-            task.result()
-        await asyncio.sleep(0.01)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    try:
-        yield f"127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        await task
 
 
 @pytest.fixture(scope="module")

@@ -12,14 +12,22 @@ from uuid import UUID, uuid4
 
 import orjson
 import pytest
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL as PROTOCOL
+from websockets.asyncio.client import connect
+from websockets.exceptions import WebSocketException
 
 from services.kernel.events import Envelope, uuid7
-from services.kernel.principal import Principal, RoleGrant
+from services.kernel.principal import (
+    PRINCIPAL_HEADER,
+    Principal,
+    RoleGrant,
+    encode_principal_header,
+)
 from services.kernel.roles import Role
 from services.messaging.events import NoticeCreated
 from services.messaging.models import Notice
 from services.messaging.subscriptions import FEED_KEY, notices_for
-from tests.support import Infra, ServiceClient, eventually, running_service
+from tests.support import Infra, ServiceClient, eventually, running_service, serving
 
 SCHOOL = uuid4()
 
@@ -111,3 +119,31 @@ async def _announce(svc: ServiceClient, notice_id: UUID, recipient: UUID) -> Non
     await svc.runtime.extras["nats"].publish(
         envelope.subject(svc.settings.namespace), orjson.dumps(envelope.model_dump(mode="json"))
     )
+
+
+async def test_the_subgraph_speaks_graphql_transport_ws_to_the_gateway_only(
+    svc: ServiceClient,
+) -> None:
+    mother = uuid4()
+    header = encode_principal_header(parent(mother), svc.settings.internal_secret)
+    query = "subscription { noticeReceived { text } }"
+    async with serving(svc.app, lifespan="off") as address:
+        url = f"ws://{address}/graphql"
+        # Without the gateway's signed header there is no connection at all.
+        with pytest.raises(WebSocketException):
+            async with connect(url, subprotocols=[PROTOCOL]) as ws:  # type: ignore[list-item]
+                await ws.send(orjson.dumps({"type": "connection_init"}).decode())
+                await asyncio.wait_for(ws.recv(), 10)
+        async with connect(
+            url,
+            subprotocols=[PROTOCOL],  # type: ignore[list-item]
+            additional_headers={PRINCIPAL_HEADER: header},
+        ) as ws:
+            await ws.send(orjson.dumps({"type": "connection_init"}).decode())
+            assert orjson.loads(await asyncio.wait_for(ws.recv(), 10))["type"] == "connection_ack"
+            subscribe = {"id": "1", "type": "subscribe", "payload": {"query": query}}
+            await ws.send(orjson.dumps(subscribe).decode())
+            await eventually(lambda: _feed_with(svc, mother))
+            await write_notice(svc, mother, "по сокету", announce=True)
+            message = orjson.loads(await asyncio.wait_for(ws.recv(), 10))
+            assert message["payload"] == {"data": {"noticeReceived": {"text": "по сокету"}}}
