@@ -1,8 +1,9 @@
 """Subscriptions over graphql-transport-ws: the gateway and a live subgraph, both on ports.
 
-The subgraph is a small federation schema served by strawberry's own graphql-transport-ws
-implementation, as the services serve theirs; its subscription yields what the test puts on
-a queue, so nothing here waits on a clock. (A real notice, from an ОТ mark in journal to a
+The live subgraph is a small federation schema served by strawberry's own
+graphql-transport-ws implementation, as the services serve theirs; its subscription yields
+what the test puts on a queue, so nothing here waits on a clock. A second subgraph adds a
+field to the same entity, joined into every event over HTTP. (A real notice, from an ОТ mark in journal to a
 parent's open subscription, is proved in tests/e2e/test_notice_subscription.py.)
 """
 
@@ -49,7 +50,7 @@ class Live:
 LIVE = Live()
 
 
-@strawberry.federation.type(authenticated=True)
+@strawberry.federation.type(authenticated=True, keys=["n"])
 class Tick:
     n: int = strawberry.federation.field(authenticated=True)
     secret: str = strawberry.federation.field(requires_scopes=[["role:director"]])
@@ -80,14 +81,41 @@ SCHEMA = strawberry.federation.Schema(
 )
 
 
-def live_subgraph() -> FastAPI:
+WORDS = ("ноль", "один", "два", "три")
+
+
+@strawberry.federation.type(name="Tick", authenticated=True, keys=["n"])
+class WordTick:
+    """The same entity in a second subgraph: each event's ``word`` is joined from here."""
+
+    n: int = strawberry.federation.field(authenticated=True)
+    word: str = strawberry.federation.field(authenticated=True)
+
+    @classmethod
+    def resolve_reference(cls, n: int) -> WordTick:
+        return cls(n=n, word=WORDS[n])
+
+
+@strawberry.type
+class WordsQuery:
+    @strawberry.federation.field(authenticated=True)
+    def word_count(self) -> int:
+        return len(WORDS)
+
+
+WORDS_SCHEMA = strawberry.federation.Schema(
+    query=WordsQuery, types=[WordTick], federation_version="2.7"
+)
+
+
+def subgraph_app(schema: strawberry.federation.Schema) -> FastAPI:
     async def context(request: HTTPConnection) -> dict[str, Any]:
         principal = decode_principal_header(request.headers.get(PRINCIPAL_HEADER), SECRET)
         return {"principal": principal}
 
     app = FastAPI()
     router: GraphQLRouter[Any, None] = GraphQLRouter(
-        SCHEMA, context_getter=context, subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,)
+        schema, context_getter=context, subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,)
     )
     app.include_router(router, prefix="/graphql")
     return app
@@ -100,11 +128,10 @@ def keys() -> tuple[str, str]:
 
 @pytest.fixture(scope="module")
 async def system(keys: tuple[str, str]) -> AsyncIterator[tuple[str, Gateway]]:
-    async with serving(live_subgraph()) as subgraph:
+    async with serving(subgraph_app(SCHEMA)) as live, serving(subgraph_app(WORDS_SCHEMA)) as words:
         settings = Settings(internal_secret=SECRET, jwt_public_key=keys[1], demo=False)
-        app = create_app(
-            {"live": f"http://{subgraph}/graphql"}, settings=settings, follow_events=False
-        )
+        urls = {"live": f"http://{live}/graphql", "words": f"http://{words}/graphql"}
+        app = create_app(urls, settings=settings, follow_events=False)
         async with serving(app) as gateway:
             yield f"ws://{gateway}/graphql", app.state.gateway
 
@@ -177,6 +204,20 @@ async def test_events_flow_and_the_subgraph_sees_the_signed_principal(
         assert await receive(ws) == {"id": "a", "type": "complete"}
     assert LIVE.principals[0].person_id == who.person_id
     assert LIVE.principals[0].scopes == frozenset({"role:parent"})
+
+
+async def test_each_event_is_joined_with_fields_of_another_subgraph(
+    system: tuple[str, Gateway], token: Callable[[Principal], str]
+) -> None:
+    url, _ = system
+    async with socket(url, token(principal_with(Role.PARENT))) as ws:
+        payload = {"query": "subscription { ticks { n word } }"}
+        await send(ws, {"id": "w", "type": "subscribe", "payload": payload})
+        await asyncio.wait_for(LIVE.subscribed.wait(), 10)
+        for n in (1, 3):
+            LIVE.events.put_nowait(n)
+            message = await receive(ws)
+            assert message["payload"] == {"data": {"ticks": {"n": n, "word": WORDS[n]}}}
 
 
 async def test_client_complete_ends_the_upstream_subscription(
