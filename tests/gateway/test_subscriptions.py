@@ -3,8 +3,8 @@
 The live subgraph is a small federation schema served by strawberry's own
 graphql-transport-ws implementation, as the services serve theirs; its subscription yields
 what the test puts on a queue, so nothing here waits on a clock. A second subgraph adds a
-field to the same entity, joined into every event over HTTP. (A real notice, from an ОТ mark in journal to a
-parent's open subscription, is proved in tests/e2e/test_notice_subscription.py.)
+field to the same entity, joined into every event over HTTP. (A real notice, from an ОТ
+mark in journal to a parent's open subscription: tests/e2e/test_notice_subscription.py.)
 """
 
 from __future__ import annotations
