@@ -27,14 +27,22 @@ from services.kernel.roles import Role
 from services.messaging.events import NoticeCreated
 from services.messaging.models import Notice
 from services.messaging.subscriptions import FEED_KEY, notices_for
-from tests.support import Infra, ServiceClient, eventually, running_service, serving
+from tests.support import (
+    Infra,
+    ServiceClient,
+    eventually,
+    new_namespace,
+    running_service,
+    serving,
+)
 
 SCHOOL = uuid4()
 
 
-@pytest.fixture
-async def svc(infra: Infra, namespace: str) -> AsyncIterator[ServiceClient]:
-    async with running_service(infra, "messaging", namespace=namespace) as service:
+@pytest.fixture(scope="module")
+async def svc(infra: Infra) -> AsyncIterator[ServiceClient]:
+    # One service for the module: every test uses people of its own.
+    async with running_service(infra, "messaging", namespace=new_namespace()) as service:
         yield service
 
 
