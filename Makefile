@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install run test bench lint format clean
+.PHONY: install run test bench lint format schema clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,10 @@ lint: install
 format: install
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+
+# Rewrite gateway/schema/public.graphql from the subgraphs' code (refused on a breaking change).
+schema: install
+	$(BIN)/python -m gateway.schema_contract
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

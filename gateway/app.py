@@ -17,7 +17,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
-from starlette.routing import Route
+from starlette.routing import Route, WebSocketRoute
 
 from gateway.auth import authenticate
 from gateway.bootstrap import (
@@ -34,6 +34,7 @@ from gateway.observability import error_codes, record, traceparent
 from gateway.operation import RequestError
 from gateway.revocation import RevocationList, follow_people_events
 from gateway.subgraph_client import default_http_client
+from gateway.subscriptions import websocket_endpoint
 from gateway.supergraph import Supergraph
 from gateway.trusted_documents import TrustedDocuments
 from services.kernel.errors import Unauthenticated
@@ -398,6 +399,7 @@ def create_app(
             Route("/graphql", graphql_endpoint, methods=["GET", "POST"]),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/metrics", metrics, methods=["GET"]),
+            WebSocketRoute("/graphql", websocket_endpoint),
         ],
         lifespan=lifespan,
     )

@@ -28,7 +28,8 @@ async def _print(kind: str, supergraph_file: str | None) -> str:
         load_supergraph_file,
         subgraph_urls_from_settings,
     )
-    from gateway.joinspec import print_api_schema, print_supergraph
+    from gateway.joinspec import print_supergraph
+    from gateway.schema_contract import print_public_schema
     from gateway.subgraph_client import SubgraphClient, default_http_client
     from services.kernel.settings import get_settings
 
@@ -39,7 +40,10 @@ async def _print(kind: str, supergraph_file: str | None) -> str:
         async with default_http_client() as http:
             client = SubgraphClient(http, subgraph_urls_from_settings(settings))
             graph = await compose_from_subgraphs(client, settings.internal_secret)
-    return print_supergraph(graph) if kind == "supergraph" else print_api_schema(graph)
+    if kind == "supergraph":
+        return print_supergraph(graph)
+    # As committed in gateway/schema/public.graphql (sorted by name); print() ends the line.
+    return print_public_schema(graph.api_schema).rstrip("\n")
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -161,12 +161,13 @@ class _Composer:
         self.urls[subgraph.name] = subgraph.url
         document = parse(subgraph.sdl, no_location=True)
         names = directive_names(document)
-        roots = {"query": "Query", "mutation": "Mutation"}
+        roots = {"query": "Query", "mutation": "Mutation", "subscription": "Subscription"}
         for definition in document.definitions:
             if isinstance(definition, SchemaDefinitionNode | SchemaExtensionNode):
                 for op in definition.operation_types or ():
                     roots[op.operation.value] = op.type.name.value
-        renames = {roots["query"]: "Query", roots["mutation"]: "Mutation"}
+        renames = {roots["query"]: "Query", roots["mutation"]: "Mutation",
+                   roots["subscription"]: "Subscription"}  # fmt: skip
         for definition in document.definitions:
             kind = _KINDS.get(type(definition))
             if kind is None:
@@ -321,8 +322,14 @@ def _api_definition(type_def: TypeDef, visible: set[str]) -> TypeDefinitionNode 
             name=name, description=description, directives=directives, types=members
         )
     if type_def.kind == "enum":
+        # Descriptions and @deprecated of values as first seen: clients must see deprecations.
+        seen = {v.name.value: v for v in getattr(node, "values", None) or ()}
         values = tuple(
-            EnumValueDefinitionNode(name=_name(v))
+            EnumValueDefinitionNode(
+                name=_name(v),
+                description=getattr(seen.get(v), "description", None),
+                directives=_strip(getattr(seen.get(v), "directives", None)),
+            )
             for v in type_def.values
             if v not in type_def.inaccessible_values
         )
@@ -367,6 +374,13 @@ def build_api_schema(types: dict[str, TypeDef], has_mutation: bool) -> Any:
         operations.append(
             OperationTypeDefinitionNode(
                 operation=OperationType.MUTATION, type=NamedTypeNode(name=_name("Mutation"))
+            )
+        )
+    if any(getattr(d, "name", None) and d.name.value == "Subscription" for d in definitions):
+        operations.append(
+            OperationTypeDefinitionNode(
+                operation=OperationType.SUBSCRIPTION,
+                type=NamedTypeNode(name=_name("Subscription")),
             )
         )
     definitions.insert(0, SchemaDefinitionNode(operation_types=tuple(operations), directives=()))

@@ -92,6 +92,8 @@ def print_api_schema(supergraph: Supergraph) -> str:
 def print_supergraph(supergraph: Supergraph) -> str:
     """A join-spec supergraph SDL, loadable with ``load_supergraph`` (``--supergraph FILE``)."""
     roots = "  query: Query\n" + ("  mutation: Mutation\n" if supergraph.mutation_type else "")
+    if "Subscription" in supergraph.types:
+        roots += "  subscription: Subscription\n"
     out = [JOIN_HEADER % roots]
     graphs = "".join(
         f"  {graph_enum_name(n)} @join__graph(name: {_string(n)}, url: {_string(u)})\n"

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -28,14 +29,29 @@ class RevocationList:
         self.keep_seconds = keep_seconds
         self._sessions: dict[str, float] = {}
         self._accounts: dict[str, float] = {}  # account -> revoked at (unix seconds)
+        self._listeners: list[Callable[[], None]] = []
+
+    def add_listener(self, listener: Callable[[], None]) -> Callable[[], None]:
+        """Call ``listener`` after every revocation (open subscriptions re-check their session).
+
+        Returns the function that removes it.
+        """
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener)
+
+    def _notify(self) -> None:
+        for listener in list(self._listeners):
+            listener()
 
     def revoke_session(self, session_id: str, at: float | None = None) -> None:
         self._sessions[session_id] = at if at is not None else time.time()
         self._prune()
+        self._notify()
 
     def revoke_account(self, account_id: str, at: float) -> None:
         self._accounts[account_id] = max(at, self._accounts.get(account_id, 0.0))
         self._prune()
+        self._notify()
 
     def is_revoked(self, session_id: str | None, account_id: str | None, issued_at: float) -> bool:
         if session_id is not None and session_id in self._sessions:

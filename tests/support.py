@@ -189,3 +189,24 @@ def env_infra() -> Infra | None:
     if db and nats_url:
         return Infra(database_url=db, nats_url=nats_url)
     return None
+
+
+@asynccontextmanager
+async def serving(app: Any, *, lifespan: str = "on") -> AsyncIterator[str]:
+    """The app on a free local port (WebSocket clients need one); yields ``host:port``."""
+    import uvicorn
+
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan=lifespan)
+    )
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        if task.done():
+            task.result()
+        await asyncio.sleep(0.01)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    try:
+        yield f"127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await task

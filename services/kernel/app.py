@@ -21,7 +21,9 @@ import strawberry
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
+from starlette.requests import HTTPConnection
 from strawberry.fastapi import GraphQLRouter
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 from services.kernel import migrations
 from services.kernel.consumer import EventConsumer, Subscription
@@ -154,7 +156,8 @@ def create_app(spec: ServiceSpec, settings: Settings | None = None) -> FastAPI:
 
     app = FastAPI(title=f"sgo {spec.name}", lifespan=lifespan, docs_url=None, redoc_url=None)
 
-    async def context_getter(request: Request) -> ServiceContext:
+    # HTTPConnection: the same principal header arrives on /graphql's WebSocket handshake.
+    async def context_getter(request: HTTPConnection) -> ServiceContext:
         principal = decode_principal_header(
             request.headers.get(PRINCIPAL_HEADER), settings.internal_secret
         )
@@ -170,6 +173,7 @@ def create_app(spec: ServiceSpec, settings: Settings | None = None) -> FastAPI:
         context_getter=context_getter,
         graphql_ide=None,
         multipart_uploads_enabled=False,
+        subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
     )
 
     @app.exception_handler(Unauthenticated)

@@ -124,11 +124,13 @@ def build_schema(
     *,
     query: type,
     mutation: type | None = None,
+    subscription: type | None = None,
     types: Iterable[type] = (),
 ) -> strawberry.federation.Schema:
     return SubgraphSchema(
         query=query,
         mutation=mutation,
+        subscription=subscription,
         types=list(types),
         # The gateway sends the same few documents again and again: parse and validate each once.
         extensions=[

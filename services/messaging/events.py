@@ -2,7 +2,8 @@
 
 Published:
 
-- messaging.notice.created: notice_id, school_id, recipient_id, kind
+- messaging.notice.created: notice_id, school_id, recipient_id, kind (every instance also
+  hears it on core NATS to feed the ``noticeReceived`` subscription: ``subscriptions.py``)
 
 Consumed: from people — ``person.registered``, ``student.enrolled``, ``guardianship.linked``,
 ``school_class.class_teacher_assigned``, ``person.renamed`` (the directory replica),

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncGenerator
 from datetime import datetime
 from enum import Enum
 
 import strawberry
 
 from services.kernel.graphql import Info, build_schema, parse_id
-from services.messaging import domain, service
+from services.messaging import domain, service, subscriptions
 from services.messaging.models import Notice as NoticeRow
 
 
@@ -63,4 +64,27 @@ class Mutation:
         return Notice.from_row(row)
 
 
-schema = build_schema(query=Query, mutation=Mutation, types=[Notice])
+@strawberry.type
+class Subscription:
+    @strawberry.federation.field(
+        authenticated=True,
+        is_subscription=True,
+        description=(
+            "Мои новые уведомления по мере появления; after — последнее полученное, "
+            "чтобы после переподключения получить пропущенные."
+        ),
+    )
+    async def notice_received(
+        self, info: Info, after: strawberry.ID | None = None
+    ) -> AsyncGenerator[Notice, None]:
+        principal = info.context.require()
+        since = parse_id(after, "after") if after is not None else None
+        background = info.context.request.app.state.background
+        rows = subscriptions.notices_for(
+            info.context.runtime, background.nats_ready, principal, since
+        )
+        async for row in rows:
+            yield Notice.from_row(row)
+
+
+schema = build_schema(query=Query, mutation=Mutation, subscription=Subscription, types=[Notice])

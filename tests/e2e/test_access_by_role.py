@@ -1,0 +1,127 @@
+"""Every demo role through the gateway: one field it may read answers, one it may not is refused.
+
+The refused field comes back null with FORBIDDEN at its own path, and nothing else fails. Where
+the schema puts a nullable field above the refused one, the rest of the response is served
+around it; where the refused field is a non-null root field (all of Query's are), the spec
+makes ``data`` null, and the test says so rather than pretend otherwise.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from services.kernel.demo import DEMO_LOGINS
+from tests.e2e.conftest import Gateway
+
+pytestmark = pytest.mark.e2e
+
+WEEK = {"from": "2026-11-23", "to": "2026-11-27"}
+ANY_ID = "00000000-0000-0000-0000-000000000000"  # refused before any subgraph reads it
+
+CLASS_ROSTERS = "{ schoolClasses { name students { id } } }"
+LESSONS = "query($from: Date!, $to: Date!) { lessons(from: $from, to: $to) { id } }"
+MY_CHILDREN = "{ me { account { login } } myChildren { id } }"
+AVERAGES = (
+    f'{{ me {{ account {{ login }} }} classAverages(schoolClassId: "{ANY_ID}") {{ average }} }}'
+)
+TEACHING_LOAD = "{ me { account { login } } teachingLoad { subject { name } } }"
+ROOT_LESSONS = (
+    "query($from: Date!, $to: Date!) { me { account { login } } lessons(from: $from, to: $to) "
+    "{ id } }"
+)
+
+
+@dataclass(frozen=True)
+class Case:
+    login: str
+    allowed: str  # a role-scoped field this role reads; must answer without errors
+    denied: str
+    denied_path: tuple[str | int, ...]
+    # What the rest of the denied response must be (None: the spec nulls all of data).
+    served: Any = None
+
+
+CASES = [
+    Case("director", CLASS_ROSTERS, MY_CHILDREN, ("myChildren",)),
+    Case("admin", CLASS_ROSTERS, MY_CHILDREN, ("myChildren",)),
+    Case("zavuch", LESSONS, MY_CHILDREN, ("myChildren",)),
+    Case(
+        "teacher",
+        "{ teachingLoad { subject { name } schoolClass { name } } }",
+        AVERAGES,
+        ("classAverages",),
+    ),
+    Case(
+        "klassruk",
+        "{ me { roles { role schoolClass { name students { id } } } } }",
+        MY_CHILDREN,
+        ("myChildren",),
+    ),
+    Case(
+        "parent",
+        "{ myChildren { fullName schoolClass { name } } }",
+        "{ myChildren { fullName schoolClass { name students { id } } } }",
+        ("myChildren", 0, "schoolClass", "students"),
+        served=lambda data: (
+            data["myChildren"][0]["fullName"] and data["myChildren"][0]["schoolClass"] is None
+        ),
+    ),
+    Case(
+        "student",
+        "query($me: ID!) { student(id: $me) { fullName schoolClass { name } } }",
+        "query($me: ID!) { student(id: $me) { fullName schoolClass { name students { id } } } }",
+        ("student", "schoolClass", "students"),
+        served=lambda data: data["student"]["fullName"] and data["student"]["schoolClass"] is None,
+    ),
+    Case("medic", CLASS_ROSTERS, ROOT_LESSONS, ("lessons",)),
+    Case("psychologist", CLASS_ROSTERS, TEACHING_LOAD, ("teachingLoad",)),
+    Case("secretary", LESSONS, AVERAGES, ("classAverages",)),
+    Case("hr", CLASS_ROSTERS, ROOT_LESSONS, ("lessons",)),
+]
+
+
+def test_the_table_covers_every_demo_login() -> None:
+    assert sorted(case.login for case in CASES) == sorted(DEMO_LOGINS)
+
+
+async def _variables(gateway: Gateway, case: Case, query: str) -> dict[str, Any]:
+    variables: dict[str, Any] = {}
+    if "$from" in query:
+        variables.update(WEEK)
+    if "$me" in query:
+        me = await gateway.as_user(case.login, "{ me { person { id } } }")
+        variables["me"] = me["data"]["me"]["person"]["id"]
+    return variables
+
+
+def _has_data(value: Any) -> bool:
+    if isinstance(value, dict):
+        return bool(value) and all(v is not None for v in value.values())
+    return value is not None
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case.login for case in CASES])
+async def test_a_role_reads_what_it_may_and_is_refused_the_rest(
+    gateway: Gateway, case: Case
+) -> None:
+    allowed = await gateway.as_user(
+        case.login, case.allowed, await _variables(gateway, case, case.allowed)
+    )
+    assert "errors" not in allowed, allowed
+    assert _has_data(allowed["data"]), allowed
+
+    denied = await gateway.as_user(
+        case.login, case.denied, await _variables(gateway, case, case.denied)
+    )
+    assert len(denied.get("errors", [])) == 1, denied
+    error = denied["errors"][0]
+    assert error["extensions"]["code"] == "FORBIDDEN", denied
+    assert tuple(error["path"]) == case.denied_path, denied
+    assert error["message"].startswith("Недостаточно прав"), denied
+    if case.served is None:
+        assert denied["data"] is None, denied
+    else:
+        assert denied["data"] is not None and case.served(denied["data"]), denied
