@@ -17,15 +17,17 @@ from services.people.schema.core import (
     SchoolClass,
     Student,
 )
+from services.people.schema.health import HealthMutation, HealthQuery
+from services.people.schema.verification import VerificationMutation, VerificationQuery
 
 
 @strawberry.type
-class Query(CoreQuery):
+class Query(CoreQuery, HealthQuery, VerificationQuery):
     pass
 
 
 @strawberry.type
-class Mutation(CoreMutation):
+class Mutation(CoreMutation, HealthMutation, VerificationMutation):
     pass
 
 
