@@ -14,6 +14,7 @@ from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.kernel.db import Database
@@ -111,7 +112,7 @@ async def overdue_confirmations(db: Database, principal: Principal, now: datetim
                     select(SchoolClass.id).where(SchoolClass.academic_year_id == year.id)
                 )
             )
-            .distinct(ClassDataConfirmation.school_class_id)
+            .ext(distinct_on(ClassDataConfirmation.school_class_id))
             .order_by(
                 ClassDataConfirmation.school_class_id,
                 ClassDataConfirmation.confirmed_at.desc(),
