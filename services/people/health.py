@@ -300,7 +300,10 @@ async def record_health(
     health_group: HealthGroup | None,
     pe_group: PeGroup | None,
 ) -> HealthView:
-    """Set the health group and the PE group (None clears one); only what changed is logged."""
+    """Set the health group and the PE group (None clears one); only what changed is logged.
+
+    The answer carries the whole record: a change is logged as the write, a call that
+    changes nothing as a read."""
     school_id = _require(principal, *WRITERS)
     async with uow:
         session = uow.session
@@ -333,6 +336,16 @@ async def record_health(
             uow.emit(
                 HealthDataChanged(student_id=student_id, school_id=school_id, sections=changes),
                 school_id=school_id,
+            )
+        else:  # nothing written, but the answer shows the record: that is a read
+            data_reads.record(
+                session,
+                principal,
+                subject=subject,
+                basis=Role.MEDICAL_WORKER.value,
+                action=DataAction.READ,
+                section=DataSection.MEDICAL,
+                field="recordHealth",
             )
         view = _view(subject, row, await _conditions(session, student_id))
         await uow.commit()

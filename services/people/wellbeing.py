@@ -73,17 +73,21 @@ async def read_wellbeing(
     async with uow:
         subject = await student(uow.session, school_id, student_id)
         view = await _view(uow.session, subject)
-        data_reads.record(
-            uow.session,
-            principal,
-            subject=subject,
-            basis=_basis(principal),
-            action=DataAction.READ,
-            section=DataSection.PSYCH_SOCIAL,
-            field=field,
-        )
+        _log_read(uow, principal, subject, field)
         await uow.commit()
     return view
+
+
+def _log_read(uow: UnitOfWork, principal: Principal, subject: Person, field: str) -> None:
+    data_reads.record(
+        uow.session,
+        principal,
+        subject=subject,
+        basis=_basis(principal),
+        action=DataAction.READ,
+        section=DataSection.PSYCH_SOCIAL,
+        field=field,
+    )
 
 
 async def _profile(session: AsyncSession, subject: Person) -> WellbeingProfile:
@@ -147,6 +151,8 @@ async def set_characteristics(
             )
             profile.characteristics = text
             profile.updated_at, profile.updated_by = utcnow(), principal.person_id
+        else:  # nothing written, but the answer shows the record: that is a read
+            _log_read(uow, principal, subject, "setPsychologicalCharacteristics")
         await uow.session.flush()
         view = await _view(uow.session, subject)
         await uow.commit()
@@ -175,6 +181,8 @@ async def set_social_statuses(
             )
             profile.social_statuses = wanted
             profile.updated_at, profile.updated_by = utcnow(), principal.person_id
+        else:
+            _log_read(uow, principal, subject, "setSocialStatuses")
         await uow.session.flush()
         view = await _view(uow.session, subject)
         await uow.commit()
