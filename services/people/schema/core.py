@@ -1,4 +1,4 @@
-"""Persons, students, classes, schools, sign-in and administration: the core of the people subgraph."""
+"""The core of the people subgraph: persons, students, classes, schools, sign-in."""
 
 from __future__ import annotations
 
@@ -715,4 +715,3 @@ class CoreMutation:
             info.context.uow(), info.context.principal, person_id=parse_id(person_id)
         )
         return Account.from_row(row)
-
