@@ -145,3 +145,19 @@ async def test_a_parent_and_a_student_see_who_read_their_data_and_nobody_elses(
         "FORBIDDEN"
     )
     assert error_code(await world.gql("director", WHO_READ, student_var(world))) == "FORBIDDEN"
+
+
+async def test_psych_social_writes_are_logged_once_and_a_write_that_changes_nothing_as_a_read(
+    health_world: World,
+) -> None:
+    world = health_world
+    orlov = world.id("orlov.student")
+    variables = {"id": str(orlov), "statuses": ["UNDER_GUARDIANSHIP"]}
+    await world.ok("social", STATUSES, variables)
+    await world.ok("social", STATUSES, variables)
+    assert await world.log_count(subject_id=orlov, action="write", field="setSocialStatuses") == 1
+    assert await world.log_count(subject_id=orlov, action="read", field="setSocialStatuses") == 1
+    reader = world.who["upbringing"].person_id
+    before = await world.log_count(subject_id=orlov, actor_id=reader, action="read")
+    await world.ok("upbringing", WELLBEING, {"id": str(orlov)})
+    assert await world.log_count(subject_id=orlov, actor_id=reader, action="read") == before + 1
