@@ -681,7 +681,7 @@ def _add_health_data(school: DemoSchool, batch: _Batch, now: datetime) -> None:
     ids = {p.key: p.id for p in school.persons}
     medic, psychologist = ids["medic"], ids["psychologist"]
     seventh_b = demo_id("class:7Б")
-    records, conditions, log = [], [], []
+    records, conditions, entries = [], [], []
     for key, health_group, pe_group, condition, since in DEMO_HEALTH:
         student_id = ids[key]
         records.append(
@@ -709,7 +709,7 @@ def _add_health_data(school: DemoSchool, batch: _Batch, now: datetime) -> None:
             ("recordHealth", ["health_group", "pe_group"], after),
             ("addHealthCondition", ["conditions"], {"id": str(condition_id), "name": condition}),
         ):
-            log.append(
+            entries.append(
                 _demo_write(
                     student_id,
                     medic,
@@ -736,7 +736,7 @@ def _add_health_data(school: DemoSchool, batch: _Batch, now: datetime) -> None:
         "social_statuses": statuses,
         "updated_by": psychologist,
     }
-    log.append(
+    entries.append(
         _demo_write(
             ids[key],
             psychologist,
@@ -769,7 +769,7 @@ def _add_health_data(school: DemoSchool, batch: _Batch, now: datetime) -> None:
                 }
             ],
         ),
-        (models.DataAccessEntry, log),
+        (models.DataAccessEntry, entries),
     ]
     batch.events.append(
         PeTeacherAssigned(school_class_id=seventh_b, school_id=SCHOOL_ID, person_id=pe_teacher)
