@@ -23,7 +23,7 @@ from uuid import UUID
 from sqlalchemy import insert, text
 
 from services.kernel.demo import demo_id
-from services.kernel.events import Event, utcnow
+from services.kernel.events import Event, utcnow, uuid7
 from services.kernel.graphql import Runtime
 from services.kernel.principal import Principal
 from services.kernel.roles import Role
@@ -36,7 +36,9 @@ from services.people.events import (
     AccountIssued,
     ClassTeacherAssigned,
     GuardianshipLinked,
+    HealthDataChanged,
     PersonRegistered,
+    PeTeacherAssigned,
     RoleGranted,
     SchoolClassCreated,
     SchoolCreated,
@@ -44,6 +46,7 @@ from services.people.events import (
     StudyPeriodPayload,
     SubgroupCreated,
     SubgroupMembersChanged,
+    WellbeingDataChanged,
 )
 
 log = logging.getLogger("sgo.people.demo")
@@ -659,6 +662,7 @@ def _insert_rows(school: DemoSchool, password_hash: str) -> _Batch:
         for a in accounts
     ]
     _english_subgroups(school, batch)
+    _add_health_data(school, batch, now)
     return batch
 
 
@@ -712,3 +716,142 @@ def _english_subgroups(school: DemoSchool, batch: _Batch) -> None:
             ),
         ]
     batch.rows += [(models.Subgroup, groups), (models.SubgroupMember, members)]
+
+
+# Medical data of two 7Б students (the demo student among them), the class's PE teacher, and
+# one psychological record; the medical worker's and the psychologist's writes are logged.
+DEMO_HEALTH: tuple[tuple[str, str, str, str, date], ...] = (
+    ("student", "II", "main", "миопия", date(2024, 10, 3)),
+    ("student:7Б:2", "III", "special_a", "астигматизм", date(2025, 4, 15)),
+)
+DEMO_PE_TEACHER = "teacher:25"  # a subject teacher without a class of their own
+DEMO_WELLBEING = (
+    "student:7Б:3",
+    "Эмоционально устойчив, в коллективе класса занимает позицию лидера; "
+    "рекомендовано вовлечение в проектную деятельность.",
+    ["large_family"],
+)
+
+
+def _add_health_data(school: DemoSchool, batch: _Batch, now: datetime) -> None:
+    ids = {p.key: p.id for p in school.persons}
+    medic, psychologist = ids["medic"], ids["psychologist"]
+    seventh_b = demo_id("class:7Б")
+    records, conditions, entries = [], [], []
+    for key, health_group, pe_group, condition, since in DEMO_HEALTH:
+        student_id = ids[key]
+        records.append(
+            {
+                "student_id": student_id,
+                "school_id": SCHOOL_ID,
+                "health_group": health_group,
+                "pe_group": pe_group,
+                "updated_by": medic,
+            }
+        )
+        condition_id = demo_id(f"health_condition:{key}")
+        conditions.append(
+            {
+                "id": condition_id,
+                "school_id": SCHOOL_ID,
+                "student_id": student_id,
+                "name": condition,
+                "since": since,
+                "recorded_by": medic,
+            }
+        )
+        after = {"health_group": health_group, "pe_group": pe_group}
+        for field_name, changes, values in (
+            ("recordHealth", ["health_group", "pe_group"], after),
+            ("addHealthCondition", ["conditions"], {"id": str(condition_id), "name": condition}),
+        ):
+            entries.append(
+                _demo_write(
+                    student_id,
+                    medic,
+                    "medical_worker",
+                    "medical",
+                    field_name,
+                    changes,
+                    values,
+                    now,
+                )
+            )
+        batch.events.append(
+            HealthDataChanged(
+                student_id=student_id,
+                school_id=SCHOOL_ID,
+                sections=["health_group", "pe_group", "conditions"],
+            )
+        )
+    key, characteristics, statuses = DEMO_WELLBEING
+    profile = {
+        "student_id": ids[key],
+        "school_id": SCHOOL_ID,
+        "characteristics": characteristics,
+        "social_statuses": statuses,
+        "updated_by": psychologist,
+    }
+    entries.append(
+        _demo_write(
+            ids[key],
+            psychologist,
+            "psychologist",
+            "psych_social",
+            "setPsychologicalCharacteristics",
+            ["characteristics", "social_status"],
+            {"characteristics": characteristics, "social_statuses": statuses},
+            now,
+        )
+    )
+    batch.events.append(
+        WellbeingDataChanged(
+            student_id=ids[key], school_id=SCHOOL_ID, sections=["characteristics", "social_status"]
+        )
+    )
+    pe_teacher = ids[DEMO_PE_TEACHER]
+    batch.rows += [
+        (models.HealthRecord, records),
+        (models.HealthCondition, conditions),
+        (models.WellbeingProfile, [profile]),
+        (
+            models.PeTeacherAssignment,
+            [
+                {
+                    "id": demo_id(f"pe_teacher:7Б:{DEMO_PE_TEACHER}"),
+                    "school_id": SCHOOL_ID,
+                    "school_class_id": seventh_b,
+                    "teacher_id": pe_teacher,
+                }
+            ],
+        ),
+        (models.DataAccessEntry, entries),
+    ]
+    batch.events.append(
+        PeTeacherAssigned(school_class_id=seventh_b, school_id=SCHOOL_ID, person_id=pe_teacher)
+    )
+
+
+def _demo_write(
+    subject_id: UUID,
+    actor_id: UUID,
+    role: str,
+    section: str,
+    field_name: str,
+    changes: list[str],
+    after: dict[str, Any],
+    now: datetime,
+) -> dict[str, Any]:
+    return {
+        "id": uuid7(),  # time-ordered like every entry: the log reads newest first by id
+        "school_id": SCHOOL_ID,
+        "subject_id": subject_id,
+        "actor_id": actor_id,
+        "actor_role": role,
+        "action": "write",
+        "section": section,
+        "field": field_name,
+        "changes": changes,
+        "after": after,
+        "occurred_at": now,
+    }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import calendar
 import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -362,3 +363,152 @@ def plan_promotion(
             )
         )
     return plans
+
+
+# --- health, psychological and social data, data verification -----------------------------
+
+
+class HealthGroup(StrEnum):
+    """Группа здоровья (I–V), as the medical worker records it."""
+
+    I = "I"  # noqa: E741 - the group's own numeral
+    II = "II"
+    III = "III"
+    IV = "IV"
+    V = "V"
+
+
+HEALTH_GROUP_LABELS: dict[HealthGroup, str] = {
+    HealthGroup.I: "I группа здоровья",
+    HealthGroup.II: "II группа здоровья",
+    HealthGroup.III: "III группа здоровья",
+    HealthGroup.IV: "IV группа здоровья",
+    HealthGroup.V: "V группа здоровья",
+}
+
+
+class PeGroup(StrEnum):
+    """Физкультурная группа: what the PE teacher needs, and all of health data they see."""
+
+    MAIN = "main"
+    PREPARATORY = "preparatory"
+    SPECIAL_A = "special_a"
+    SPECIAL_B = "special_b"
+    EXEMPT = "exempt"
+
+
+PE_GROUP_LABELS: dict[PeGroup, str] = {
+    PeGroup.MAIN: "основная",
+    PeGroup.PREPARATORY: "подготовительная",
+    PeGroup.SPECIAL_A: "специальная «А»",
+    PeGroup.SPECIAL_B: "специальная «Б»",
+    PeGroup.EXEMPT: "освобождён",
+}
+
+
+class SocialStatus(StrEnum):
+    """The dictionary of a student's social status kept by the social pedagogue."""
+
+    LARGE_FAMILY = "large_family"
+    LOW_INCOME = "low_income"
+    UNDER_GUARDIANSHIP = "under_guardianship"
+    SPECIAL_NEEDS = "special_needs"
+    DISABILITY = "disability"
+    SOCIALLY_DANGEROUS = "socially_dangerous"
+    SINGLE_PARENT = "single_parent"
+
+
+SOCIAL_STATUS_LABELS: dict[SocialStatus, str] = {
+    SocialStatus.LARGE_FAMILY: "многодетная семья",
+    SocialStatus.LOW_INCOME: "малоимущая семья",
+    SocialStatus.UNDER_GUARDIANSHIP: "опекаемый",
+    SocialStatus.SPECIAL_NEEDS: "ОВЗ (ограниченные возможности здоровья)",
+    SocialStatus.DISABILITY: "инвалидность",
+    SocialStatus.SOCIALLY_DANGEROUS: "семья в социально опасном положении (СОП)",
+    SocialStatus.SINGLE_PARENT: "неполная семья",
+}
+
+
+class DataSection(StrEnum):
+    """A section of special-category data, as the access log names it."""
+
+    MEDICAL = "medical"
+    PE_GROUP = "pe_group"
+    PSYCH_SOCIAL = "psych_social"
+
+
+DATA_SECTION_LABELS: dict[DataSection, str] = {
+    DataSection.MEDICAL: "медицинские сведения",
+    DataSection.PE_GROUP: "физкультурная группа",
+    DataSection.PSYCH_SOCIAL: "психолого-педагогические и социальные сведения",
+}
+
+
+class DataAction(StrEnum):
+    READ = "read"
+    WRITE = "write"
+
+
+MAX_NOTE_LENGTH = 2000
+MAX_TEXT_LENGTH = 10000
+
+
+def free_text(value: str | None, field: str, *, limit: int, required: bool = True) -> str | None:
+    """Trimmed free text; blank is «not given» (an error when required)."""
+    text = (value or "").strip()
+    if not text:
+        if required:
+            raise ValidationFailed("Заполните поле.", field=field)
+        return None
+    if len(text) > limit:
+        raise ValidationFailed(f"Не длиннее {limit} символов.", field=field)
+    return text
+
+
+def check_condition(name: str, since: date | None, until: date | None, today: date) -> str:
+    """A named condition (миопия, астигматизм); the dates, when given, make sense."""
+    cleaned = free_text(name, "name", limit=200)
+    assert cleaned is not None
+    if since is not None and since > today:
+        raise ValidationFailed("Дата выявления не может быть в будущем.", field="since")
+    if since is not None and until is not None and until < since:
+        raise ValidationFailed("Дата окончания раньше даты выявления.", field="until")
+    return cleaned
+
+
+def check_deviant_behaviour_date(occurred_on: date, today: date) -> None:
+    if occurred_on > today:
+        raise ValidationFailed("Дата случая не может быть в будущем.", field="occurredOn")
+
+
+# The class teacher verifies the class's student and parent data by 20 September, then at
+# least monthly (the regulation, class teacher 13–14).
+FIRST_CONFIRMATION_DAY = (9, 20)
+
+
+def add_month(day: date) -> date:
+    """The same day a month later, or the month's last day (31 January → 28/29 February)."""
+    year, month = (day.year + 1, 1) if day.month == 12 else (day.year, day.month + 1)
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def first_confirmation_due(year_starts_on: date) -> date:
+    due = date(year_starts_on.year, *FIRST_CONFIRMATION_DAY)
+    return due if due >= year_starts_on else year_starts_on + timedelta(days=19)
+
+
+def confirmation_due(year_starts_on: date, last_confirmed_on: date | None) -> date:
+    """When the class's next confirmation is due: 20 September, then a month after the last."""
+    if last_confirmed_on is None:
+        return first_confirmation_due(year_starts_on)
+    return add_month(last_confirmed_on)
+
+
+def confirmation_overdue(
+    year_starts_on: date, year_ends_on: date, last_confirmed_on: date | None, today: date
+) -> date | None:
+    """The missed due date, or None when the class is in time (or the year is over)."""
+    due = confirmation_due(year_starts_on, last_confirmed_on)
+    if due > year_ends_on or today <= due or today > year_ends_on:
+        return None
+    return due

@@ -39,6 +39,12 @@ Payloads (ids as UUID strings, dates ISO):
 - people.staff.dismissed: person_id, school_id, dismissed_on, order_number (the person's
   grants come as people.role.withdrawn, the block as people.account.blocked and
   people.session.ended)
+- people.health.changed: student_id, school_id, sections [health_group|pe_group|conditions]
+  (which parts changed; never the values: special-category data stays out of the stream)
+- people.pe_teacher.assigned, people.pe_teacher.withdrawn: school_class_id, school_id, person_id
+- people.wellbeing.changed: student_id, school_id, sections
+  [characteristics|deviant_behaviour|social_status] (again ids and sections only)
+- people.school_class.data_confirmed: school_class_id, school_id, person_id, confirmed_on
 
 people consumes nothing yet.
 """
@@ -325,6 +331,57 @@ class StaffDismissed(Event):
 
     def aggregate_id(self) -> str:
         return str(self.person_id)
+
+
+class HealthDataChanged(Event):
+    type: ClassVar[str] = "people.health.changed"
+    student_id: UUID
+    school_id: UUID
+    sections: list[str]
+
+    def aggregate_id(self) -> str:
+        return str(self.student_id)
+
+
+class PeTeacherAssigned(Event):
+    type: ClassVar[str] = "people.pe_teacher.assigned"
+    school_class_id: UUID
+    school_id: UUID
+    person_id: UUID
+
+    def aggregate_id(self) -> str:
+        return str(self.school_class_id)
+
+
+class PeTeacherWithdrawn(Event):
+    type: ClassVar[str] = "people.pe_teacher.withdrawn"
+    school_class_id: UUID
+    school_id: UUID
+    person_id: UUID
+
+    def aggregate_id(self) -> str:
+        return str(self.school_class_id)
+
+
+class WellbeingDataChanged(Event):
+    type: ClassVar[str] = "people.wellbeing.changed"
+    student_id: UUID
+    school_id: UUID
+    sections: list[str]
+
+    def aggregate_id(self) -> str:
+        return str(self.student_id)
+
+
+class ClassDataConfirmed(Event):
+    type: ClassVar[str] = "people.school_class.data_confirmed"
+    school_class_id: UUID
+    school_id: UUID
+    person_id: UUID
+    confirmed_on: date
+
+    def aggregate_id(self) -> str:
+        return str(self.school_class_id)
 
 
 SUBSCRIPTIONS: list[Subscription] = []

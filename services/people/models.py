@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 from uuid import UUID
 
 from sqlalchemy import (
@@ -16,6 +17,7 @@ from sqlalchemy import (
     func,
     text,
 )
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from services.kernel.db import new_metadata
@@ -381,3 +383,139 @@ class Movement(Base):
     order_date: Mapped[date] = mapped_column(nullable=False)
     recorded_by: Mapped[UUID | None] = mapped_column()
     recorded_at: Mapped[datetime] = _now()
+
+
+# --- health, psychological and social data, their access log, data verification -----------
+# Special-category data (152-FZ art. 10): one row per student, read and written only through
+# the use cases in health.py / wellbeing.py, each of which writes a DataAccessEntry with it.
+
+
+class HealthRecord(Base):
+    __tablename__ = "health_records"
+    __table_args__ = (
+        CheckConstraint("health_group IN ('I', 'II', 'III', 'IV', 'V')", name="health_group"),
+        CheckConstraint(
+            "pe_group IN ('main', 'preparatory', 'special_a', 'special_b', 'exempt')",
+            name="pe_group",
+        ),
+    )
+
+    student_id: Mapped[UUID] = mapped_column(ForeignKey("persons.id"), primary_key=True)
+    school_id: Mapped[UUID] = mapped_column(nullable=False, index=True)
+    health_group: Mapped[str | None] = mapped_column(Text)
+    pe_group: Mapped[str | None] = mapped_column(Text)
+    updated_at: Mapped[datetime] = _now()
+    updated_by: Mapped[UUID | None] = mapped_column()
+
+
+class HealthCondition(Base):
+    __tablename__ = "health_conditions"
+    __table_args__ = (
+        Index("ix_health_conditions_student", "student_id"),
+        CheckConstraint("since IS NULL OR until IS NULL OR since <= until", name="dates"),
+    )
+
+    id: Mapped[UUID] = mapped_column(primary_key=True)
+    school_id: Mapped[UUID] = mapped_column(nullable=False)
+    student_id: Mapped[UUID] = mapped_column(ForeignKey("persons.id"), nullable=False)
+    name: Mapped[str] = mapped_column(Text, nullable=False)
+    note: Mapped[str | None] = mapped_column(Text)
+    since: Mapped[date | None] = mapped_column()
+    until: Mapped[date | None] = mapped_column()
+    recorded_at: Mapped[datetime] = _now()
+    recorded_by: Mapped[UUID | None] = mapped_column()
+
+
+class PeTeacherAssignment(Base):
+    """«Учитель физической культуры класса»: who may see the class's PE groups."""
+
+    __tablename__ = "pe_teacher_assignments"
+    __table_args__ = (
+        Index(
+            "uq_pe_teacher_assignments_active",
+            "school_class_id",
+            "teacher_id",
+            unique=True,
+            postgresql_where=text("withdrawn_at IS NULL"),
+        ),
+        Index("ix_pe_teacher_assignments_teacher", "teacher_id"),
+    )
+
+    id: Mapped[UUID] = mapped_column(primary_key=True)
+    school_id: Mapped[UUID] = mapped_column(nullable=False)
+    school_class_id: Mapped[UUID] = mapped_column(ForeignKey("school_classes.id"), nullable=False)
+    teacher_id: Mapped[UUID] = mapped_column(ForeignKey("persons.id"), nullable=False)
+    assigned_at: Mapped[datetime] = _now()
+    assigned_by: Mapped[UUID | None] = mapped_column()
+    withdrawn_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    withdrawn_by: Mapped[UUID | None] = mapped_column()
+
+
+class WellbeingProfile(Base):
+    """Psychological and pedagogical characteristics and social status of a student."""
+
+    __tablename__ = "wellbeing_profiles"
+
+    student_id: Mapped[UUID] = mapped_column(ForeignKey("persons.id"), primary_key=True)
+    school_id: Mapped[UUID] = mapped_column(nullable=False, index=True)
+    characteristics: Mapped[str | None] = mapped_column(Text)
+    social_statuses: Mapped[list[str]] = mapped_column(
+        ARRAY(Text), nullable=False, server_default="{}"
+    )
+    updated_at: Mapped[datetime] = _now()
+    updated_by: Mapped[UUID | None] = mapped_column()
+
+
+class DeviantBehaviourRecord(Base):
+    __tablename__ = "deviant_behaviour_records"
+    __table_args__ = (Index("ix_deviant_behaviour_records_student", "student_id"),)
+
+    id: Mapped[UUID] = mapped_column(primary_key=True)
+    school_id: Mapped[UUID] = mapped_column(nullable=False)
+    student_id: Mapped[UUID] = mapped_column(ForeignKey("persons.id"), nullable=False)
+    occurred_on: Mapped[date] = mapped_column(nullable=False)
+    description: Mapped[str] = mapped_column(Text, nullable=False)
+    recorded_at: Mapped[datetime] = _now()
+    recorded_by: Mapped[UUID | None] = mapped_column()
+
+
+class DataAccessEntry(Base):
+    """One read or write of special-category data: who, when, whose, which section, which
+    field; a write keeps the values before and after (never served to the log's readers)."""
+
+    __tablename__ = "data_access_log"
+    __table_args__ = (
+        CheckConstraint("action IN ('read', 'write')", name="action"),
+        Index("ix_data_access_log_school", "school_id", "id"),
+        Index("ix_data_access_log_subject", "subject_id", "id"),
+        Index("ix_data_access_log_actor", "actor_id", "id"),
+    )
+
+    id: Mapped[UUID] = mapped_column(primary_key=True)  # UUIDv7: newest first is id DESC
+    school_id: Mapped[UUID] = mapped_column(nullable=False)
+    subject_id: Mapped[UUID] = mapped_column(ForeignKey("persons.id"), nullable=False)
+    actor_id: Mapped[UUID] = mapped_column(ForeignKey("persons.id"), nullable=False)
+    actor_role: Mapped[str] = mapped_column(Text, nullable=False)
+    action: Mapped[str] = mapped_column(Text, nullable=False)
+    section: Mapped[str] = mapped_column(Text, nullable=False)
+    field: Mapped[str] = mapped_column(Text, nullable=False)
+    changes: Mapped[list[str]] = mapped_column(ARRAY(Text), nullable=False, server_default="{}")
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+
+
+class ClassDataConfirmation(Base):
+    """The class teacher's confirmation that the class's student and parent data is right."""
+
+    __tablename__ = "class_data_confirmations"
+    __table_args__ = (
+        Index("ix_class_data_confirmations_class", "school_class_id", "confirmed_on"),
+    )
+
+    id: Mapped[UUID] = mapped_column(primary_key=True)
+    school_id: Mapped[UUID] = mapped_column(nullable=False)
+    school_class_id: Mapped[UUID] = mapped_column(ForeignKey("school_classes.id"), nullable=False)
+    confirmed_by: Mapped[UUID] = mapped_column(ForeignKey("persons.id"), nullable=False)
+    confirmed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    confirmed_on: Mapped[date] = mapped_column(nullable=False)  # the school's day

@@ -17,20 +17,36 @@ from services.people.schema.core import (
     SchoolClass,
     Student,
 )
+from services.people.schema.health import HealthMutation, HealthQuery
 from services.people.schema.importing import ImportingMutation, ImportingQuery
 from services.people.schema.movement import MovementMutation, MovementQuery
 from services.people.schema.organisation import OrganisationMutation, OrganisationQuery
 from services.people.schema.personal_data import PersonalDataMutation, PersonalDataQuery
+from services.people.schema.verification import VerificationMutation, VerificationQuery
 
 
 @strawberry.type
-class Query(CoreQuery, OrganisationQuery, MovementQuery, PersonalDataQuery, ImportingQuery):
+class Query(
+    CoreQuery,
+    OrganisationQuery,
+    MovementQuery,
+    PersonalDataQuery,
+    HealthQuery,
+    VerificationQuery,
+    ImportingQuery,
+):
     pass
 
 
 @strawberry.type
 class Mutation(
-    CoreMutation, OrganisationMutation, MovementMutation, PersonalDataMutation, ImportingMutation
+    CoreMutation,
+    OrganisationMutation,
+    MovementMutation,
+    PersonalDataMutation,
+    HealthMutation,
+    VerificationMutation,
+    ImportingMutation,
 ):
     pass
 
