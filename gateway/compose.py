@@ -208,10 +208,12 @@ class _Composer:
         for interface in getattr(node, "interfaces", None) or ():
             if interface.name.value not in type_def.interfaces:
                 type_def.interfaces.append(interface.name.value)
+            type_def.implements.setdefault(subgraph, []).append(interface.name.value)
         if kind == "union":
             for member in node.types or ():
                 if member.name.value not in type_def.members:
                     type_def.members.append(member.name.value)
+                type_def.union_members.setdefault(subgraph, []).append(member.name.value)
         elif kind == "enum":
             for value in node.values or ():
                 value_name = value.name.value
@@ -261,19 +263,24 @@ class _Composer:
         field_def.inaccessible = field_def.inaccessible or _inaccessible(directives)
 
     def finish(self) -> Supergraph:
-        if "Query" not in self.types:
-            raise CompositionError("no subgraph defines a Query type")
-        for type_def in self.types.values():
-            for field_def in type_def.fields.values():
-                resolvers = [s for s, p in field_def.placements.items() if not p.external]
-                overridden = {p.override_from for p in field_def.placements.values()}
-                field_def.resolvers = [s for s in resolvers if s not in overridden] or resolvers
-        return Supergraph(
-            urls=dict(self.urls),
-            types=self.types,
-            api_schema=build_api_schema(self.types, self.has_mutation),
-            mutation_type="Mutation" if self.has_mutation else None,
-        )
+        return assemble(self.urls, self.types, self.has_mutation)
+
+
+def assemble(urls: dict[str, str], types: dict[str, TypeDef], has_mutation: bool) -> Supergraph:
+    """The supergraph from its types, whichever way they were read (subgraph SDL or join-spec)."""
+    if "Query" not in types:
+        raise CompositionError("no subgraph defines a Query type")
+    for type_def in types.values():
+        for field_def in type_def.fields.values():
+            resolvers = [s for s, p in field_def.placements.items() if not p.external]
+            overridden = {p.override_from for p in field_def.placements.values()}
+            field_def.resolvers = [s for s in resolvers if s not in overridden] or resolvers
+    return Supergraph(
+        urls=dict(urls),
+        types=types,
+        api_schema=build_api_schema(types, has_mutation),
+        mutation_type="Mutation" if has_mutation else None,
+    )
 
 
 def compose(subgraphs: Sequence[SubgraphSchema]) -> Supergraph:

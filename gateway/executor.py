@@ -10,7 +10,7 @@ from typing import Any
 import orjson
 
 from gateway.errors import mask_subgraph_error, unavailable
-from gateway.fieldset import FieldSet, extract
+from gateway.fieldset import extract
 from gateway.planner import INJECTED_PREFIX, REPRESENTATIONS_PREFIX, FetchGroup, FetchNode, Plan
 from gateway.subgraph_client import SubgraphClient, SubgraphUnavailable
 
@@ -63,13 +63,14 @@ def locate(data: Any, path: tuple[str, ...]) -> list[tuple[dict[str, Any], Path]
     return found
 
 
-def representation(obj: dict[str, Any], type_name: str, fields: FieldSet) -> dict[str, Any] | None:
+def representation(obj: dict[str, Any], type_name: str, node: FetchNode) -> dict[str, Any] | None:
     rep: dict[str, Any] = {"__typename": type_name}
-    for item in fields:
+    keys = {item.name for item in node.key_fields}
+    for item in node.representation:
         value = extract(obj.get(f"{INJECTED_PREFIX}{item.name}"), item.children)
-        if value is None:
+        if value is None and item.name in keys:
             return None  # the key did not arrive (its fetch failed): nothing to join on
-        rep[item.name] = value
+        rep[item.name] = value  # a @requires field may well be null
     return rep
 
 
@@ -88,7 +89,7 @@ def _batch(node: FetchNode, data: dict[str, Any]) -> _Batch:
     for obj, path in locate(data, node.path):
         if obj.get("__typename") != node.type_name:
             continue
-        rep = representation(obj, node.type_name or "", node.representation)
+        rep = representation(obj, node.type_name or "", node)
         if rep is None:
             continue
         digest = orjson.dumps(rep, option=orjson.OPT_SORT_KEYS)
