@@ -77,7 +77,7 @@ class Gateway:
         values: dict[str, Any] = getattr(coerced, "coerced", coerced)
         # The plan depends on the document, the caller's access and the @skip/@include inputs.
         key = (
-            document.hash,
+            document.normalized_hash,
             request.operation_name,
             principal.is_authenticated,
             principal.scopes,

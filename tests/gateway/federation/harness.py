@@ -44,18 +44,20 @@ def supergraph() -> Supergraph:
 
 
 class WireTransport(RoutingTransport):
-    """Routes to the in-process subgraphs; can break a host and hold requests together."""
+    """Routes to the in-process subgraphs; can break a host, and can hold requests to a set
+    of hosts until all of them are in flight at once (which proves they run concurrently)."""
 
     def __init__(self, apps: dict[str, Starlette]) -> None:
         super().__init__(apps)
         self.faults: dict[str, str] = {}  # host -> refused | timeout | 500 | garbage
-        self.rendezvous = 0  # hold each request until this many are in flight at once
-        self.in_flight = 0
-        self.max_in_flight = 0
-        self._together = asyncio.Event()
+        self.together: set[str] = set()
+        self.in_flight: set[str] = set()
+        self.met = False
+        self._all_in = asyncio.Event()
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        fault = self.faults.get(request.url.host)
+        host = request.url.host
+        fault = self.faults.get(host)
         if fault == "refused":
             raise httpx.ConnectError("connection refused", request=request)
         if fault == "timeout":
@@ -64,18 +66,15 @@ class WireTransport(RoutingTransport):
             return httpx.Response(500, content=b"Internal Server Error", request=request)
         if fault == "garbage":
             return httpx.Response(200, content=b'{"data": {', request=request)
-        self.in_flight += 1
-        self.max_in_flight = max(self.max_in_flight, self.in_flight)
-        try:
-            if self.rendezvous:
-                if self.in_flight >= self.rendezvous:
-                    self._together.set()
-                # Bounded only so a broken gateway fails the test instead of hanging it.
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._together.wait(), 5)
-            return await super().handle_async_request(request)
-        finally:
-            self.in_flight -= 1
+        if host in self.together:
+            self.in_flight.add(host)
+            if self.in_flight >= self.together:
+                self.met = True
+                self._all_in.set()
+            # Bounded only so that sequential fetches fail the test instead of hanging it.
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._all_in.wait(), 5)
+        return await super().handle_async_request(request)
 
 
 @dataclass
