@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -137,11 +137,14 @@ def _strip_arg(node: InputValueDefinitionNode) -> InputValueDefinitionNode:
     )
 
 
-def _strip_field(node: FieldDefinitionNode) -> FieldDefinitionNode:
+def _strip_field(
+    node: FieldDefinitionNode, hidden: Callable[[InputValueDefinitionNode], bool]
+) -> FieldDefinitionNode:
+    """The client-facing field: API directives only, ``hidden`` (inaccessible) arguments gone."""
     return FieldDefinitionNode(
         name=node.name,
         description=node.description,
-        arguments=tuple(_strip_arg(a) for a in node.arguments or ()),
+        arguments=tuple(_strip_arg(a) for a in node.arguments or () if not hidden(a)),
         type=node.type,
         directives=_strip(node.directives),
     )
@@ -224,6 +227,8 @@ class _Composer:
         elif kind == "input":
             for input_field in node.fields or ():
                 type_def.input_fields.setdefault(input_field.name.value, input_field)
+                if _inaccessible(_directives(input_field.directives, names)):
+                    type_def.inaccessible_inputs.add(input_field.name.value)
         elif kind in ("object", "interface"):
             for field_node in node.fields or ():
                 if name == "Query" and field_node.name.value in INTERNAL_ROOT_FIELDS:
@@ -244,7 +249,10 @@ class _Composer:
         name = node.name.value
         field_def = type_def.fields.get(name)
         if field_def is None:
-            field_def = type_def.fields[name] = FieldDef(name=name, node=_strip_field(node))
+            field_def = type_def.fields[name] = FieldDef(
+                name=name,
+                node=_strip_field(node, lambda a: _inaccessible(_directives(a.directives, names))),
+            )
         directives = _directives(node.directives, names)
         placement = FieldPlacement(external=type_external, shareable=type_shareable)
         for directive, args in directives:
@@ -337,7 +345,11 @@ def _api_definition(type_def: TypeDef, visible: set[str]) -> TypeDefinitionNode 
             name=name,
             description=description,
             directives=directives,
-            fields=tuple(_strip_arg(f) for f in type_def.input_fields.values()),
+            fields=tuple(
+                _strip_arg(f)
+                for n, f in type_def.input_fields.items()
+                if n not in type_def.inaccessible_inputs
+            ),
         )
     if type_def.name in BUILTIN_SCALARS:
         return None

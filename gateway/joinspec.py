@@ -11,6 +11,7 @@ from graphql import (
 )
 
 from gateway.access import AccessRule
+from gateway.compose import _strip_arg
 from gateway.supergraph import Supergraph
 
 JOIN_HEADER = """schema
@@ -143,7 +144,12 @@ def print_supergraph(supergraph: Supergraph) -> str:
             values = "".join(f"  {v}\n" for v in type_def.values)
             out.append(f"enum {type_def.name} {head} {{\n{values}}}\n")
         elif type_def.kind == "input":
-            fields = "".join(f"  {print_ast(f)}\n" for f in type_def.input_fields.values())
+            fields = "".join(
+                f"  {print_ast(_strip_arg(f))}"
+                + (" @inaccessible" if n in type_def.inaccessible_inputs else "")
+                + "\n"
+                for n, f in type_def.input_fields.items()
+            )
             out.append(f"input {type_def.name} {head} {{\n{fields}}}\n")
         elif type_def.kind == "scalar" and node is not None:
             out.append(f"scalar {type_def.name} {head}\n")

@@ -91,6 +91,9 @@ class _Reader:
                 found.append((canonical, _args(directive)))
         return found
 
+    def is_inaccessible(self, node: Any) -> bool:
+        return any(d == "inaccessible" for d, _ in self.directives(node))
+
     def internal(self, name: str) -> bool:
         return "__" in name and name.split("__", 1)[0] in self.prefixes
 
@@ -154,6 +157,9 @@ class _Reader:
                     type_def.inaccessible_values.add(value.name.value)
         elif kind == "input":
             type_def.input_fields = {f.name.value: f for f in node.fields or ()}
+            type_def.inaccessible_inputs = {
+                f.name.value for f in node.fields or () if self.is_inaccessible(f)
+            }
         elif kind in ("object", "interface"):
             if not type_def.implements and type_def.interfaces:
                 type_def.implements = {g: list(type_def.interfaces) for g in type_def.subgraphs}
@@ -162,7 +168,7 @@ class _Reader:
 
     def add_field(self, type_def: TypeDef, node: Any) -> None:
         directives = self.directives(node)
-        field_def = FieldDef(name=node.name.value, node=_strip_field(node))
+        field_def = FieldDef(name=node.name.value, node=_strip_field(node, self.is_inaccessible))
         field_def.access = AccessRule.from_directives(directives)
         field_def.inaccessible = any(d == "inaccessible" for d, _ in directives)
         joins = [args for d, args in directives if d == "join__field"]

@@ -63,6 +63,7 @@ class TypeDef:
     members: list[str] = field(default_factory=list)
     values: list[str] = field(default_factory=list)
     inaccessible_values: set[str] = field(default_factory=set)
+    inaccessible_inputs: set[str] = field(default_factory=set)
     access: AccessRule = field(default_factory=AccessRule)
     inaccessible: bool = False
     shareable_in: set[str] = field(default_factory=set)

@@ -137,9 +137,14 @@ async def test_inaccessible_fields_are_hidden_but_serve_keys_and_requires(
     from graphql import print_schema
 
     sdl = print_schema(fed.gateway.supergraph.api_schema)
-    for hidden in ("weight", "sku", "birthYear"):
+    for hidden in ("weight", "sku", "birthYear", "archived"):
         assert hidden not in sdl
-    for query in ("{ me { birthYear } }", '{ book(upc: "b1") { weight } }'):
+    refused = (
+        "{ me { birthYear } }",
+        '{ book(upc: "b1") { weight } }',
+        "{ users(archived: true) { id } }",
+    )
+    for query in refused:
         body = await fed.gql(query)
         assert "data" not in body
         assert body["errors"][0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"

@@ -1,10 +1,12 @@
-"""accounts: users; ``email`` is for directors only, ``birthYear`` never leaves the graph."""
+"""accounts: users; ``email`` is for directors only; ``birthYear`` and ``users(archived:)``
+never leave the graph."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
+from strawberry.federation.schema_directives import Inaccessible
 
 from services.kernel.graphql import FEDERATION_VERSION
 
@@ -41,8 +43,10 @@ class Query:
         return make_user("u1")
 
     @strawberry.federation.field(policy=PUBLIC)
-    def users(self) -> list[User]:
-        return [make_user(user_id) for user_id in USERS]
+    def users(
+        self, archived: Annotated[bool, strawberry.argument(directives=[Inaccessible()])] = False
+    ) -> list[User]:
+        return [] if archived else [make_user(user_id) for user_id in USERS]
 
 
 schema = strawberry.federation.Schema(
