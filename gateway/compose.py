@@ -187,16 +187,23 @@ class _Composer:
         node: Any,
         names: dict[str, str],
     ) -> None:
+        directives = _directives(node.directives, names)
+        interface_object = any(d == "interfaceObject" for d, _ in directives)
+        if interface_object:
+            kind = "interface"  # an entity interface, seen here as an object type
         type_def = self.types.get(name)
         if type_def is None:
             type_def = self.types[name] = TypeDef(name=name, kind=kind, node=node)
         elif type_def.kind != kind:
             raise CompositionError(f"{name} is a {type_def.kind} and a {kind} in {subgraph}")
+        if interface_object:
+            type_def.interface_object_in.add(subgraph)
+        elif kind == "interface":
+            type_def.node = node  # the interface's own definition is the client-facing one
         if subgraph not in type_def.subgraphs:
             type_def.subgraphs.append(subgraph)
         if name == "Mutation":
             self.has_mutation = True
-        directives = _directives(node.directives, names)
         type_def.access = type_def.access.merge(AccessRule.from_directives(directives))
         type_def.inaccessible = type_def.inaccessible or _inaccessible(directives)
         type_external = any(d == "external" for d, _ in directives)
@@ -278,6 +285,7 @@ def assemble(urls: dict[str, str], types: dict[str, TypeDef], has_mutation: bool
     """The supergraph from its types, whichever way they were read (subgraph SDL or join-spec)."""
     if "Query" not in types:
         raise CompositionError("no subgraph defines a Query type")
+    _add_interface_object_fields(types)
     for type_def in types.values():
         for field_def in type_def.fields.values():
             resolvers = [s for s, p in field_def.placements.items() if not p.external]
@@ -289,6 +297,20 @@ def assemble(urls: dict[str, str], types: dict[str, TypeDef], has_mutation: bool
         api_schema=build_api_schema(types, has_mutation),
         mutation_type="Mutation" if has_mutation else None,
     )
+
+
+def _add_interface_object_fields(types: dict[str, TypeDef]) -> None:
+    """Fields an ``@interfaceObject`` adds to an interface belong to every implementation too,
+    resolved through the interface (no placement of their own, as ``@join__field`` alone)."""
+    for interface in types.values():
+        if not interface.interface_object_in:
+            continue
+        for type_def in types.values():
+            if interface.name not in type_def.interfaces:
+                continue
+            for name, field_def in interface.fields.items():
+                if name not in type_def.fields:
+                    type_def.fields[name] = FieldDef(name=name, node=field_def.node)
 
 
 def compose(subgraphs: Sequence[SubgraphSchema]) -> Supergraph:

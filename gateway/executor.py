@@ -87,9 +87,10 @@ def _batch(node: FetchNode, data: dict[str, Any]) -> _Batch:
     batch = _Batch(node)
     seen: dict[bytes, int] = {}
     for obj, path in locate(data, node.path):
-        if obj.get("__typename") != node.type_name:
+        typename = obj.get("__typename")
+        if typename not in node.typenames:
             continue
-        rep = representation(obj, node.type_name or "", node)
+        rep = representation(obj, node.representation_type or typename, node)
         if rep is None:
             continue
         digest = orjson.dumps(rep, option=orjson.OPT_SORT_KEYS)
@@ -152,6 +153,8 @@ async def _run_entities(execution: Execution, group: FetchGroup) -> None:
             continue
         for entity, targets in zip(entities, batch.targets, strict=False):
             if isinstance(entity, dict):
+                # The object knows its runtime type; an @interfaceObject answers the interface.
+                entity.pop("__typename", None)
                 for obj, _ in targets:
                     deep_merge(obj, entity)
     for raw in result.get("errors") or ():

@@ -104,6 +104,8 @@ def print_supergraph(supergraph: Supergraph) -> str:
             for key in keys:
                 extra = "" if key.resolvable else ", resolvable: false"
                 joins.append(f"@join__type(graph: {graph}, key: {_string(key.fields)}{extra})")
+            if subgraph in type_def.interface_object_in:
+                joins[-1] = joins[-1][:-1] + ", isInterfaceObject: true)"
             for interface in type_def.implements.get(subgraph, ()):
                 joins.append(f"@join__implements(graph: {graph}, interface: {_string(interface)})")
             for member in type_def.union_members.get(subgraph, ()):
@@ -122,6 +124,8 @@ def print_supergraph(supergraph: Supergraph) -> str:
             lines = []
             for field_def in type_def.fields.values():
                 text = print_ast(field_def.node)
+                if not field_def.placements:
+                    text += " @join__field"  # resolved through an @interfaceObject
                 for subgraph, placement in field_def.placements.items():
                     args = [f"graph: {graph_enum_name(subgraph)}"]
                     if placement.requires:

@@ -135,6 +135,8 @@ class _Reader:
             if directive == "join__type":
                 if graph not in type_def.subgraphs:
                     type_def.subgraphs.append(graph)
+                if args.get("isInterfaceObject"):
+                    type_def.interface_object_in.add(graph)
                 if args.get("key"):
                     fields = str(args["key"])
                     key = Key(fields, parse_field_set(fields), bool(args.get("resolvable", True)))
@@ -183,7 +185,7 @@ class _Reader:
                 override_from=str(args["override"]) if args.get("override") else None,
                 shareable=len(joins) > 1,
             )
-        if not joins:  # no @join__field: every subgraph of the type resolves it
+        if not joins:  # no @join__field at all: every subgraph of the type resolves it
             for graph in type_def.subgraphs:
                 field_def.placements[graph] = FieldPlacement(shareable=len(type_def.subgraphs) > 1)
         type_def.fields[field_def.name] = field_def

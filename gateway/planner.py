@@ -115,6 +115,10 @@ class FetchNode:
     selection: SelectionBuilder = field(default_factory=SelectionBuilder)
     representation: FieldSet = ()  # key fields plus @requires fields
     key_fields: FieldSet = ()  # without these an object cannot be joined (its fetch failed)
+    typenames: set[str] = field(default_factory=set)  # runtime types of the objects joined
+    # The __typename sent in representations: the interface's own name for an @interfaceObject,
+    # otherwise (None) each object's runtime type.
+    representation_type: str | None = None
     children: dict[tuple[str, str, tuple[str, ...]], FetchNode] = field(default_factory=dict)
     alias: str = ""
 
@@ -164,17 +168,24 @@ class _Planner:
         )
 
     def choose(
-        self, subgraph: str, type_name: str, names: FieldSet, node: FetchNode, path: tuple[str, ...]
+        self,
+        subgraph: str,
+        type_name: str,
+        names: FieldSet,
+        node: FetchNode,
+        path: tuple[str, ...],
+        source_type: str | None = None,
     ) -> tuple[str, Key]:
         """A subgraph that resolves all of ``names``, reachable through a key ``subgraph`` can
-        give; one this stage already joins at ``path`` is preferred (one request less)."""
+        give on ``source_type`` (the type it knows the objects by); one this stage already
+        joins at ``path`` is preferred (one request less)."""
         type_def = self.sg.types[type_name]
         options: list[tuple[str, Key]] = []
         for target in type_def.subgraphs:
             if target == subgraph or not self.sg.can_resolve_set(target, type_name, names):
                 continue
             for key in type_def.resolvable_keys(target):
-                if self.sg.can_resolve_set(subgraph, type_name, key.selection):
+                if self.sg.can_resolve_set(subgraph, source_type or type_name, key.selection):
                     options.append((target, key))
                     break
         if not options:
@@ -197,8 +208,9 @@ class _Planner:
     ) -> None:
         """Fetch ``sel`` from another subgraph through ``_entities``, after what it needs."""
         wanted = (FieldSetItem(sel.field_name),)
-        target, key = self.choose(subgraph, type_name, wanted, node, path)
-        placement = self.sg.field(type_name, sel.field_name).placements[target]  # type: ignore[union-attr]
+        join_type, typenames = self.join_type(type_name, sel.field_name)
+        target, key = self.choose(subgraph, join_type, wanted, node, path, type_name)
+        placement = self.sg.field(join_type, sel.field_name).placements[target]  # type: ignore[union-attr]
         requires = parse_field_set(placement.requires) if placement.requires else ()
         _inject(out, key.selection)
         parent = node
@@ -208,15 +220,35 @@ class _Planner:
         if remote:
             # @requires fields this subgraph cannot give: a join for them first, and ours
             # after it (a child of that join runs in the stage after it).
-            helper_target, helper_key = self.choose(subgraph, type_name, remote, node, path)
+            helper_target, helper_key = self.choose(subgraph, join_type, remote, node, path)
             _inject(out, helper_key.selection)
-            parent = self.entity_node(node, helper_target, type_name, path, helper_key.selection)
-            _inject(parent.selection.fragment(type_name), remote)
-        child = self.entity_node(parent, target, type_name, path, key.selection)
+            parent = self.entity_node(node, helper_target, join_type, path, helper_key.selection)
+            parent.typenames |= typenames
+            _inject(parent.selection.fragment(join_type), remote)
+        child = self.entity_node(parent, target, join_type, path, key.selection)
+        child.typenames |= typenames
         child.representation = merge_field_sets(child.representation, requires)
-        self.plan_field(
-            sel, type_name, target, child.selection.fragment(type_name), path, child, ()
-        )
+        if target in self.sg.types[join_type].interface_object_in:
+            child.representation_type = join_type
+        fragment = child.selection.fragment(join_type)
+        self.plan_field(sel, join_type, target, fragment, path, child, ())
+
+    def join_type(self, type_name: str, field_name: str) -> tuple[str, set[str]]:
+        """The type to join on, and the runtime types the join applies to. A field that only
+        an ``@interfaceObject`` resolves is joined on its interface, for this type alone."""
+        type_def = self.sg.types[type_name]
+        field_def = self.sg.field(type_name, field_name)
+        if type_def.kind == "object" and field_def is not None and not field_def.resolvers:
+            for interface in type_def.interfaces:
+                owner = self.sg.field(interface, field_name)
+                if owner is not None and owner.resolvers:
+                    return interface, {type_name}
+        if type_def.kind == "interface":
+            abstract = self.sg.api_schema.get_type(type_name)
+            if abstract is not None:
+                possible = self.sg.api_schema.get_possible_types(abstract)  # type: ignore[arg-type]
+                return type_name, {t.name for t in possible}
+        return type_name, {type_name}
 
     def resolvable_set(
         self, subgraph: str, type_name: str, item: FieldSetItem, provided: FieldSet
@@ -249,7 +281,7 @@ class _Planner:
         type_def = self.sg.types.get(type_name)
         if (
             type_def is None
-            or type_def.kind != "object"
+            or type_def.kind not in ("object", "interface")
             or self.resolvable(subgraph, type_name, sel.field_name, provided)
         ):
             arguments = tuple(sel.node.arguments or ())

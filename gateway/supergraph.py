@@ -70,6 +70,7 @@ class TypeDef:
     # Per subgraph: the interfaces it says this type implements, the union members it knows.
     implements: dict[str, list[str]] = field(default_factory=dict)
     union_members: dict[str, list[str]] = field(default_factory=dict)
+    interface_object_in: set[str] = field(default_factory=set)  # subgraphs with @interfaceObject
 
     def resolvable_keys(self, subgraph: str) -> list[Key]:
         return [key for key in self.keys.get(subgraph, []) if key.resolvable]

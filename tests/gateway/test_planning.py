@@ -197,3 +197,23 @@ async def test_union_members_and_interface_conditions_unknown_to_the_subgraph(
     ]
     assert "Product" not in fed.requests("reviews")[0]
     assert fed.counts() == {"reviews": 1, "products": 1}
+
+
+async def test_interface_object_fields_are_joined_on_the_interface(fed: Federation) -> None:
+    # pricing knows Product only as an @interfaceObject: representations say "Product" (it
+    # would refuse "Book"), and the answer's __typename must not replace the runtime type.
+    body = await fed.gql("{ topProducts { __typename discount } }")
+    assert body["data"]["topProducts"] == [
+        {"__typename": "Book", "discount": 10},
+        {"__typename": "Furniture", "discount": 0},
+        {"__typename": "Book", "discount": 5},
+    ]
+    assert fed.counts() == {"products": 1, "pricing": 1}
+    assert entity_batches(fed, "pricing") == [[{"upc": "b1"}, {"upc": "f1"}, {"upc": "b2"}]]
+    # From reviews, which has Book but no Product: joined for books only, still as Product.
+    fed.reset()
+    body = await fed.gql("{ reviews { subject { ... on Book { discount } } } }")
+    assert [r["subject"] for r in body["data"]["reviews"]] == [
+        {"discount": 10}, {}, {"discount": 10}
+    ]  # fmt: skip
+    assert fed.counts() == {"reviews": 1, "pricing": 1}

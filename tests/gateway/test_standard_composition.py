@@ -110,6 +110,8 @@ def test_federation_directives_compose_alike(composed: Composed) -> None:
     ]
     assert theirs.types["Book"].implements == {"products": ["Product"]}
     assert theirs.types["Reviewable"].union_members == {"reviews": ["Book", "Furniture"]}
+    assert theirs.types["Product"].interface_object_in == {"pricing"}
+    assert theirs.field("Book", "discount").resolvers == []  # type: ignore[union-attr]
 
 
 @contextlib.asynccontextmanager

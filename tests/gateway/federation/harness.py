@@ -17,7 +17,7 @@ from gateway.compose import SubgraphSchema, compose
 from gateway.engine import Gateway
 from gateway.supergraph import Supergraph
 from services.kernel.settings import Settings
-from tests.gateway.federation import accounts, inventory, products, reviews
+from tests.gateway.federation import accounts, inventory, pricing, products, reviews
 from tests.gateway.subgraphs import RoutingTransport, Subgraph
 
 SCHEMAS = {
@@ -25,6 +25,7 @@ SCHEMAS = {
     "products": products.schema,
     "inventory": inventory.schema,
     "reviews": reviews.schema,
+    "pricing": pricing.schema,
 }
 URLS = {name: f"http://{name}.test/graphql" for name in SCHEMAS}
 

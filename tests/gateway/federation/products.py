@@ -14,7 +14,7 @@ FURNITURE = {"f1": ("Парта", 4000, "P-1", "v1")}
 VENDORS = {"v1": "Фабрика «Школьник»"}
 
 
-@strawberry.federation.interface
+@strawberry.federation.interface(keys=["upc"])
 class Product:
     """Access is not declared on interfaces: it is that of the implementing types."""
 
