@@ -2,6 +2,7 @@
 
 Every test counts the requests each subgraph received: joins are batched (one request per
 subgraph per stage, never one per row) and nothing is fetched that the plan does not need.
+Each runs twice: on the gateway's own composition and on the standard composer's supergraph.
 """
 
 from __future__ import annotations
@@ -10,13 +11,19 @@ from collections.abc import AsyncIterator
 
 import pytest
 
+from gateway.joinspec import load_supergraph
 from services.kernel.settings import Settings
+from tests.gateway.federation import node_composer
 from tests.gateway.federation.harness import Federation, running_federation
 
 
-@pytest.fixture
-async def fed(settings: Settings) -> AsyncIterator[Federation]:
-    async with running_federation(settings) as federation:
+@pytest.fixture(params=["own", "standard"])
+async def fed(request: pytest.FixtureRequest, settings: Settings) -> AsyncIterator[Federation]:
+    """The gateway on its own composition, and on the standard composer's supergraph file."""
+    graph = None
+    if request.param == "standard":
+        graph = load_supergraph(node_composer.standard().federation)
+    async with running_federation(settings, graph) as federation:
         yield federation
 
 

@@ -9,15 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import importlib
 import os
 import sys
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
-import pytest
 import uvicorn
 from graphql import lexicographic_sort_schema, print_schema
 from starlette.applications import Starlette
@@ -25,51 +22,13 @@ from starlette.routing import Mount
 
 from deploy._os import free_port
 from gateway.access import undeclared_fields
-from gateway.compose import SubgraphSchema, compose
+from gateway.compose import compose
 from gateway.joinspec import load_supergraph
 from gateway.supergraph import Supergraph
 from tests.gateway.federation import node_composer
-from tests.gateway.federation.harness import SCHEMAS, subgraph_schemas
+from tests.gateway.federation.harness import SCHEMAS, sgo_subgraph_schemas, subgraph_schemas
 from tests.gateway.subgraphs import SECRET, Subgraph
 from tests.support import eventually
-
-SERVICES = ("people", "journal", "messaging", "reports")
-
-
-@dataclass(frozen=True)
-class Composed:
-    """Both sets of subgraphs and what the standard composer made of them (one Node run)."""
-
-    sgo: list[SubgraphSchema]
-    sgo_sdl: str
-    federation: list[SubgraphSchema]  # served at ``port`` by the command test
-    federation_sdl: str
-    port: int
-
-
-@pytest.fixture(scope="module")
-def composed() -> Composed:
-    reason = node_composer.unavailable_reason()
-    if reason is not None:
-        pytest.skip(f"standard composition not checked: {reason}")
-    port = free_port()
-    federation = [
-        SubgraphSchema(s.name, f"http://127.0.0.1:{port}/{s.name}/graphql", s.sdl)
-        for s in subgraph_schemas()
-    ]
-    sgo = sgo_subgraphs()
-    sgo_sdl, federation_sdl = node_composer.compose_with_node(sgo, federation)
-    return Composed(sgo, sgo_sdl, federation, federation_sdl, port)
-
-
-def sgo_subgraphs() -> list[SubgraphSchema]:
-    """What each sgo service answers to ``_service { sdl }``."""
-    result = []
-    for name in SERVICES:
-        schema = importlib.import_module(f"services.{name}.schema").schema
-        sdl = schema.execute_sync("{ _service { sdl } }").data["_service"]["sdl"]
-        result.append(SubgraphSchema(name, f"http://{name}.test/graphql", sdl))
-    return result
 
 
 def assert_same_graph(ours: Supergraph, theirs: Supergraph) -> None:
@@ -89,15 +48,15 @@ def assert_same_graph(ours: Supergraph, theirs: Supergraph) -> None:
             assert sorted(theirs_field.resolvers) == sorted(field_def.resolvers), where
 
 
-def test_sgo_subgraphs_compose_alike(composed: Composed) -> None:
-    theirs = load_supergraph(composed.sgo_sdl)
-    assert_same_graph(compose(composed.sgo), theirs)
+def test_sgo_subgraphs_compose_alike() -> None:
+    theirs = load_supergraph(node_composer.standard().sgo)
+    assert_same_graph(compose(sgo_subgraph_schemas()), theirs)
     assert undeclared_fields(theirs) == []
 
 
-def test_federation_directives_compose_alike(composed: Composed) -> None:
-    theirs = load_supergraph(composed.federation_sdl)
-    assert_same_graph(compose(composed.federation), theirs)
+def test_federation_directives_compose_alike() -> None:
+    theirs = load_supergraph(node_composer.standard().federation)
+    assert_same_graph(compose(subgraph_schemas()), theirs)
     # The directives the planner relies on arrived from the standard form.
     book = theirs.types["Book"]
     assert book.fields["shippingEstimate"].placements["inventory"].requires == "price weight"
@@ -126,11 +85,13 @@ async def serving(app: Starlette, port: int) -> AsyncIterator[None]:
         await task
 
 
-async def test_gateway_command_serves_a_standard_supergraph(
-    composed: Composed, tmp_path: Path
-) -> None:
+async def test_gateway_command_serves_a_standard_supergraph(tmp_path: Path) -> None:
+    sdl = node_composer.standard().federation
+    port = free_port()
+    for name in SCHEMAS:  # the same supergraph, pointed at where the subgraphs listen now
+        sdl = sdl.replace(f"http://{name}.test/graphql", f"http://127.0.0.1:{port}/{name}/graphql")
     path = tmp_path / "supergraph.graphql"
-    path.write_text(composed.federation_sdl, encoding="utf-8")
+    path.write_text(sdl, encoding="utf-8")
     subgraphs = Starlette(
         routes=[
             Mount(f"/{name}", app=Subgraph(name, schema).app()) for name, schema in SCHEMAS.items()
@@ -143,7 +104,7 @@ async def test_gateway_command_serves_a_standard_supergraph(
         env=env,
     )  # fmt: skip
     try:
-        async with serving(subgraphs, composed.port), httpx.AsyncClient() as http:
+        async with serving(subgraphs, port), httpx.AsyncClient() as http:
             url = f"http://127.0.0.1:{gateway_port}"
 
             async def healthy() -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import importlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from functools import cache
@@ -36,6 +37,16 @@ def subgraph_schemas() -> list[SubgraphSchema]:
     for name, schema in SCHEMAS.items():
         sdl = schema.execute_sync("{ _service { sdl } }").data["_service"]["sdl"]  # type: ignore[index]
         result.append(SubgraphSchema(name, URLS[name], sdl))
+    return result
+
+
+def sgo_subgraph_schemas() -> list[SubgraphSchema]:
+    """What each sgo service answers to ``_service { sdl }``."""
+    result = []
+    for name in ("people", "journal", "messaging", "reports"):
+        schema = importlib.import_module(f"services.{name}.schema").schema
+        sdl = schema.execute_sync("{ _service { sdl } }").data["_service"]["sdl"]
+        result.append(SubgraphSchema(name, f"http://{name}.test/graphql", sdl))
     return result
 
 

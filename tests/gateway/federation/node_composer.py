@@ -6,9 +6,14 @@ import json
 import os
 import shutil
 import subprocess
+from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
+import pytest
+
 from gateway.compose import SubgraphSchema
+from tests.gateway.federation.harness import sgo_subgraph_schemas, subgraph_schemas
 
 SOURCE = Path(__file__).parent.parent / "node"
 CACHE = Path(os.environ.get("SGO_NODE_CACHE", Path.home() / ".cache" / "sgo-node"))
@@ -57,3 +62,28 @@ def compose_with_node(*compositions: list[SubgraphSchema]) -> list[str]:
     for result in results:
         assert "errors" not in result, "composition errors:\n" + "\n".join(result["errors"])
     return [result["sdl"] for result in results]
+
+
+@dataclass(frozen=True)
+class Standard:
+    """Supergraphs the standard composer made (one Node run for the whole test session)."""
+
+    sgo: str  # sgo's four services
+    federation: str  # the test federation, at its in-process URLs
+
+
+@cache
+def _standard() -> Standard | str:
+    reason = unavailable_reason()
+    if reason is not None:
+        return reason
+    sgo, federation = compose_with_node(sgo_subgraph_schemas(), subgraph_schemas())
+    return Standard(sgo, federation)
+
+
+def standard() -> Standard:
+    """The standard composer's supergraphs; skips the test when Node.js is not there."""
+    result = _standard()
+    if isinstance(result, str):
+        pytest.skip(f"standard composition not checked: {result}")
+    return result
