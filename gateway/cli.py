@@ -12,7 +12,11 @@ def _parser() -> argparse.ArgumentParser:
     # The runner passes the address in the environment, like every service's.
     parser.add_argument("--host", default=os.environ.get("SGO_HOST", "127.0.0.1"))
     parser.add_argument("--port", type=int, default=int(os.environ.get("SGO_PORT", "8000")))
-    parser.add_argument("--supergraph", metavar="FILE", help="serve this supergraph SDL")
+    parser.add_argument(
+        "--supergraph",
+        metavar="FILE",
+        help="serve this Federation v2 supergraph (join-spec SDL, ours or a standard composer's)",
+    )
     parser.add_argument(
         "--print",
         choices=("supergraph", "api"),

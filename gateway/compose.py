@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -137,11 +137,14 @@ def _strip_arg(node: InputValueDefinitionNode) -> InputValueDefinitionNode:
     )
 
 
-def _strip_field(node: FieldDefinitionNode) -> FieldDefinitionNode:
+def _strip_field(
+    node: FieldDefinitionNode, hidden: Callable[[InputValueDefinitionNode], bool]
+) -> FieldDefinitionNode:
+    """The client-facing field: API directives only, ``hidden`` (inaccessible) arguments gone."""
     return FieldDefinitionNode(
         name=node.name,
         description=node.description,
-        arguments=tuple(_strip_arg(a) for a in node.arguments or ()),
+        arguments=tuple(_strip_arg(a) for a in node.arguments or () if not hidden(a)),
         type=node.type,
         directives=_strip(node.directives),
     )
@@ -185,16 +188,23 @@ class _Composer:
         node: Any,
         names: dict[str, str],
     ) -> None:
+        directives = _directives(node.directives, names)
+        interface_object = any(d == "interfaceObject" for d, _ in directives)
+        if interface_object:
+            kind = "interface"  # an entity interface, seen here as an object type
         type_def = self.types.get(name)
         if type_def is None:
             type_def = self.types[name] = TypeDef(name=name, kind=kind, node=node)
         elif type_def.kind != kind:
             raise CompositionError(f"{name} is a {type_def.kind} and a {kind} in {subgraph}")
+        if interface_object:
+            type_def.interface_object_in.add(subgraph)
+        elif kind == "interface":
+            type_def.node = node  # the interface's own definition is the client-facing one
         if subgraph not in type_def.subgraphs:
             type_def.subgraphs.append(subgraph)
         if name == "Mutation":
             self.has_mutation = True
-        directives = _directives(node.directives, names)
         type_def.access = type_def.access.merge(AccessRule.from_directives(directives))
         type_def.inaccessible = type_def.inaccessible or _inaccessible(directives)
         for directive, args in directives:
@@ -212,10 +222,12 @@ class _Composer:
         for interface in getattr(node, "interfaces", None) or ():
             if interface.name.value not in type_def.interfaces:
                 type_def.interfaces.append(interface.name.value)
+            type_def.implements.setdefault(subgraph, []).append(interface.name.value)
         if kind == "union":
             for member in node.types or ():
                 if member.name.value not in type_def.members:
                     type_def.members.append(member.name.value)
+                type_def.union_members.setdefault(subgraph, []).append(member.name.value)
         elif kind == "enum":
             for value in node.values or ():
                 value_name = value.name.value
@@ -226,6 +238,8 @@ class _Composer:
         elif kind == "input":
             for input_field in node.fields or ():
                 type_def.input_fields.setdefault(input_field.name.value, input_field)
+                if _inaccessible(_directives(input_field.directives, names)):
+                    type_def.inaccessible_inputs.add(input_field.name.value)
         elif kind in ("object", "interface"):
             for field_node in node.fields or ():
                 if name == "Query" and field_node.name.value in INTERNAL_ROOT_FIELDS:
@@ -246,7 +260,10 @@ class _Composer:
         name = node.name.value
         field_def = type_def.fields.get(name)
         if field_def is None:
-            field_def = type_def.fields[name] = FieldDef(name=name, node=_strip_field(node))
+            field_def = type_def.fields[name] = FieldDef(
+                name=name,
+                node=_strip_field(node, lambda a: _inaccessible(_directives(a.directives, names))),
+            )
         directives = _directives(node.directives, names)
         placement = FieldPlacement(external=type_external, shareable=type_shareable)
         for directive, args in directives:
@@ -266,19 +283,39 @@ class _Composer:
         field_def.cost.update((d, args) for d, args in directives if d in ("cost", "listSize"))
 
     def finish(self) -> Supergraph:
-        if "Query" not in self.types:
-            raise CompositionError("no subgraph defines a Query type")
-        for type_def in self.types.values():
-            for field_def in type_def.fields.values():
-                resolvers = [s for s, p in field_def.placements.items() if not p.external]
-                overridden = {p.override_from for p in field_def.placements.values()}
-                field_def.resolvers = [s for s in resolvers if s not in overridden] or resolvers
-        return Supergraph(
-            urls=dict(self.urls),
-            types=self.types,
-            api_schema=build_api_schema(self.types, self.has_mutation),
-            mutation_type="Mutation" if self.has_mutation else None,
-        )
+        return assemble(self.urls, self.types, self.has_mutation)
+
+
+def assemble(urls: dict[str, str], types: dict[str, TypeDef], has_mutation: bool) -> Supergraph:
+    """The supergraph from its types, whichever way they were read (subgraph SDL or join-spec)."""
+    if "Query" not in types:
+        raise CompositionError("no subgraph defines a Query type")
+    _add_interface_object_fields(types)
+    for type_def in types.values():
+        for field_def in type_def.fields.values():
+            resolvers = [s for s, p in field_def.placements.items() if not p.external]
+            overridden = {p.override_from for p in field_def.placements.values()}
+            field_def.resolvers = [s for s in resolvers if s not in overridden] or resolvers
+    return Supergraph(
+        urls=dict(urls),
+        types=types,
+        api_schema=build_api_schema(types, has_mutation),
+        mutation_type="Mutation" if has_mutation else None,
+    )
+
+
+def _add_interface_object_fields(types: dict[str, TypeDef]) -> None:
+    """Fields an ``@interfaceObject`` adds to an interface belong to every implementation too,
+    resolved through the interface (no placement of their own, as ``@join__field`` alone)."""
+    for interface in types.values():
+        if not interface.interface_object_in:
+            continue
+        for type_def in types.values():
+            if interface.name not in type_def.interfaces:
+                continue
+            for name, field_def in interface.fields.items():
+                if name not in type_def.fields:
+                    type_def.fields[name] = FieldDef(name=name, node=field_def.node)
 
 
 def compose(subgraphs: Sequence[SubgraphSchema]) -> Supergraph:
@@ -341,7 +378,11 @@ def _api_definition(type_def: TypeDef, visible: set[str]) -> TypeDefinitionNode 
             name=name,
             description=description,
             directives=directives,
-            fields=tuple(_strip_arg(f) for f in type_def.input_fields.values()),
+            fields=tuple(
+                _strip_arg(f)
+                for n, f in type_def.input_fields.items()
+                if n not in type_def.inaccessible_inputs
+            ),
         )
     if type_def.name in BUILTIN_SCALARS:
         return None

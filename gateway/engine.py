@@ -87,7 +87,7 @@ class Gateway:
         self.limits.check_operation(document, operation, request.operation_name, values)
         # The plan depends on the document, the caller's access and the @skip/@include inputs.
         key = (
-            document.hash,
+            document.normalized_hash,
             request.operation_name,
             principal.is_authenticated,
             principal.scopes,

@@ -10,7 +10,7 @@ from typing import Any
 import orjson
 
 from gateway.errors import mask_subgraph_error, unavailable
-from gateway.fieldset import FieldSet, extract
+from gateway.fieldset import extract
 from gateway.planner import INJECTED_PREFIX, REPRESENTATIONS_PREFIX, FetchGroup, FetchNode, Plan
 from gateway.subgraph_client import SubgraphClient, SubgraphUnavailable
 
@@ -63,13 +63,14 @@ def locate(data: Any, path: tuple[str, ...]) -> list[tuple[dict[str, Any], Path]
     return found
 
 
-def representation(obj: dict[str, Any], type_name: str, fields: FieldSet) -> dict[str, Any] | None:
+def representation(obj: dict[str, Any], type_name: str, node: FetchNode) -> dict[str, Any] | None:
     rep: dict[str, Any] = {"__typename": type_name}
-    for item in fields:
+    keys = {item.name for item in node.key_fields}
+    for item in node.representation:
         value = extract(obj.get(f"{INJECTED_PREFIX}{item.name}"), item.children)
-        if value is None:
+        if value is None and item.name in keys:
             return None  # the key did not arrive (its fetch failed): nothing to join on
-        rep[item.name] = value
+        rep[item.name] = value  # a @requires field may well be null
     return rep
 
 
@@ -86,9 +87,10 @@ def _batch(node: FetchNode, data: dict[str, Any]) -> _Batch:
     batch = _Batch(node)
     seen: dict[bytes, int] = {}
     for obj, path in locate(data, node.path):
-        if obj.get("__typename") != node.type_name:
+        typename = obj.get("__typename")
+        if typename not in node.typenames:
             continue
-        rep = representation(obj, node.type_name or "", node.representation)
+        rep = representation(obj, node.representation_type or typename, node)
         if rep is None:
             continue
         digest = orjson.dumps(rep, option=orjson.OPT_SORT_KEYS)
@@ -151,6 +153,8 @@ async def _run_entities(execution: Execution, group: FetchGroup) -> None:
             continue
         for entity, targets in zip(entities, batch.targets, strict=False):
             if isinstance(entity, dict):
+                # The object knows its runtime type; an @interfaceObject answers the interface.
+                entity.pop("__typename", None)
                 for obj, _ in targets:
                     deep_merge(obj, entity)
     for raw in result.get("errors") or ():

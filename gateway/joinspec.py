@@ -6,16 +6,12 @@ import re
 from typing import Any
 
 from graphql import (
-    EnumTypeDefinitionNode,
-    ObjectTypeDefinitionNode,
-    parse,
     print_ast,
     print_schema,
-    value_from_ast_untyped,
 )
 
 from gateway.access import AccessRule
-from gateway.compose import SubgraphSchema, compose
+from gateway.compose import _strip_arg
 from gateway.supergraph import Supergraph
 
 JOIN_HEADER = """schema
@@ -110,10 +106,18 @@ def print_supergraph(supergraph: Supergraph) -> str:
             for key in keys:
                 extra = "" if key.resolvable else ", resolvable: false"
                 joins.append(f"@join__type(graph: {graph}, key: {_string(key.fields)}{extra})")
+            if subgraph in type_def.interface_object_in:
+                joins[-1] = joins[-1][:-1] + ", isInterfaceObject: true)"
+            for interface in type_def.implements.get(subgraph, ()):
+                joins.append(f"@join__implements(graph: {graph}, interface: {_string(interface)})")
+            for member in type_def.union_members.get(subgraph, ()):
+                joins.append(f"@join__unionMember(graph: {graph}, member: {_string(member)})")
         head = " ".join(joins) + _access(type_def.access)
         if type_def.inaccessible:
             head += " @inaccessible"
         node: Any = type_def.node
+        description = getattr(node, "description", None)
+        start = len(out)
         if type_def.kind in ("object", "interface"):
             keyword = "type" if type_def.kind == "object" else "interface"
             implements = (
@@ -122,6 +126,8 @@ def print_supergraph(supergraph: Supergraph) -> str:
             lines = []
             for field_def in type_def.fields.values():
                 text = print_ast(field_def.node)
+                if not field_def.placements:
+                    text += " @join__field"  # resolved through an @interfaceObject
                 for subgraph, placement in field_def.placements.items():
                     args = [f"graph: {graph_enum_name(subgraph)}"]
                     if placement.requires:
@@ -144,104 +150,22 @@ def print_supergraph(supergraph: Supergraph) -> str:
             values = "".join(f"  {v}\n" for v in type_def.values)
             out.append(f"enum {type_def.name} {head} {{\n{values}}}\n")
         elif type_def.kind == "input":
-            fields = "".join(f"  {print_ast(f)}\n" for f in type_def.input_fields.values())
+            fields = "".join(
+                f"  {print_ast(_strip_arg(f))}"
+                + (" @inaccessible" if n in type_def.inaccessible_inputs else "")
+                + "\n"
+                for n, f in type_def.input_fields.items()
+            )
             out.append(f"input {type_def.name} {head} {{\n{fields}}}\n")
         elif type_def.kind == "scalar" and node is not None:
             out.append(f"scalar {type_def.name} {head}\n")
+        if description is not None and len(out) > start:
+            out[start] = f"{print_ast(description)}\n{out[start]}"
     return "\n".join(out)
 
 
-def _args(directive: Any) -> dict[str, Any]:
-    return {a.name.value: value_from_ast_untyped(a.value) for a in directive.arguments or ()}
-
-
 def load_supergraph(sdl: str) -> Supergraph:
-    """Rebuild each subgraph's slice from the join directives, then compose as usual."""
-    document = parse(sdl, no_location=True)
-    graphs: dict[str, tuple[str, str]] = {}  # enum value -> (name, url)
-    for definition in document.definitions:
-        if (
-            isinstance(definition, EnumTypeDefinitionNode)
-            and definition.name.value == "join__Graph"
-        ):
-            for value in definition.values or ():
-                for directive in value.directives or ():
-                    if directive.name.value == "join__graph":
-                        args = _args(directive)
-                        graphs[value.name.value] = (str(args["name"]), str(args["url"]))
-    slices: dict[str, list[str]] = {enum: [] for enum in graphs}
-    access_names = {"authenticated", "requiresScopes", "policy", "inaccessible"}
-    for definition in document.definitions:
-        name_node = getattr(definition, "name", None)
-        if name_node is None or name_node.value.startswith(("join__", "link__")):
-            continue
-        if name_node.value.endswith(("__Scope", "__Policy")):
-            continue
-        type_access = " ".join(
-            print_ast(d) for d in definition.directives or () if d.name.value in access_names
-        )
-        per_graph: dict[str, list[str]] = {}
-        for directive in definition.directives or ():
-            if directive.name.value != "join__type":
-                continue
-            args = _args(directive)
-            directives = per_graph.setdefault(args["graph"], [])
-            if args.get("key"):
-                resolvable = "" if args.get("resolvable", True) else ", resolvable: false"
-                directives.append(f"@key(fields: {_string(str(args['key']))}{resolvable})")
-        for graph, directives in per_graph.items():
-            head = " ".join([*directives, type_access])
-            slices[graph].append(_slice(definition, graph, head, set(per_graph), access_names))
-    schemas = []
-    for enum, (name, url) in graphs.items():
-        body = "\n".join(s for s in slices[enum] if s)
-        schemas.append(SubgraphSchema(name, url, body))
-    return compose(schemas)
+    """A supergraph from join-spec SDL: ours (``print_supergraph``) or a standard composer's."""
+    from gateway.joinspec_read import read_supergraph
 
-
-def _slice(
-    definition: Any, graph: str, head: str, type_graphs: set[str], access_names: set[str]
-) -> str:
-    """One type as ``graph`` declares it, with federation directives in their plain names."""
-    if isinstance(definition, ObjectTypeDefinitionNode) or hasattr(definition, "fields"):
-        keyword = {"ObjectTypeDefinitionNode": "type", "InterfaceTypeDefinitionNode": "interface",
-                   "InputObjectTypeDefinitionNode": "input"}[type(definition).__name__]  # fmt: skip
-        lines = []
-        for field_node in definition.fields or ():
-            joins = [_args(d) for d in field_node.directives or () if d.name.value == "join__field"]
-            mine = [j for j in joins if j.get("graph") == graph]
-            if joins and not mine:
-                continue  # the field lives in other subgraphs only
-            extra: list[str] = []
-            for join in mine:
-                if join.get("external"):
-                    extra.append("@external")
-                for arg in ("requires", "provides"):
-                    if join.get(arg):
-                        extra.append(f"@{arg}(fields: {_string(str(join[arg]))})")
-                if join.get("override"):
-                    extra.append(f"@override(from: {_string(str(join['override']))})")
-            kept = [
-                print_ast(d)
-                for d in field_node.directives or ()
-                if d.name.value in access_names or d.name.value == "deprecated"
-            ]
-            plain = field_node.__class__(
-                **{k: getattr(field_node, k) for k in field_node.keys if k != "directives"},
-                directives=(),
-            )
-            lines.append("  " + " ".join([print_ast(plain), *extra, *kept]))
-        implements = ""
-        interfaces = getattr(definition, "interfaces", None)
-        if interfaces:
-            implements = " implements " + " & ".join(i.name.value for i in interfaces)
-        return (
-            f"{keyword} {definition.name.value}{implements} {head} {{\n" + "\n".join(lines) + "\n}"
-        )
-    if type(definition).__name__ == "UnionTypeDefinitionNode":
-        members = " | ".join(t.name.value for t in definition.types or ())
-        return f"union {definition.name.value} {head} = {members}"
-    if isinstance(definition, EnumTypeDefinitionNode):
-        values = "\n".join(f"  {v.name.value}" for v in definition.values or ())
-        return f"enum {definition.name.value} {head} {{\n{values}\n}}"
-    return f"scalar {definition.name.value} {head}"
+    return read_supergraph(sdl)

@@ -31,6 +31,7 @@ from graphql import (
     get_named_type,
     is_abstract_type,
     parse,
+    print_ast,
     validate,
     visit,
 )
@@ -59,6 +60,8 @@ class Document:
     hash: str
     node: Any
     conditional_variables: frozenset[str]
+    # The same for every spelling of the document (whitespace, commas, comments): plans key on it.
+    normalized_hash: str = ""
 
     def operation(self, name: str | None) -> OperationDefinitionNode:
         operations = [d for d in self.node.definitions if isinstance(d, OperationDefinitionNode)]
@@ -119,7 +122,8 @@ class DocumentCache:
         errors = validate(self.schema, node)
         if errors:
             return RequestError([_graphql_error(e, "GRAPHQL_VALIDATION_FAILED") for e in errors])
-        return Document(digest, node, _conditional_variables(node))
+        normalized = hashlib.sha256(print_ast(node).encode()).hexdigest()
+        return Document(digest, node, _conditional_variables(node), normalized)
 
 
 def _conditional_variables(node: Any) -> frozenset[str]:

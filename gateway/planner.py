@@ -29,7 +29,7 @@ from graphql import (
 )
 from graphql.language import Visitor
 
-from gateway.fieldset import FieldSet, merge_field_sets, parse_field_set
+from gateway.fieldset import FieldSet, FieldSetItem, merge_field_sets, parse_field_set
 from gateway.operation import Normalized, Selection
 from gateway.supergraph import Key, Supergraph
 
@@ -114,6 +114,11 @@ class FetchNode:
     path: tuple[str, ...]  # response keys from the root to the joined objects
     selection: SelectionBuilder = field(default_factory=SelectionBuilder)
     representation: FieldSet = ()  # key fields plus @requires fields
+    key_fields: FieldSet = ()  # without these an object cannot be joined (its fetch failed)
+    typenames: set[str] = field(default_factory=set)  # runtime types of the objects joined
+    # The __typename sent in representations: the interface's own name for an @interfaceObject,
+    # otherwise (None) each object's runtime type.
+    representation_type: str | None = None
     children: dict[tuple[str, str, tuple[str, ...]], FetchNode] = field(default_factory=dict)
     alias: str = ""
 
@@ -162,15 +167,104 @@ class _Planner:
             subgraph, type_name, name
         )
 
-    def choose(self, subgraph: str, type_name: str, name: str) -> tuple[str, Key]:
-        """A subgraph that resolves the field, reachable through a key ``subgraph`` can give."""
-        field_def = self.sg.field(type_name, name)
+    def choose(
+        self,
+        subgraph: str,
+        type_name: str,
+        names: FieldSet,
+        node: FetchNode,
+        path: tuple[str, ...],
+        source_type: str | None = None,
+    ) -> tuple[str, Key]:
+        """A subgraph that resolves all of ``names``, reachable through a key ``subgraph`` can
+        give on ``source_type`` (the type it knows the objects by); one this stage already
+        joins at ``path`` is preferred (one request less)."""
         type_def = self.sg.types[type_name]
-        for target in field_def.resolvers if field_def else ():
+        options: list[tuple[str, Key]] = []
+        for target in type_def.subgraphs:
+            if target == subgraph or not self.sg.can_resolve_set(target, type_name, names):
+                continue
             for key in type_def.resolvable_keys(target):
-                if self.sg.can_resolve_set(subgraph, type_name, key.selection):
-                    return target, key
-        raise PlanError(f"no subgraph can resolve {type_name}.{name} from {subgraph}")
+                if self.sg.can_resolve_set(subgraph, source_type or type_name, key.selection):
+                    options.append((target, key))
+                    break
+        if not options:
+            wanted = ", ".join(item.name for item in names)
+            raise PlanError(f"no subgraph can resolve {type_name}.{{{wanted}}} from {subgraph}")
+        for target, key in options:
+            if (target, type_name, path) in node.children:
+                return target, key
+        return options[0]
+
+    def join(
+        self,
+        sel: Selection,
+        type_name: str,
+        subgraph: str,
+        out: SelectionBuilder,
+        path: tuple[str, ...],
+        node: FetchNode,
+        provided: FieldSet,
+    ) -> None:
+        """Fetch ``sel`` from another subgraph through ``_entities``, after what it needs."""
+        wanted = (FieldSetItem(sel.field_name),)
+        join_type, typenames = self.join_type(type_name, sel.field_name)
+        target, key = self.choose(subgraph, join_type, wanted, node, path, type_name)
+        placement = self.sg.field(join_type, sel.field_name).placements[target]  # type: ignore[union-attr]
+        requires = parse_field_set(placement.requires) if placement.requires else ()
+        _inject(out, key.selection)
+        parent = node
+        local = tuple(i for i in requires if self.resolvable_set(subgraph, type_name, i, provided))
+        _inject(out, local)
+        remote = tuple(item for item in requires if item not in local)
+        if remote:
+            # @requires fields this subgraph cannot give: a join for them first, and ours
+            # after it (a child of that join runs in the stage after it).
+            helper_target, helper_key = self.choose(subgraph, join_type, remote, node, path)
+            _inject(out, helper_key.selection)
+            parent = self.entity_node(node, helper_target, join_type, path, helper_key.selection)
+            parent.typenames |= typenames
+            _inject(parent.selection.fragment(join_type), remote)
+        child = self.entity_node(parent, target, join_type, path, key.selection)
+        child.typenames |= typenames
+        child.representation = merge_field_sets(child.representation, requires)
+        if target in self.sg.types[join_type].interface_object_in:
+            child.representation_type = join_type
+        fragment = child.selection.fragment(join_type)
+        self.plan_field(sel, join_type, target, fragment, path, child, ())
+
+    def join_type(self, type_name: str, field_name: str) -> tuple[str, set[str]]:
+        """The type to join on, and the runtime types the join applies to. A field that only
+        an ``@interfaceObject`` resolves is joined on its interface, for this type alone."""
+        type_def = self.sg.types[type_name]
+        field_def = self.sg.field(type_name, field_name)
+        if type_def.kind == "object" and field_def is not None and not field_def.resolvers:
+            for interface in type_def.interfaces:
+                owner = self.sg.field(interface, field_name)
+                if owner is not None and owner.resolvers:
+                    return interface, {type_name}
+        if type_def.kind == "interface":
+            abstract = self.sg.api_schema.get_type(type_name)
+            if abstract is not None:
+                possible = self.sg.api_schema.get_possible_types(abstract)  # type: ignore[arg-type]
+                return type_name, {t.name for t in possible}
+        return type_name, {type_name}
+
+    def resolvable_set(
+        self, subgraph: str, type_name: str, item: FieldSetItem, provided: FieldSet
+    ) -> bool:
+        if any(p.name == item.name and not item.children for p in provided):
+            return True
+        return self.sg.can_resolve_set(subgraph, type_name, (item,))
+
+    @staticmethod
+    def entity_node(
+        parent: FetchNode, subgraph: str, type_name: str, path: tuple[str, ...], key: FieldSet
+    ) -> FetchNode:
+        child = parent.child(subgraph, type_name, path)
+        child.key_fields = merge_field_sets(child.key_fields, key)
+        child.representation = merge_field_sets(child.representation, key)
+        return child
 
     def plan_field(
         self,
@@ -187,7 +281,7 @@ class _Planner:
         type_def = self.sg.types.get(type_name)
         if (
             type_def is None
-            or type_def.kind != "object"
+            or type_def.kind not in ("object", "interface")
             or self.resolvable(subgraph, type_name, sel.field_name, provided)
         ):
             arguments = tuple(sel.node.arguments or ())
@@ -198,17 +292,7 @@ class _Planner:
                     sel, subgraph, builder.sub, (*path, sel.response_key), node, child_provided
                 )
             return
-        target, key = self.choose(subgraph, type_name, sel.field_name)
-        field_def = self.sg.field(type_name, sel.field_name)
-        placement = field_def.placements[target]  # type: ignore[union-attr]
-        needed = key.selection
-        if placement.requires:
-            needed = merge_field_sets(needed, parse_field_set(placement.requires))
-        _inject(out, needed)
-        child = node.child(target, type_name, path)
-        child.representation = merge_field_sets(child.representation, needed)
-        fragment = child.selection.fragment(type_name)
-        self.plan_field(sel, type_name, target, fragment, path, child, ())
+        self.join(sel, type_name, subgraph, out, path, node, provided)
 
     def _provided(
         self, subgraph: str, type_name: str, field_name: str, provided: FieldSet
@@ -229,21 +313,51 @@ class _Planner:
         node: FetchNode,
         provided: FieldSet,
     ) -> None:
+        parent_type = sel.named_type
         for child in sel.selections:
-            type_name = child.type_condition or sel.named_type
-            target = out.fragment(child.type_condition) if child.type_condition else out
-            self.plan_field(child, type_name, subgraph, target, path, node, provided)
+            condition = child.type_condition
+            if condition is None:
+                self.plan_field(child, parent_type, subgraph, out, path, node, provided)
+                continue
+            for type_name in self.conditions(subgraph, parent_type, condition):
+                fragment = out.fragment(type_name)
+                self.plan_field(child, type_name, subgraph, fragment, path, node, provided)
+
+    def conditions(self, subgraph: str, parent_type: str, condition: str) -> list[str]:
+        """The type conditions to send ``subgraph`` for a client's ``... on condition``: the
+        object types it can return there (it may not know an abstract one at all)."""
+        cond_def = self.sg.types.get(condition)
+        if cond_def is not None and cond_def.kind == "object":
+            return [condition] if self.sg.possible_in(subgraph, parent_type, condition) else []
+        schema = self.sg.api_schema
+        abstract = schema.get_type(condition)
+        if abstract is None:
+            return []
+        return [
+            t.name
+            for t in schema.get_possible_types(abstract)  # type: ignore[arg-type]
+            if self.sg.possible_in(subgraph, parent_type, t.name)
+        ]
 
     def plan(self, normalized: Normalized) -> list[FetchNode]:
         roots: list[FetchNode] = []
         mutation = normalized.operation.operation == OperationType.MUTATION
-        for sel in normalized.selections:
-            if sel.denied is not None or sel.field_name.startswith("__"):
-                continue
+        selections = [
+            sel
+            for sel in normalized.selections
+            if sel.denied is None and not sel.field_name.startswith("__")
+        ]
+        resolvers: list[list[str]] = []
+        for sel in selections:
             field_def = self.sg.field(normalized.root_type, sel.field_name)
             if field_def is None or not field_def.resolvers:
                 raise PlanError(f"no subgraph resolves {normalized.root_type}.{sel.field_name}")
-            subgraph = field_def.resolvers[0]
+            resolvers.append(field_def.resolvers)
+        # A @shareable root field goes where other root fields go anyway: fewer requests.
+        needed = {options[0] for options in resolvers if len(options) == 1}
+        for sel, options in zip(selections, resolvers, strict=True):
+            subgraph = next((s for s in options if s in needed), options[0])
+            needed.add(subgraph)
             if mutation:
                 # Mutations run in order: a new fetch whenever the subgraph changes.
                 if not roots or roots[-1].subgraph != subgraph:

@@ -66,10 +66,15 @@ class TypeDef:
     members: list[str] = field(default_factory=list)
     values: list[str] = field(default_factory=list)
     inaccessible_values: set[str] = field(default_factory=set)
+    inaccessible_inputs: set[str] = field(default_factory=set)
     access: AccessRule = field(default_factory=AccessRule)
     inaccessible: bool = False
     shareable_in: set[str] = field(default_factory=set)
     cost_weight: float | None = None  # ``@cost(weight:)`` on the type
+    # Per subgraph: the interfaces it says this type implements, the union members it knows.
+    implements: dict[str, list[str]] = field(default_factory=dict)
+    union_members: dict[str, list[str]] = field(default_factory=dict)
+    interface_object_in: set[str] = field(default_factory=set)  # subgraphs with @interfaceObject
 
     def resolvable_keys(self, subgraph: str) -> list[Key]:
         return [key for key in self.keys.get(subgraph, []) if key.resolvable]
@@ -99,7 +104,14 @@ class Supergraph:
             return AccessRule()
         field_def = type_def.fields.get(field_name)
         rule = type_def.access
-        return rule.merge(field_def.access) if field_def else rule
+        rule = rule.merge(field_def.access) if field_def else rule
+        if type_def.kind == "interface" and not rule.declared:
+            # Federation forbids access directives on interfaces: the field needs whatever
+            # every implementation of it needs.
+            for implementation in self.types.values():
+                if type_name in implementation.interfaces:
+                    rule = rule.merge(self.access_rule(implementation.name, field_name))
+        return rule
 
     def api_object_types(self) -> dict[str, list[str]]:
         """Client-visible object types and their client-visible fields."""
@@ -111,6 +123,21 @@ class Supergraph:
                 continue
             result[name] = [f for f, d in type_def.fields.items() if not d.inaccessible]
         return result
+
+    def knows(self, subgraph: str, type_name: str) -> bool:
+        type_def = self.types.get(type_name)
+        return type_def is not None and subgraph in type_def.subgraphs
+
+    def possible_in(self, subgraph: str, abstract: str, concrete: str) -> bool:
+        """Can ``subgraph`` return ``concrete`` where its schema expects ``abstract``?"""
+        if abstract == concrete:
+            return self.knows(subgraph, concrete)
+        abstract_def, concrete_def = self.types.get(abstract), self.types.get(concrete)
+        if abstract_def is None or concrete_def is None or subgraph not in concrete_def.subgraphs:
+            return False
+        if abstract_def.kind == "union":
+            return concrete in abstract_def.union_members.get(subgraph, ())
+        return abstract in concrete_def.implements.get(subgraph, ())
 
     def can_resolve(self, subgraph: str, type_name: str, field_name: str) -> bool:
         field_def = self.field(type_name, field_name)
