@@ -18,9 +18,13 @@ from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 import httpx
+import nats
 from fastapi import FastAPI
+from nats.js.errors import NotFoundError
 
 from services.kernel import migrations
+from services.kernel.events import stream_name
+from services.kernel.nats import CONTEXTS
 from services.kernel.principal import (
     ANONYMOUS,
     PRINCIPAL_HEADER,
@@ -31,6 +35,9 @@ from services.kernel.settings import Settings
 from services.kernel.tokens import generate_keypair
 
 _counter = itertools.count(1)
+# Every namespace handed out this run: its streams are deleted at the end, so a long-lived
+# NATS server (the machine's, in CI) does not collect thousands of dead streams.
+_namespaces: set[str] = set()
 
 
 def asyncpg_dsn(url: str) -> str:
@@ -96,6 +103,20 @@ class Infra:
                 await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         finally:
             await conn.close()
+        await self.delete_streams()
+
+    async def delete_streams(self) -> None:
+        client = await nats.connect(self.nats_url)
+        try:
+            js = client.jetstream()
+            for namespace in sorted(_namespaces):
+                for context in (*CONTEXTS, "dlq"):
+                    try:
+                        await js.delete_stream(stream_name(namespace, context))
+                    except NotFoundError:
+                        pass
+        finally:
+            await client.close()
 
     def settings(self, *, database_url: str, namespace: str, **overrides: Any) -> Settings:
         private, public = self.keys
@@ -112,7 +133,9 @@ class Infra:
 
 
 def new_namespace() -> str:
-    return f"t{secrets.token_hex(4)}"
+    namespace = f"t{secrets.token_hex(4)}"
+    _namespaces.add(namespace)
+    return namespace
 
 
 @dataclass

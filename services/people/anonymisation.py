@@ -33,10 +33,15 @@ from services.people.events import AccountBlocked, PersonAnonymised, SessionEnde
 from services.people.models import (
     Account,
     Anonymisation,
+    DataAccessEntry,
+    DeviantBehaviourRecord,
+    HealthCondition,
+    HealthRecord,
     Person,
     PersonalData,
     School,
     Session,
+    WellbeingProfile,
 )
 from services.people.personal_data import DATA_COLUMNS, anonymise_after_days
 from services.people.personal_data_rules import anonymised_names
@@ -142,6 +147,7 @@ async def _anonymise(uow: UnitOfWork, due: Anonymisation, now: datetime) -> None
         data.updated_at = now
     await _close_account(uow, person, now)
     await audit.erase_values(session, person.id)
+    await _erase_special_categories(session, person.id)
     audit.record(
         session,
         school_id=person.school_id,
@@ -164,6 +170,18 @@ async def _anonymise(uow: UnitOfWork, due: Anonymisation, now: datetime) -> None
             middle_name=middle,
         ),
         school_id=person.school_id,
+    )
+
+
+async def _erase_special_categories(session: AsyncSession, person_id: UUID) -> None:
+    """Health and psych-social records go entirely; their access log keeps who read and when
+    (the subject's right to know outlives the data) but loses the values it kept of writes."""
+    for model in (HealthCondition, HealthRecord, DeviantBehaviourRecord, WellbeingProfile):
+        await session.execute(delete(model).where(model.student_id == person_id))
+    await session.execute(
+        update(DataAccessEntry)
+        .where(DataAccessEntry.subject_id == person_id)
+        .values(before=None, after=None)
     )
 
 

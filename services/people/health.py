@@ -23,7 +23,7 @@ from services.kernel.events import utcnow, uuid7
 from services.kernel.principal import Principal
 from services.kernel.roles import STAFF, Role
 from services.kernel.uow import UnitOfWork
-from services.people import data_reads, domain
+from services.people import data_reads, domain, subject_access
 from services.people.domain import DataAction, DataSection, HealthGroup, PeGroup, PersonKind
 from services.people.events import HealthDataChanged, PeTeacherAssigned, PeTeacherWithdrawn
 from services.people.models import (
@@ -516,3 +516,30 @@ async def pe_teachers(db: Database, principal: Principal, school_class_id: UUID)
                 .order_by(*by_name())
             )
         )
+
+
+# --- the data subject's export --------------------------------------------------------------
+
+
+@subject_access.section("medical")
+async def _export_section(ctx: subject_access.SectionContext) -> dict[str, Any] | None:
+    """The student's medical record in their export, for those who may read it (the student,
+    a parent, the director), logged as any read; for anyone else the section is null."""
+    if ctx.person.kind != PersonKind.STUDENT:
+        return None
+    try:
+        basis = await reading_basis(ctx.session, ctx.principal, ctx.person, pe_group_only=False)
+    except Forbidden:
+        return None
+    row = await _record(ctx.session, ctx.person.id)
+    conditions = await _conditions(ctx.session, ctx.person.id)
+    data_reads.record(
+        ctx.session,
+        ctx.principal,
+        subject=ctx.person,
+        basis=basis,
+        action=DataAction.READ,
+        section=DataSection.MEDICAL,
+        field="myDataExport",
+    )
+    return {**_groups(row), "conditions": [_condition_dict(c) for c in conditions]}

@@ -91,6 +91,7 @@ async def export(db: Database, principal: Principal, person_id: UUID) -> str:
         }
         for name, build in SECTIONS.items():
             document[name] = await build(ctx)
+        await session.commit()  # a section may log its read (medical data): with the export
     return orjson.dumps(document, default=_plain, option=orjson.OPT_INDENT_2).decode()
 
 

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
 from uuid import UUID
 
+import orjson
 from sqlalchemy import select
 
-from services.people.models import DataAccessEntry
-from tests.people.health_world import World
+from services.kernel.principal import ANONYMOUS, RoleGrant
+from services.kernel.roles import Role
+from services.people.anonymisation import anonymise_due, schedule_anonymisation
+from services.people.models import DataAccessEntry, HealthCondition, HealthRecord
+from tests.people.health_world import World, as_person
 from tests.people.helpers import error_code, read_events
 
 HEALTH = """query($id: ID!) { studentHealth(studentId: $id) { student { fullName }
@@ -227,3 +232,59 @@ async def test_invalid_medical_input_is_a_validation_error(health_world: World) 
     )
     assert error_code(body) == "NOT_FOUND"
     assert isinstance(UUID(student_id), UUID)
+
+
+EXPORT = """query($id: ID!) { myDataExport(personId: $id) }"""
+
+
+async def test_the_export_carries_medical_data_only_to_its_readers_and_anonymisation_erases_it(
+    health_world: World,
+) -> None:
+    world = health_world
+    school = world.other  # its own school: anonymising here leaves the other tests' rows alone
+    student = school.ids["orlov.student"]
+    world.who["other.orlov.parent"] = as_person(
+        school, school.ids["orlov.parent"], RoleGrant(Role.PARENT, student_ids=(student,))
+    )
+    await world.ok(
+        "other_medic",
+        RECORD,
+        {"input": {"studentId": str(student), "healthGroup": "III", "peGroup": "MAIN"}},
+    )
+    await world.ok("other_medic", ADD, {"input": {"studentId": str(student), "name": "миопия"}})
+
+    reads = await world.log_count(subject_id=student)
+    exported = await world.ok("other.orlov.parent", EXPORT, {"id": str(student)})
+    medical = orjson.loads(exported["myDataExport"])["medical"]
+    assert medical["health_group"] == "III"
+    assert [c["name"] for c in medical["conditions"]] == ["миопия"]
+    assert await world.log_count(subject_id=student) == reads + 1  # the export is a read too
+    # The administrator answers written requests, but never reads health data.
+    petrov = world.id("petrov.student")
+    by_admin = await world.ok("admin", EXPORT, {"id": str(petrov)})
+    assert orjson.loads(by_admin["myDataExport"])["medical"] is None
+
+    runtime = world.svc.runtime
+    async with runtime.uow(ANONYMOUS) as uow:
+        await schedule_anonymisation(
+            uow.session,
+            school_id=school.id,
+            person_id=student,
+            reason="departure",
+            starting=date(2026, 9, 1),
+        )
+        await uow.commit()
+    assert await anonymise_due(runtime.uow(ANONYMOUS), datetime(2027, 1, 1, tzinfo=UTC)) == 1
+    async with runtime.db.sessionmaker() as session:
+        assert await session.get(HealthRecord, student) is None
+        conditions = await session.scalars(
+            select(HealthCondition).where(HealthCondition.student_id == student)
+        )
+        assert conditions.all() == []
+        writes = await session.scalars(
+            select(DataAccessEntry).where(
+                DataAccessEntry.subject_id == student, DataAccessEntry.action == "write"
+            )
+        )
+        kept = writes.all()
+        assert kept and all(e.before is None and e.after is None for e in kept)

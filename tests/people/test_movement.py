@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from services.kernel.errors import ValidationFailed
 from services.kernel.roles import Role
 from services.people import domain
-from services.people.models import Enrolment, SchoolClass, Session
+from services.people.models import Anonymisation, Enrolment, SchoolClass, Session
 from tests.people.helpers import (
     CREATE_CLASS,
     CREATE_YEAR,
@@ -160,6 +160,10 @@ async def test_departure_blocks_the_account_at_once_and_both_moves_enter_the_boo
                 )
             )
             assert open_enrolments == 0
+            # 152-FZ: a student who left is anonymised after the school's term (30 days).
+            due = await session.get(Anonymisation, school.ids["petrov.student"])
+            assert due is not None
+            assert (due.reason, due.due_on) == ("departure", date(2026, 12, 20))
         assert error_code(await svc.gql(DEPARTURE, departure, principal=secretary)) == "CONFLICT"
 
         await school.person("new", "STUDENT", "Ёлкина", "Вера", "Олеговна", "FEMALE")
