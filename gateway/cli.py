@@ -56,6 +56,7 @@ def main(argv: list[str] | None = None) -> None:
         print(asyncio.run(_print(args.print_schema, args.supergraph)))
         return
     import logging
+    import os
     import sys
 
     import uvicorn
@@ -67,7 +68,8 @@ def main(argv: list[str] | None = None) -> None:
     handler = logging.StreamHandler(sys.stdout)
     handler.setFormatter(logging.Formatter("%(message)s"))
     request_log.addHandler(handler)
-    request_log.setLevel(logging.INFO)
+    # Requests log at INFO: SGO_LOG_LEVEL=WARNING (tests, benchmarks) keeps only failures.
+    request_log.setLevel(os.environ.get("SGO_LOG_LEVEL", "INFO").upper())
     request_log.propagate = False
 
     app = create_app(supergraph_file=args.supergraph)
