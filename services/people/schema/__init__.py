@@ -9,6 +9,7 @@ from __future__ import annotations
 import strawberry
 
 from services.kernel.graphql import build_schema
+from services.people.schema.accounts import AccountsMutation, AccountsQuery
 from services.people.schema.core import (
     CoreMutation,
     CoreQuery,
@@ -20,12 +21,12 @@ from services.people.schema.core import (
 
 
 @strawberry.type
-class Query(CoreQuery):
+class Query(CoreQuery, AccountsQuery):
     pass
 
 
 @strawberry.type
-class Mutation(CoreMutation):
+class Mutation(CoreMutation, AccountsMutation):
     pass
 
 
