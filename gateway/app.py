@@ -25,7 +25,7 @@ from gateway.engine import Gateway, GraphQLRequest, OperationNotAllowed
 from gateway.errors import INTERNAL_MESSAGE, error
 from gateway.graphiql import GRAPHIQL_HTML
 from gateway.revocation import RevocationList, follow_people_events
-from gateway.subgraph_client import SubgraphClient, default_http_client
+from gateway.subgraph_client import ClientInfo, SubgraphClient, default_http_client
 from gateway.supergraph import Supergraph
 from services.kernel.errors import Unauthenticated
 from services.kernel.settings import Settings, get_settings
@@ -108,6 +108,10 @@ async def graphql_endpoint(request: Request) -> Response:
             principal,
             traceparent(request.headers.get("traceparent")),
             mutations_allowed=request.method == "POST",
+            client=ClientInfo(
+                address=request.client.host if request.client else None,
+                user_agent=request.headers.get("user-agent"),
+            ),
         )
     except OperationNotAllowed:
         response = _respond(

@@ -5,10 +5,11 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from uuid import UUID
 
-from sqlalchemy import exists, select, update
+from sqlalchemy import delete, exists, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.kernel.db import Database
@@ -25,17 +26,72 @@ from services.kernel.principal import Principal
 from services.kernel.roles import ADMINISTRATION, Role
 from services.kernel.tokens import hash_password, issue_access_token, verify_password
 from services.kernel.uow import UnitOfWork
-from services.people import domain
-from services.people.domain import PersonKind, Throttle
-from services.people.events import AccountBlocked, AccountIssued, SessionEnded
-from services.people.models import Account, Consent, Guardianship, RoleGrantRow, Session
+from services.people import domain, password_policy
+from services.people.domain import AddressThrottle, PersonKind, Throttle
+from services.people.events import (
+    AccountBlocked,
+    AccountIssued,
+    ConsentRecorded,
+    ConsentWithdrawn,
+    PasswordChanged,
+    SessionEnded,
+)
+from services.people.models import (
+    Account,
+    AddressThrottleRow,
+    Consent,
+    Guardianship,
+    PasswordHistory,
+    PasswordPolicyRow,
+    Person,
+    RoleGrantRow,
+    Session,
+)
+from services.people.password_policy import DEFAULT_POLICY, PasswordPolicy
 from services.people.service import _person, _require, _roles, role_grants
 
 # A real hash to verify against when the login is unknown, so both refusals take as long.
 _DUMMY_HASH = hash_password("not-a-real-password")
 
 
-# --- consent and credentials --------------------------------------------------------------
+# --- consent ------------------------------------------------------------------------------
+
+ADULT_AGE = 18
+
+
+def _age_on(birth_date: date, day: date) -> int:
+    return day.year - birth_date.year - ((day.month, day.day) < (birth_date.month, birth_date.day))
+
+
+def _clean(value: str | None, limit: int, message: str, field: str) -> str | None:
+    text = " ".join((value or "").split())
+    if len(text) > limit:
+        raise ValidationFailed(message, field=field)
+    return text or None
+
+
+def _consent_document(
+    document: str | None, kind: str | None, number: str | None, dated: date | None
+) -> tuple[str, str, str | None]:
+    """(description, kind, number): the kind and date make the description when none is given."""
+    kind = _clean(kind, 200, "Вид документа о согласии — до 200 символов.", "documentKind")
+    number = _clean(number, 50, "Номер документа о согласии — до 50 символов.", "documentNumber")
+    document = _clean(
+        document, 500, "Реквизиты документа о согласии — до 500 символов.", "document"
+    )
+    if dated is not None and dated > date.today():
+        raise ValidationFailed(
+            "Дата документа о согласии не может быть в будущем.", field="documentDate"
+        )
+    if document is None:
+        if kind is None:
+            raise ValidationFailed(
+                "Укажите документ о согласии: вид (например, «заявление»), номер и дату.",
+                field="documentKind",
+            )
+        document = kind + (f" № {number}" if number else "")
+        document += f" от {dated:%d.%m.%Y}" if dated else ""
+    return document, kind or document, number
 
 
 async def record_consent(
@@ -44,16 +100,17 @@ async def record_consent(
     *,
     subject_id: UUID,
     given_by_id: UUID,
-    document: str,
+    document: str | None = None,
+    document_kind: str | None = None,
+    document_number: str | None = None,
+    document_date: date | None = None,
     given_at: datetime | None = None,
 ) -> Consent:
-    """Consent is given by the person, or for a student by one of their parents."""
+    """Consent is given by the person, or for a minor student by one of their parents."""
     school_id = _require(principal, Role.ADMINISTRATOR, Role.ACADEMIC_SECRETARY, Role.HR_SECRETARY)
-    document = document.strip()
-    if not document or len(document) > 500:
-        raise ValidationFailed(
-            "Укажите реквизиты документа о согласии (до 500 символов).", field="document"
-        )
+    document, document_kind, document_number = _consent_document(
+        document, document_kind, document_number, document_date
+    )
     now = utcnow()
     given_at = given_at or now
     if given_at > now:
@@ -61,7 +118,18 @@ async def record_consent(
     async with uow:
         subject = await _person(uow.session, school_id, subject_id)
         domain.check_registrar(_roles(principal), PersonKind(subject.kind))
-        if given_by_id != subject_id:
+        if given_by_id == subject_id:
+            minor = subject.kind == PersonKind.STUDENT and (
+                subject.birth_date is None
+                or _age_on(subject.birth_date, given_at.date()) < ADULT_AGE
+            )
+            if minor:
+                raise ValidationFailed(
+                    "За несовершеннолетнего учащегося согласие даёт родитель "
+                    "(законный представитель).",
+                    field="givenById",
+                )
+        else:
             await _person(uow.session, school_id, given_by_id)
             guardian = await uow.session.scalar(
                 select(
@@ -82,12 +150,89 @@ async def record_consent(
             subject_id=subject_id,
             given_by_id=given_by_id,
             document=document,
+            document_kind=document_kind,
+            document_number=document_number,
+            document_date=document_date,
             given_at=given_at,
             recorded_by=principal.person_id,
         )
         uow.session.add(consent)
+        uow.emit(
+            ConsentRecorded(
+                consent_id=consent.id,
+                school_id=school_id,
+                subject_id=subject_id,
+                given_by_id=given_by_id,
+                document_kind=document_kind,
+                document_number=document_number,
+                document_date=document_date,
+                given_at=given_at,
+            ),
+            school_id=school_id,
+        )
         await uow.commit()
     return consent
+
+
+async def withdraw_consent(
+    uow: UnitOfWork, principal: Principal, *, subject_id: UUID, document: str
+) -> list[Consent]:
+    """Withdrawal (152-FZ art. 9) blocks the person's account at once; the history stays."""
+    school_id = _require(principal, Role.ADMINISTRATOR, Role.ACADEMIC_SECRETARY, Role.HR_SECRETARY)
+    cleaned = _clean(document, 500, "Реквизиты отзыва согласия — до 500 символов.", "document")
+    if cleaned is None:
+        raise ValidationFailed("Укажите документ об отзыве согласия.", field="document")
+    now = utcnow()
+    async with uow:
+        subject = await _person(uow.session, school_id, subject_id)
+        domain.check_registrar(_roles(principal), PersonKind(subject.kind))
+        active = list(
+            await uow.session.scalars(
+                select(Consent)
+                .where(Consent.subject_id == subject_id, Consent.withdrawn_at.is_(None))
+                .with_for_update()
+            )
+        )
+        if not active:
+            raise Conflict("Действующего согласия на обработку персональных данных нет.")
+        for consent in active:
+            consent.withdrawn_at = now
+            consent.withdrawn_by = principal.person_id
+            consent.withdrawal_document = cleaned
+            uow.emit(
+                ConsentWithdrawn(
+                    consent_id=consent.id,
+                    school_id=school_id,
+                    subject_id=subject_id,
+                    withdrawn_at=now,
+                ),
+                school_id=school_id,
+            )
+        account = await uow.session.scalar(
+            select(Account).where(Account.person_id == subject_id).with_for_update()
+        )
+        if account is not None and account.blocked_at is None:
+            await _block(uow, principal, account, CONSENT_WITHDRAWN)
+        await uow.commit()
+    return active
+
+
+async def consent_history(db: Database, principal: Principal, subject_id: UUID) -> list[Consent]:
+    """Every consent of the person, newest first, withdrawn ones included."""
+    school_id = _require(principal, Role.ADMINISTRATOR, Role.ACADEMIC_SECRETARY, Role.HR_SECRETARY)
+    async with db.sessionmaker() as session:
+        subject = await _person(session, school_id, subject_id)
+        domain.check_registrar(_roles(principal), PersonKind(subject.kind))
+        return list(
+            await session.scalars(
+                select(Consent)
+                .where(Consent.subject_id == subject_id)
+                .order_by(Consent.given_at.desc(), Consent.id.desc())
+            )
+        )
+
+
+# --- credentials --------------------------------------------------------------------------
 
 
 async def has_consent(session: AsyncSession, person_id: UUID) -> bool:
@@ -134,10 +279,26 @@ async def _free_login(session: AsyncSession, base: str) -> str:
     return f"{base}{n}"
 
 
+def _no_consent_message(person: Person) -> str:
+    name = domain.short_name(person.last_name, person.first_name, person.middle_name)
+    who = (
+        "его родителем (законным представителем) или им самим, если он совершеннолетний"
+        if person.kind == PersonKind.STUDENT
+        else "им самим"
+    )
+    return (
+        "Нельзя выдать логин: не зарегистрировано согласие на обработку персональных данных "
+        f"(152-ФЗ) — {name}. Сначала зарегистрируйте согласие, данное {who}."
+    )
+
+
 async def issue_credentials(
     uow: UnitOfWork, principal: Principal, *, person_id: UUID, login: str | None = None
 ) -> IssuedCredentials:
-    """A login and a one-time password; issuing again resets the password and ends sessions."""
+    """A login and a one-time password; issuing again resets the password and ends sessions.
+
+    The one-time password must be changed at the first login (``must_change_password``).
+    """
     school_id = _require(principal, Role.ADMINISTRATOR, Role.ACADEMIC_SECRETARY, Role.HR_SECRETARY)
     password = domain.generate_password()
     password_hash = await asyncio.to_thread(hash_password, password)
@@ -151,7 +312,7 @@ async def issue_credentials(
             # Whoever learns the password acts with the person's rights.
             raise Forbidden("Логин и пароль сотруднику администрации выдаёт администратор.")
         if not await has_consent(uow.session, person_id):
-            raise Conflict(domain.NO_CONSENT_MESSAGE)
+            raise Conflict(_no_consent_message(person), field="personId")
         account = await uow.session.scalar(
             select(Account).where(Account.person_id == person_id).with_for_update()
         )
@@ -179,13 +340,18 @@ async def issue_credentials(
             )
             uow.session.add(account)
         else:
+            _remember(uow, account, now)
             account.login = login or account.login
             account.password_hash = password_hash
             account.must_change_password = True
             account.failed_attempts = 0
             account.locked_until = None
             account.password_changed_at = now
-            await _end_sessions(uow, account.id, keep=None)
+            if account.blocked_reason == CONSENT_WITHDRAWN:
+                # Consent is on record again (checked above): the block it caused is lifted.
+                account.blocked_at = None
+                account.blocked_reason = None
+            await _end_sessions(uow, account.id, keep=None, reason="credentials_reissued")
         uow.emit(
             AccountIssued(
                 account_id=account.id, person_id=person_id, school_id=school_id, login=account.login
@@ -196,27 +362,167 @@ async def issue_credentials(
     return IssuedCredentials(account=account, password=password)
 
 
+ADMINISTRATOR_BLOCK = "administrator"
+CONSENT_WITHDRAWN = "consent_withdrawn"
+
+
+async def _block(uow: UnitOfWork, principal: Principal, account: Account, reason: str) -> None:
+    account.blocked_at = utcnow()
+    account.blocked_reason = reason
+    await _end_sessions(
+        uow, account.id, keep=None, reason="account_blocked", ended_by=principal.person_id
+    )
+    uow.emit(
+        AccountBlocked(
+            account_id=account.id,
+            person_id=account.person_id,
+            school_id=account.school_id,
+            reason=reason,
+        ),
+        school_id=account.school_id,
+    )
+
+
 async def block_account(uow: UnitOfWork, principal: Principal, *, person_id: UUID) -> Account:
     school_id = _require(principal, Role.ADMINISTRATOR)
     async with uow:
-        account = await uow.session.scalar(
-            select(Account)
-            .where(Account.person_id == person_id, Account.school_id == school_id)
-            .with_for_update()
-        )
-        if account is None:
-            raise NotFound("У этого человека нет учётной записи.")
+        account = await _school_account(uow.session, school_id, person_id)
         if account.id == principal.account_id:
             raise ValidationFailed("Нельзя заблокировать собственную учётную запись.")
         if account.blocked_at is None:
-            account.blocked_at = utcnow()
-            await _end_sessions(uow, account.id, keep=None)
-            uow.emit(
-                AccountBlocked(account_id=account.id, person_id=person_id, school_id=school_id),
-                school_id=school_id,
-            )
+            await _block(uow, principal, account, ADMINISTRATOR_BLOCK)
         await uow.commit()
     return account
+
+
+async def _school_account(session: AsyncSession, school_id: UUID, person_id: UUID) -> Account:
+    account = await session.scalar(
+        select(Account)
+        .where(Account.person_id == person_id, Account.school_id == school_id)
+        .with_for_update()
+    )
+    if account is None:
+        raise NotFound("У этого человека нет учётной записи.")
+    return account
+
+
+# --- password policy ----------------------------------------------------------------------
+
+
+async def school_policy(session: AsyncSession, school_id: UUID) -> PasswordPolicy:
+    row = await session.get(PasswordPolicyRow, school_id)
+    if row is None:
+        return DEFAULT_POLICY
+    return PasswordPolicy(
+        min_length=row.min_length,
+        history_size=row.history_size,
+        max_age_days=row.max_age_days,
+        expiry_warning_days=row.expiry_warning_days,
+    )
+
+
+async def get_password_policy(db: Database, principal: Principal) -> PasswordPolicy:
+    school_id = _require(principal, Role.ADMINISTRATOR)
+    async with db.sessionmaker() as session:
+        return await school_policy(session, school_id)
+
+
+async def update_password_policy(
+    uow: UnitOfWork, principal: Principal, policy: PasswordPolicy
+) -> PasswordPolicy:
+    """The school's own settings; they apply to the next login and password change."""
+    school_id = _require(principal, Role.ADMINISTRATOR)
+    policy.validate()
+    values = {
+        "min_length": policy.min_length,
+        "history_size": policy.history_size,
+        "max_age_days": policy.max_age_days,
+        "expiry_warning_days": policy.expiry_warning_days,
+        "updated_at": utcnow(),
+        "updated_by": principal.person_id,
+    }
+    async with uow:
+        await uow.session.execute(
+            pg_insert(PasswordPolicyRow)
+            .values(school_id=school_id, **values)
+            .on_conflict_do_update(index_elements=[PasswordPolicyRow.school_id], set_=values)
+        )
+        await uow.commit()
+    return policy
+
+
+@dataclass(frozen=True)
+class PasswordStatus:
+    must_change_password: bool
+    changed_at: datetime
+    expires_at: datetime | None
+    expires_soon: bool
+
+
+def _status(account: Account, policy: PasswordPolicy, now: datetime) -> PasswordStatus:
+    expired = policy.is_expired(account.password_changed_at, now)
+    return PasswordStatus(
+        must_change_password=account.must_change_password or expired,
+        changed_at=account.password_changed_at,
+        expires_at=policy.expires_at(account.password_changed_at),
+        expires_soon=policy.expires_soon(account.password_changed_at, now),
+    )
+
+
+async def password_status(db: Database, principal: Principal) -> PasswordStatus:
+    account_id, _ = _signed_in(principal)
+    async with db.sessionmaker() as session:
+        account = await session.get(Account, account_id)
+        if account is None:
+            raise Unauthenticated()
+        policy = await school_policy(session, account.school_id)
+    return _status(account, policy, utcnow())
+
+
+# Earlier hashes kept per account: enough for the largest history a school may set.
+HISTORY_KEPT = 24
+
+
+def _remember(uow: UnitOfWork, account: Account, now: datetime) -> None:
+    uow.session.add(
+        PasswordHistory(
+            id=uuid7(),
+            school_id=account.school_id,
+            account_id=account.id,
+            password_hash=account.password_hash,
+            created_at=now,
+        )
+    )
+
+
+async def _forget_old(session: AsyncSession, account_id: UUID) -> None:
+    keep = (
+        select(PasswordHistory.id)
+        .where(PasswordHistory.account_id == account_id)
+        .order_by(PasswordHistory.created_at.desc(), PasswordHistory.id.desc())
+        .limit(HISTORY_KEPT)
+    )
+    await session.execute(
+        delete(PasswordHistory).where(
+            PasswordHistory.account_id == account_id, PasswordHistory.id.not_in(keep)
+        )
+    )
+
+
+async def _reused(session: AsyncSession, account_id: UUID, password: str, count: int) -> bool:
+    """Among the ``count`` most recent earlier passwords (the current one is checked apart)."""
+    if count <= 0:
+        return False
+    hashes = await session.scalars(
+        select(PasswordHistory.password_hash)
+        .where(PasswordHistory.account_id == account_id)
+        .order_by(PasswordHistory.created_at.desc(), PasswordHistory.id.desc())
+        .limit(count)
+    )
+    for old_hash in hashes:
+        if await asyncio.to_thread(verify_password, old_hash, password):
+            return True
+    return False
 
 
 # --- sign-in ------------------------------------------------------------------------------
@@ -228,6 +534,30 @@ class LoginResult:
     expires_at: datetime
     must_change_password: bool
     session_id: UUID
+    password_expires_at: datetime | None
+    password_expires_soon: bool
+
+
+async def _address_throttle(session: AsyncSession, address: str) -> AddressThrottleRow | None:
+    return await session.get(AddressThrottleRow, address)
+
+
+async def _address_failed(session: AsyncSession, address: str | None, now: datetime) -> None:
+    """Count one failure against the address, under a row lock (logins run concurrently)."""
+    if not address:
+        return
+    await session.execute(
+        pg_insert(AddressThrottleRow)
+        .values(address=address, window_started_at=now, failures=0)
+        .on_conflict_do_nothing()
+    )
+    row = await session.get(AddressThrottleRow, address, with_for_update=True)
+    assert row is not None
+    throttle = AddressThrottle(row.window_started_at, row.failures, row.locked_until)
+    throttle = throttle.after_failure(now)
+    row.window_started_at = throttle.window_started_at or now
+    row.failures = throttle.failures
+    row.locked_until = throttle.locked_until
 
 
 async def login(
@@ -238,16 +568,27 @@ async def login(
     address: str | None,
     private_key: str,
     ttl_seconds: int,
+    user_agent: str | None = None,
 ) -> LoginResult:
+    """A token bound to a new session. A one-time or expired password gives a token that the
+    gateway accepts only for ``changePassword`` (and ``logout``) until the password is changed.
+    """
     login = domain.normalize_login(login)
+    address = (address or "")[:100] or None
     async with uow:
+        now = utcnow()
+        if address:
+            by_address = await _address_throttle(uow.session, address)
+            if by_address is not None and by_address.locked_until and now < by_address.locked_until:
+                raise TooManyRequests(domain.address_locked_message(by_address.locked_until, now))
         account = await uow.session.scalar(
             select(Account).where(Account.login == login).with_for_update()
         )
         if account is None:
             await asyncio.to_thread(verify_password, _DUMMY_HASH, password)
+            await _address_failed(uow.session, address, now)
+            await uow.commit()
             raise Unauthenticated(domain.BAD_CREDENTIALS_MESSAGE)
-        now = utcnow()
         throttle = Throttle(account.failed_attempts, account.locked_until)
         if throttle.is_locked(now):
             assert account.locked_until is not None
@@ -256,6 +597,7 @@ async def login(
             throttle = throttle.after_failure(now)
             account.failed_attempts = throttle.failed_attempts
             account.locked_until = throttle.locked_until
+            await _address_failed(uow.session, address, now)
             await uow.commit()
             raise Unauthenticated(domain.BAD_CREDENTIALS_MESSAGE)
         # The password is right: only now say that the account is blocked.
@@ -263,11 +605,13 @@ async def login(
             raise Forbidden(domain.BLOCKED_MESSAGE)
         account.failed_attempts = 0
         account.locked_until = None
+        status = _status(account, await school_policy(uow.session, account.school_id), now)
         session = Session(
             id=uuid7(),
             school_id=account.school_id,
             account_id=account.id,
             address=address,
+            user_agent=(user_agent or "")[:300] or None,
             created_at=now,
             last_seen_at=now,
         )
@@ -279,30 +623,49 @@ async def login(
             session_id=session.id,
             login=account.login,
             roles=await role_grants(uow.session, account.person_id),
+            must_change_password=status.must_change_password,
         )
         token = issue_access_token(principal, private_key, ttl_seconds)
-        must_change = account.must_change_password
         await uow.commit()
     return LoginResult(
         access_token=token.token,
         expires_at=datetime.fromtimestamp(token.expires_at, tz=now.tzinfo),
-        must_change_password=must_change,
+        must_change_password=status.must_change_password,
         session_id=session.id,
+        password_expires_at=status.expires_at,
+        password_expires_soon=status.expires_soon,
     )
 
 
-async def _end_sessions(uow: UnitOfWork, account_id: UUID, *, keep: UUID | None) -> int:
+# --- sessions -----------------------------------------------------------------------------
+
+
+async def _end_sessions(
+    uow: UnitOfWork,
+    account_id: UUID,
+    *,
+    keep: UUID | None,
+    reason: str,
+    ended_by: UUID | None = None,
+    only: UUID | None = None,
+) -> int:
     query = (
         update(Session)
         .where(Session.account_id == account_id, Session.ended_at.is_(None))
-        .values(ended_at=utcnow())
-        .returning(Session.id)
+        .values(ended_at=utcnow(), end_reason=reason, ended_by=ended_by)
+        .returning(Session.id, Session.school_id)
     )
     if keep is not None:
         query = query.where(Session.id != keep)
-    ended = list(await uow.session.scalars(query))
-    for session_id in ended:
-        uow.emit(SessionEnded(session_id=session_id, account_id=account_id), school_id=None)
+    if only is not None:
+        query = query.where(Session.id == only)
+    ended = (await uow.session.execute(query)).all()
+    for session_id, school_id in ended:
+        # The gateway's revocation feed refuses the session's tokens as soon as this arrives.
+        uow.emit(
+            SessionEnded(session_id=session_id, account_id=account_id, reason=reason),
+            school_id=school_id,
+        )
     return len(ended)
 
 
@@ -316,36 +679,82 @@ async def logout(uow: UnitOfWork, principal: Principal) -> bool:
     """Ends the caller's session on the server (the regulation: «Выход», not closing the tab)."""
     account_id, session_id = _signed_in(principal)
     async with uow:
-        ended = await uow.session.scalar(
-            update(Session)
-            .where(
-                Session.id == session_id,
-                Session.account_id == account_id,
-                Session.ended_at.is_(None),
-            )
-            .values(ended_at=utcnow())
-            .returning(Session.id)
+        count = await _end_sessions(
+            uow,
+            account_id,
+            keep=None,
+            only=session_id,
+            reason="logout",
+            ended_by=principal.person_id,
         )
-        if ended is not None:
-            uow.emit(
-                SessionEnded(session_id=session_id, account_id=account_id),
-                school_id=principal.school_id,
-            )
         await uow.commit()
-    return ended is not None
+    return count > 0
 
 
 async def logout_everywhere(uow: UnitOfWork, principal: Principal) -> int:
     account_id, _ = _signed_in(principal)
     async with uow:
-        count = await _end_sessions(uow, account_id, keep=None)
+        count = await _end_sessions(
+            uow, account_id, keep=None, reason="logout_everywhere", ended_by=principal.person_id
+        )
         await uow.commit()
     return count
+
+
+async def end_my_session(uow: UnitOfWork, principal: Principal, *, session_id: UUID) -> bool:
+    """One of my other devices (the list is ``mySessions``)."""
+    account_id, _ = _signed_in(principal)
+    async with uow:
+        count = await _end_sessions(
+            uow,
+            account_id,
+            keep=None,
+            only=session_id,
+            reason="logout",
+            ended_by=principal.person_id,
+        )
+        if not count:
+            raise NotFound("Открытый сеанс не найден.")
+        await uow.commit()
+    return True
+
+
+async def end_sessions_of(uow: UnitOfWork, principal: Principal, *, person_id: UUID) -> int:
+    """The administrator ends every session of a person of their own school."""
+    school_id = _require(principal, Role.ADMINISTRATOR)
+    async with uow:
+        account = await _school_account(uow.session, school_id, person_id)
+        count = await _end_sessions(
+            uow,
+            account.id,
+            keep=None,
+            reason="ended_by_administrator",
+            ended_by=principal.person_id,
+        )
+        await uow.commit()
+    return count
+
+
+async def my_sessions(db: Database, principal: Principal) -> list[Session]:
+    account_id, _ = _signed_in(principal)
+    async with db.sessionmaker() as session:
+        return list(
+            await session.scalars(
+                select(Session)
+                .where(Session.account_id == account_id, Session.ended_at.is_(None))
+                .order_by(Session.created_at.desc(), Session.id.desc())
+            )
+        )
+
+
+# --- password -----------------------------------------------------------------------------
 
 
 async def change_password(
     uow: UnitOfWork, principal: Principal, *, old_password: str, new_password: str
 ) -> bool:
+    """Checks the school's policy rule by rule. Other sessions end; so does the current one when
+    the change was forced (its token only allowed the change): then log in with the new one."""
     account_id, session_id = _signed_in(principal)
     async with uow:
         account = await uow.session.get(Account, account_id, with_for_update=True)
@@ -353,16 +762,41 @@ async def change_password(
             raise Unauthenticated()
         if not await asyncio.to_thread(verify_password, account.password_hash, old_password):
             raise ValidationFailed("Текущий пароль указан неверно.", field="oldPassword")
-        domain.check_new_password(new_password, account.login)
         if new_password == old_password:
+            raise ValidationFailed(password_policy.SAME_AS_CURRENT_MESSAGE, field="newPassword")
+        now = utcnow()
+        policy = await school_policy(uow.session, account.school_id)
+        password_policy.check_password(new_password, account.login, policy)
+        # The current password is one of the last N; the history holds the others.
+        if await _reused(uow.session, account_id, new_password, policy.history_size - 1):
             raise ValidationFailed(
-                "Новый пароль должен отличаться от текущего.", field="newPassword"
+                password_policy.REUSED_MESSAGE.format(n=policy.history_size),
+                field="newPassword",
             )
+        forced = _status(account, policy, now).must_change_password
+        _remember(uow, account, now)
+        await uow.session.flush()
+        await _forget_old(uow.session, account_id)
         account.password_hash = await asyncio.to_thread(hash_password, new_password)
         account.must_change_password = False
-        account.password_changed_at = utcnow()
+        account.password_changed_at = now
         # Whoever else knew the old password loses their sessions.
-        await _end_sessions(uow, account_id, keep=session_id)
+        await _end_sessions(
+            uow,
+            account_id,
+            keep=None if principal.must_change_password else session_id,
+            reason="password_changed",
+            ended_by=principal.person_id,
+        )
+        uow.emit(
+            PasswordChanged(
+                account_id=account_id,
+                person_id=account.person_id,
+                school_id=account.school_id,
+                forced=forced,
+            ),
+            school_id=account.school_id,
+        )
         await uow.commit()
     return True
 
