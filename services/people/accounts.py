@@ -1,4 +1,4 @@
-"""Accounts: consent to personal-data processing, issuing logins, sign-in, sessions."""
+"""Accounts: consent to personal-data processing, issuing logins, blocking, sign-in."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from uuid import UUID
 
-from sqlalchemy import delete, exists, select, update
+from sqlalchemy import exists, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -16,7 +16,6 @@ from services.kernel.db import Database
 from services.kernel.errors import (
     Conflict,
     Forbidden,
-    NotFound,
     TooManyRequests,
     Unauthenticated,
     ValidationFailed,
@@ -26,29 +25,26 @@ from services.kernel.principal import Principal
 from services.kernel.roles import ADMINISTRATION, Role
 from services.kernel.tokens import hash_password, issue_access_token, verify_password
 from services.kernel.uow import UnitOfWork
-from services.people import domain, password_policy
+from services.people import domain
 from services.people.domain import AddressThrottle, PersonKind, Throttle
 from services.people.events import (
     AccountBlocked,
     AccountIssued,
     ConsentRecorded,
     ConsentWithdrawn,
-    PasswordChanged,
-    SessionEnded,
 )
 from services.people.models import (
     Account,
     AddressThrottleRow,
     Consent,
     Guardianship,
-    PasswordHistory,
-    PasswordPolicyRow,
     Person,
     RoleGrantRow,
     Session,
 )
-from services.people.password_policy import DEFAULT_POLICY, PasswordPolicy
+from services.people.passwords import remember, school_policy, status_of
 from services.people.service import _person, _require, _roles, role_grants
+from services.people.sessions import end_sessions, school_account, signed_in
 
 # A real hash to verify against when the login is unknown, so both refusals take as long.
 _DUMMY_HASH = hash_password("not-a-real-password")
@@ -340,7 +336,7 @@ async def issue_credentials(
             )
             uow.session.add(account)
         else:
-            _remember(uow, account, now)
+            remember(uow, account, now)
             account.login = login or account.login
             account.password_hash = password_hash
             account.must_change_password = True
@@ -351,7 +347,7 @@ async def issue_credentials(
                 # Consent is on record again (checked above): the block it caused is lifted.
                 account.blocked_at = None
                 account.blocked_reason = None
-            await _end_sessions(uow, account.id, keep=None, reason="credentials_reissued")
+            await end_sessions(uow, account.id, keep=None, reason="credentials_reissued")
         uow.emit(
             AccountIssued(
                 account_id=account.id, person_id=person_id, school_id=school_id, login=account.login
@@ -369,7 +365,7 @@ CONSENT_WITHDRAWN = "consent_withdrawn"
 async def _block(uow: UnitOfWork, principal: Principal, account: Account, reason: str) -> None:
     account.blocked_at = utcnow()
     account.blocked_reason = reason
-    await _end_sessions(
+    await end_sessions(
         uow, account.id, keep=None, reason="account_blocked", ended_by=principal.person_id
     )
     uow.emit(
@@ -386,143 +382,13 @@ async def _block(uow: UnitOfWork, principal: Principal, account: Account, reason
 async def block_account(uow: UnitOfWork, principal: Principal, *, person_id: UUID) -> Account:
     school_id = _require(principal, Role.ADMINISTRATOR)
     async with uow:
-        account = await _school_account(uow.session, school_id, person_id)
+        account = await school_account(uow.session, school_id, person_id)
         if account.id == principal.account_id:
             raise ValidationFailed("Нельзя заблокировать собственную учётную запись.")
         if account.blocked_at is None:
             await _block(uow, principal, account, ADMINISTRATOR_BLOCK)
         await uow.commit()
     return account
-
-
-async def _school_account(session: AsyncSession, school_id: UUID, person_id: UUID) -> Account:
-    account = await session.scalar(
-        select(Account)
-        .where(Account.person_id == person_id, Account.school_id == school_id)
-        .with_for_update()
-    )
-    if account is None:
-        raise NotFound("У этого человека нет учётной записи.")
-    return account
-
-
-# --- password policy ----------------------------------------------------------------------
-
-
-async def school_policy(session: AsyncSession, school_id: UUID) -> PasswordPolicy:
-    row = await session.get(PasswordPolicyRow, school_id)
-    if row is None:
-        return DEFAULT_POLICY
-    return PasswordPolicy(
-        min_length=row.min_length,
-        history_size=row.history_size,
-        max_age_days=row.max_age_days,
-        expiry_warning_days=row.expiry_warning_days,
-    )
-
-
-async def get_password_policy(db: Database, principal: Principal) -> PasswordPolicy:
-    school_id = _require(principal, Role.ADMINISTRATOR)
-    async with db.sessionmaker() as session:
-        return await school_policy(session, school_id)
-
-
-async def update_password_policy(
-    uow: UnitOfWork, principal: Principal, policy: PasswordPolicy
-) -> PasswordPolicy:
-    """The school's own settings; they apply to the next login and password change."""
-    school_id = _require(principal, Role.ADMINISTRATOR)
-    policy.validate()
-    values = {
-        "min_length": policy.min_length,
-        "history_size": policy.history_size,
-        "max_age_days": policy.max_age_days,
-        "expiry_warning_days": policy.expiry_warning_days,
-        "updated_at": utcnow(),
-        "updated_by": principal.person_id,
-    }
-    async with uow:
-        await uow.session.execute(
-            pg_insert(PasswordPolicyRow)
-            .values(school_id=school_id, **values)
-            .on_conflict_do_update(index_elements=[PasswordPolicyRow.school_id], set_=values)
-        )
-        await uow.commit()
-    return policy
-
-
-@dataclass(frozen=True)
-class PasswordStatus:
-    must_change_password: bool
-    changed_at: datetime
-    expires_at: datetime | None
-    expires_soon: bool
-
-
-def _status(account: Account, policy: PasswordPolicy, now: datetime) -> PasswordStatus:
-    expired = policy.is_expired(account.password_changed_at, now)
-    return PasswordStatus(
-        must_change_password=account.must_change_password or expired,
-        changed_at=account.password_changed_at,
-        expires_at=policy.expires_at(account.password_changed_at),
-        expires_soon=policy.expires_soon(account.password_changed_at, now),
-    )
-
-
-async def password_status(db: Database, principal: Principal) -> PasswordStatus:
-    account_id, _ = _signed_in(principal)
-    async with db.sessionmaker() as session:
-        account = await session.get(Account, account_id)
-        if account is None:
-            raise Unauthenticated()
-        policy = await school_policy(session, account.school_id)
-    return _status(account, policy, utcnow())
-
-
-# Earlier hashes kept per account: enough for the largest history a school may set.
-HISTORY_KEPT = 24
-
-
-def _remember(uow: UnitOfWork, account: Account, now: datetime) -> None:
-    uow.session.add(
-        PasswordHistory(
-            id=uuid7(),
-            school_id=account.school_id,
-            account_id=account.id,
-            password_hash=account.password_hash,
-            created_at=now,
-        )
-    )
-
-
-async def _forget_old(session: AsyncSession, account_id: UUID) -> None:
-    keep = (
-        select(PasswordHistory.id)
-        .where(PasswordHistory.account_id == account_id)
-        .order_by(PasswordHistory.created_at.desc(), PasswordHistory.id.desc())
-        .limit(HISTORY_KEPT)
-    )
-    await session.execute(
-        delete(PasswordHistory).where(
-            PasswordHistory.account_id == account_id, PasswordHistory.id.not_in(keep)
-        )
-    )
-
-
-async def _reused(session: AsyncSession, account_id: UUID, password: str, count: int) -> bool:
-    """Among the ``count`` most recent earlier passwords (the current one is checked apart)."""
-    if count <= 0:
-        return False
-    hashes = await session.scalars(
-        select(PasswordHistory.password_hash)
-        .where(PasswordHistory.account_id == account_id)
-        .order_by(PasswordHistory.created_at.desc(), PasswordHistory.id.desc())
-        .limit(count)
-    )
-    for old_hash in hashes:
-        if await asyncio.to_thread(verify_password, old_hash, password):
-            return True
-    return False
 
 
 # --- sign-in ------------------------------------------------------------------------------
@@ -605,7 +471,7 @@ async def login(
             raise Forbidden(domain.BLOCKED_MESSAGE)
         account.failed_attempts = 0
         account.locked_until = None
-        status = _status(account, await school_policy(uow.session, account.school_id), now)
+        status = status_of(account, await school_policy(uow.session, account.school_id), now)
         session = Session(
             id=uuid7(),
             school_id=account.school_id,
@@ -637,172 +503,8 @@ async def login(
     )
 
 
-# --- sessions -----------------------------------------------------------------------------
-
-
-async def _end_sessions(
-    uow: UnitOfWork,
-    account_id: UUID,
-    *,
-    keep: UUID | None,
-    reason: str,
-    ended_by: UUID | None = None,
-    only: UUID | None = None,
-) -> int:
-    query = (
-        update(Session)
-        .where(Session.account_id == account_id, Session.ended_at.is_(None))
-        .values(ended_at=utcnow(), end_reason=reason, ended_by=ended_by)
-        .returning(Session.id, Session.school_id)
-    )
-    if keep is not None:
-        query = query.where(Session.id != keep)
-    if only is not None:
-        query = query.where(Session.id == only)
-    ended = (await uow.session.execute(query)).all()
-    for session_id, school_id in ended:
-        # The gateway's revocation feed refuses the session's tokens as soon as this arrives.
-        uow.emit(
-            SessionEnded(session_id=session_id, account_id=account_id, reason=reason),
-            school_id=school_id,
-        )
-    return len(ended)
-
-
-def _signed_in(principal: Principal) -> tuple[UUID, UUID]:
-    if principal.account_id is None or principal.session_id is None:
-        raise Unauthenticated()
-    return principal.account_id, principal.session_id
-
-
-async def logout(uow: UnitOfWork, principal: Principal) -> bool:
-    """Ends the caller's session on the server (the regulation: «Выход», not closing the tab)."""
-    account_id, session_id = _signed_in(principal)
-    async with uow:
-        count = await _end_sessions(
-            uow,
-            account_id,
-            keep=None,
-            only=session_id,
-            reason="logout",
-            ended_by=principal.person_id,
-        )
-        await uow.commit()
-    return count > 0
-
-
-async def logout_everywhere(uow: UnitOfWork, principal: Principal) -> int:
-    account_id, _ = _signed_in(principal)
-    async with uow:
-        count = await _end_sessions(
-            uow, account_id, keep=None, reason="logout_everywhere", ended_by=principal.person_id
-        )
-        await uow.commit()
-    return count
-
-
-async def end_my_session(uow: UnitOfWork, principal: Principal, *, session_id: UUID) -> bool:
-    """One of my other devices (the list is ``mySessions``)."""
-    account_id, _ = _signed_in(principal)
-    async with uow:
-        count = await _end_sessions(
-            uow,
-            account_id,
-            keep=None,
-            only=session_id,
-            reason="logout",
-            ended_by=principal.person_id,
-        )
-        if not count:
-            raise NotFound("Открытый сеанс не найден.")
-        await uow.commit()
-    return True
-
-
-async def end_sessions_of(uow: UnitOfWork, principal: Principal, *, person_id: UUID) -> int:
-    """The administrator ends every session of a person of their own school."""
-    school_id = _require(principal, Role.ADMINISTRATOR)
-    async with uow:
-        account = await _school_account(uow.session, school_id, person_id)
-        count = await _end_sessions(
-            uow,
-            account.id,
-            keep=None,
-            reason="ended_by_administrator",
-            ended_by=principal.person_id,
-        )
-        await uow.commit()
-    return count
-
-
-async def my_sessions(db: Database, principal: Principal) -> list[Session]:
-    account_id, _ = _signed_in(principal)
-    async with db.sessionmaker() as session:
-        return list(
-            await session.scalars(
-                select(Session)
-                .where(Session.account_id == account_id, Session.ended_at.is_(None))
-                .order_by(Session.created_at.desc(), Session.id.desc())
-            )
-        )
-
-
-# --- password -----------------------------------------------------------------------------
-
-
-async def change_password(
-    uow: UnitOfWork, principal: Principal, *, old_password: str, new_password: str
-) -> bool:
-    """Checks the school's policy rule by rule. Other sessions end; so does the current one when
-    the change was forced (its token only allowed the change): then log in with the new one."""
-    account_id, session_id = _signed_in(principal)
-    async with uow:
-        account = await uow.session.get(Account, account_id, with_for_update=True)
-        if account is None or account.blocked_at is not None:
-            raise Unauthenticated()
-        if not await asyncio.to_thread(verify_password, account.password_hash, old_password):
-            raise ValidationFailed("Текущий пароль указан неверно.", field="oldPassword")
-        if new_password == old_password:
-            raise ValidationFailed(password_policy.SAME_AS_CURRENT_MESSAGE, field="newPassword")
-        now = utcnow()
-        policy = await school_policy(uow.session, account.school_id)
-        password_policy.check_password(new_password, account.login, policy)
-        # The current password is one of the last N; the history holds the others.
-        if await _reused(uow.session, account_id, new_password, policy.history_size - 1):
-            raise ValidationFailed(
-                password_policy.REUSED_MESSAGE.format(n=policy.history_size),
-                field="newPassword",
-            )
-        forced = _status(account, policy, now).must_change_password
-        _remember(uow, account, now)
-        await uow.session.flush()
-        await _forget_old(uow.session, account_id)
-        account.password_hash = await asyncio.to_thread(hash_password, new_password)
-        account.must_change_password = False
-        account.password_changed_at = now
-        # Whoever else knew the old password loses their sessions.
-        await _end_sessions(
-            uow,
-            account_id,
-            keep=None if principal.must_change_password else session_id,
-            reason="password_changed",
-            ended_by=principal.person_id,
-        )
-        uow.emit(
-            PasswordChanged(
-                account_id=account_id,
-                person_id=account.person_id,
-                school_id=account.school_id,
-                forced=forced,
-            ),
-            school_id=account.school_id,
-        )
-        await uow.commit()
-    return True
-
-
 async def get_account(db: Database, principal: Principal) -> Account:
-    account_id, _ = _signed_in(principal)
+    account_id, _ = signed_in(principal)
     async with db.sessionmaker() as session:
         account = await session.get(Account, account_id)
     if account is None:

@@ -8,7 +8,7 @@ from typing import Self
 import strawberry
 
 from services.kernel.graphql import Info, parse_id
-from services.people import accounts, models
+from services.people import accounts, models, passwords, sessions
 from services.people.password_policy import PasswordPolicy as Policy
 from services.people.schema.core import (
     PUBLIC,
@@ -191,7 +191,7 @@ def _user_agent(info: Info) -> str | None:
 class AccountsQuery:
     @federation.field(authenticated=True, description="Мои открытые сеансы (сначала новые)")
     async def my_sessions(self, info: Info) -> list[SessionInfo]:
-        rows = await accounts.my_sessions(info.context.runtime.db, info.context.principal)
+        rows = await sessions.my_sessions(info.context.runtime.db, info.context.principal)
         current = info.context.principal.session_id
         return [
             SessionInfo(
@@ -207,7 +207,7 @@ class AccountsQuery:
 
     @federation.field(authenticated=True, description="Срок действия моего пароля и нужна ли смена")
     async def password_status(self, info: Info) -> PasswordStatus:
-        status = await accounts.password_status(info.context.runtime.db, info.context.principal)
+        status = await passwords.password_status(info.context.runtime.db, info.context.principal)
         return PasswordStatus(
             must_change_password=status.must_change_password,
             changed_at=status.changed_at,
@@ -217,7 +217,9 @@ class AccountsQuery:
 
     @federation.field(requires_scopes=SCHOOL_ADMINS, description="Парольная политика школы")
     async def password_policy(self, info: Info) -> PasswordPolicy:
-        policy = await accounts.get_password_policy(info.context.runtime.db, info.context.principal)
+        policy = await passwords.get_password_policy(
+            info.context.runtime.db, info.context.principal
+        )
         return PasswordPolicy.from_policy(policy)
 
     @federation.field(
@@ -261,17 +263,17 @@ class AccountsMutation:
         description="Выход: завершает текущий сеанс",
     )
     async def logout(self, info: Info) -> bool:
-        return await accounts.logout(info.context.uow(), info.context.principal)
+        return await sessions.logout(info.context.uow(), info.context.principal)
 
     @federation.field(
         authenticated=True, description="Выйти на всех устройствах; число завершённых сеансов"
     )
     async def logout_everywhere(self, info: Info) -> int:
-        return await accounts.logout_everywhere(info.context.uow(), info.context.principal)
+        return await sessions.logout_everywhere(info.context.uow(), info.context.principal)
 
     @federation.field(authenticated=True, description="Завершить один из моих сеансов")
     async def end_my_session(self, info: Info, id: strawberry.ID) -> bool:
-        return await accounts.end_my_session(
+        return await sessions.end_my_session(
             info.context.uow(), info.context.principal, session_id=parse_id(id)
         )
 
@@ -280,7 +282,7 @@ class AccountsMutation:
         description="Завершить все сеансы человека своей школы; число завершённых",
     )
     async def end_sessions(self, info: Info, person_id: strawberry.ID) -> int:
-        return await accounts.end_sessions_of(
+        return await sessions.end_sessions_of(
             info.context.uow(), info.context.principal, person_id=parse_id(person_id)
         )
 
@@ -291,7 +293,7 @@ class AccountsMutation:
         "После обязательной смены (одноразовый или истёкший пароль) войдите с новым паролем",
     )
     async def change_password(self, info: Info, old_password: str, new_password: str) -> bool:
-        return await accounts.change_password(
+        return await passwords.change_password(
             info.context.uow(),
             info.context.principal,
             old_password=old_password,
@@ -304,7 +306,7 @@ class AccountsMutation:
     async def update_password_policy(
         self, info: Info, input: PasswordPolicyInput
     ) -> PasswordPolicy:
-        policy = await accounts.update_password_policy(
+        policy = await passwords.update_password_policy(
             info.context.uow(),
             info.context.principal,
             Policy(
