@@ -19,7 +19,11 @@ Requirement = tuple[frozenset[str], ...]
 POLICIES: dict[str, Callable[[Principal], bool]] = {
     "public": lambda principal: True,
     "self": lambda principal: principal.is_authenticated,
+    "password_change": lambda principal: principal.is_authenticated,
 }
+# A token from a one-time or expired password reaches only fields declaring this policy.
+PASSWORD_CHANGE = "password_change"
+PASSWORD_CHANGE_MESSAGE = "Сначала смените пароль: до смены недоступно поле «{label}»."
 
 UNAUTHENTICATED = "UNAUTHENTICATED"
 FORBIDDEN = "FORBIDDEN"
@@ -79,9 +83,17 @@ def _met(requirement: Requirement, holds: Callable[[str], bool]) -> bool:
     return any(all(holds(item) for item in alternative) for alternative in requirement)
 
 
+def open_during_password_change(rule: AccessRule) -> bool:
+    return not rule.scopes and any(
+        PASSWORD_CHANGE in alternative for req in rule.policies for alternative in req
+    )
+
+
 def allows(rule: AccessRule, principal: Principal) -> bool:
     if not rule.declared:
         return False  # deny is the default: an undeclared field is never served
+    if principal.must_change_password and not open_during_password_change(rule):
+        return False
     if rule.authenticated and not principal.is_authenticated:
         return False
     scopes = principal.scopes
@@ -106,12 +118,14 @@ def check(rule: AccessRule, principal: Principal, label: str) -> Denial | None:
     if not principal.is_authenticated:
         # Logging in might help, so say so rather than "forbidden".
         return Denial(UNAUTHENTICATED, f"Требуется вход в систему для поля «{label}».")
+    if principal.must_change_password and not open_during_password_change(rule):
+        return Denial(FORBIDDEN, PASSWORD_CHANGE_MESSAGE.format(label=label))
     return Denial(FORBIDDEN, f"Недостаточно прав для поля «{label}».")
 
 
-def access_key(principal: Principal) -> tuple[bool, frozenset[str]]:
+def access_key(principal: Principal) -> tuple[bool, frozenset[str], bool]:
     """What of the principal the access check depends on (part of the plan cache key)."""
-    return principal.is_authenticated, principal.scopes
+    return principal.is_authenticated, principal.scopes, principal.must_change_password
 
 
 def undeclared_fields(supergraph: Supergraph) -> list[str]:

@@ -33,7 +33,7 @@ from gateway.limits import Limits
 from gateway.observability import error_codes, record, traceparent
 from gateway.operation import RequestError
 from gateway.revocation import RevocationList, follow_people_events
-from gateway.subgraph_client import default_http_client
+from gateway.subgraph_client import ClientInfo, default_http_client
 from gateway.subscriptions import websocket_endpoint
 from gateway.supergraph import Supergraph
 from gateway.trusted_documents import TrustedDocuments
@@ -213,7 +213,14 @@ async def _run_one(
     try:
         parsed = _graphql_request(payload, request.app.state.trusted)
         result = await gateway.execute(
-            parsed, principal, parent, mutations_allowed=request.method == "POST"
+            parsed,
+            principal,
+            parent,
+            mutations_allowed=request.method == "POST",
+            client=ClientInfo(
+                address=request.client.host if request.client else None,
+                user_agent=request.headers.get("user-agent"),
+            ),
         )
     except BadRequest as exc:
         return _Outcome(

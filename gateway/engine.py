@@ -10,6 +10,7 @@ from typing import Any
 
 from graphql import OperationType, execute
 
+from gateway.access import access_key
 from gateway.errors import error, without_suggestions
 from gateway.executor import Execution, execute_plan
 from gateway.limits import Limits, OperationLimits
@@ -18,7 +19,7 @@ from gateway.operation import DocumentCache, Normalized, RequestError, normalize
 from gateway.planner import Plan, PlanError, build_plan
 from gateway.revocation import RevocationList
 from gateway.shape import shape
-from gateway.subgraph_client import SubgraphClient, principal_headers
+from gateway.subgraph_client import ClientInfo, SubgraphClient, principal_headers
 from gateway.supergraph import Supergraph
 from services.kernel.principal import Principal
 
@@ -89,8 +90,7 @@ class Gateway:
         key = (
             document.normalized_hash,
             request.operation_name,
-            principal.is_authenticated,
-            principal.scopes,
+            access_key(principal),
             tuple(sorted((n, repr(values.get(n))) for n in document.conditional_variables)),
         )
         cached = self._plans.get(key)
@@ -126,6 +126,7 @@ class Gateway:
         traceparent: str,
         *,
         mutations_allowed: bool = True,
+        client: ClientInfo | None = None,
     ) -> Response:
         variables = request.variables or {}
         try:
@@ -140,7 +141,7 @@ class Gateway:
         execution = Execution(
             client=self.client,
             variables=variables,
-            headers=principal_headers(principal, self.secret, traceparent),
+            headers=principal_headers(principal, self.secret, traceparent, client),
         )
         try:
             async with asyncio.timeout(self.request_timeout):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -10,6 +11,8 @@ import orjson
 from services.kernel.principal import PRINCIPAL_HEADER, Principal, encode_principal_header
 
 SDL_QUERY = "{ _service { sdl } }"
+CLIENT_ADDRESS_HEADER = "x-sgo-client-address"
+CLIENT_AGENT_HEADER = "x-sgo-client-agent"
 
 
 class SubgraphUnavailable(Exception):
@@ -23,12 +26,27 @@ def default_http_client() -> httpx.AsyncClient:
     )
 
 
-def principal_headers(principal: Principal, secret: str, traceparent: str) -> dict[str, str]:
+@dataclass(frozen=True)
+class ClientInfo:
+    """Where the request came from, as the gateway saw it: for login throttling and sessions."""
+
+    address: str | None = None
+    user_agent: str | None = None
+
+
+def principal_headers(
+    principal: Principal, secret: str, traceparent: str, client: ClientInfo | None = None
+) -> dict[str, str]:
     """What every subgraph request carries; the client's Authorization never does."""
-    return {
+    headers = {
         PRINCIPAL_HEADER: encode_principal_header(principal, secret),
         "traceparent": traceparent,
     }
+    if client is not None and client.address:
+        headers[CLIENT_ADDRESS_HEADER] = client.address
+    if client is not None and client.user_agent:
+        headers[CLIENT_AGENT_HEADER] = client.user_agent[:300]
+    return headers
 
 
 class SubgraphClient:

@@ -57,6 +57,8 @@ class Principal:
     session_id: UUID | None = None
     login: str | None = None
     roles: tuple[RoleGrant, ...] = ()
+    # A one-time or expired password: the gateway lets this caller only change it.
+    must_change_password: bool = False
     _scopes: frozenset[str] = field(default=frozenset(), compare=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -84,7 +86,7 @@ class Principal:
             "sid": str(self.session_id) if self.session_id else None,
             "login": self.login,
             "roles": [g.to_claim() for g in self.roles],
-        }
+        } | ({"mcp": True} if self.must_change_password else {})
 
     @classmethod
     def from_claims(cls, claims: dict[str, Any]) -> Principal:
@@ -99,6 +101,7 @@ class Principal:
             session_id=uuid_or_none("sid"),
             login=claims.get("login"),
             roles=tuple(RoleGrant.from_claim(c) for c in claims.get("roles", ())),
+            must_change_password=bool(claims.get("mcp", False)),
         )
 
 

@@ -199,7 +199,7 @@ async def _close_account(uow: UnitOfWork, person: Person, now: datetime) -> None
         await session.scalars(
             update(Session)
             .where(Session.account_id == account.id, Session.ended_at.is_(None))
-            .values(ended_at=now)
+            .values(ended_at=now, end_reason="anonymised")
             .returning(Session.id)
         )
     )
@@ -207,11 +207,20 @@ async def _close_account(uow: UnitOfWork, person: Person, now: datetime) -> None
         update(Session).where(Session.account_id == account.id).values(address=None)
     )
     for session_id in ended:
-        uow.emit(SessionEnded(session_id=session_id, account_id=account.id), school_id=None)
+        uow.emit(
+            SessionEnded(session_id=session_id, account_id=account.id, reason="anonymised"),
+            school_id=None,
+        )
     if account.blocked_at is None:
         account.blocked_at = now
+        account.blocked_reason = "anonymised"
         uow.emit(
-            AccountBlocked(account_id=account.id, person_id=person.id, school_id=person.school_id),
+            AccountBlocked(
+                account_id=account.id,
+                person_id=person.id,
+                school_id=person.school_id,
+                reason="anonymised",
+            ),
             school_id=person.school_id,
         )
 

@@ -512,3 +512,35 @@ def confirmation_overdue(
     if due > year_ends_on or today <= due or today > year_ends_on:
         return None
     return due
+
+
+ADDRESS_MAX_FAILURES = 20
+ADDRESS_WINDOW = timedelta(minutes=10)
+
+
+@dataclass(frozen=True)
+class AddressThrottle:
+    """Failed logins from one client address, whatever the logins: ``ADDRESS_MAX_FAILURES``
+    within ``ADDRESS_WINDOW`` shut the address out for one more window (password spraying)."""
+
+    window_started_at: datetime | None
+    failures: int
+    locked_until: datetime | None
+
+    def is_locked(self, now: datetime) -> bool:
+        return self.locked_until is not None and now < self.locked_until
+
+    def after_failure(self, now: datetime) -> AddressThrottle:
+        fresh = self.window_started_at is None or now - self.window_started_at >= ADDRESS_WINDOW
+        started = now if fresh else self.window_started_at
+        failures = 1 if fresh else self.failures + 1
+        if failures >= ADDRESS_MAX_FAILURES:
+            return AddressThrottle(
+                window_started_at=None, failures=0, locked_until=now + ADDRESS_WINDOW
+            )
+        return AddressThrottle(window_started_at=started, failures=failures, locked_until=None)
+
+
+def address_locked_message(locked_until: datetime, now: datetime) -> str:
+    minutes = max(1, -(-int((locked_until - now).total_seconds()) // 60))
+    return f"Слишком много неудачных попыток входа с этого адреса. Повторите через {minutes} мин."

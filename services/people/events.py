@@ -14,8 +14,16 @@ Payloads (ids as UUID strings, dates ISO):
 - people.guardianship.linked: parent_id, student_id, school_id, relation
 - people.role.granted, people.role.withdrawn: person_id, school_id, role, school_class_id|null
 - people.account.issued: account_id, person_id, school_id, login
-- people.account.blocked: account_id, person_id, school_id
-- people.session.ended: session_id, account_id
+- people.account.blocked: account_id, person_id, school_id, reason (administrator |
+  consent_withdrawn | dismissal | departure | anonymised)
+- people.session.ended: session_id, account_id, reason (logout | logout_everywhere |
+  password_changed | credentials_reissued | account_blocked | ended_by_administrator |
+  role_withdrawn | anonymised)
+- people.consent.recorded: consent_id, school_id, subject_id, given_by_id, document_kind,
+  document_number|null, document_date|null, given_at
+- people.consent.withdrawn: consent_id, school_id, subject_id, withdrawn_at
+- people.account.password_changed: account_id, person_id, school_id, forced (the change was
+  required: a one-time or expired password)
 - people.personal_data.changed: person_id, school_id, fields [API names, e.g. "phone",
   "snils"] — which fields changed, never their values
 - people.person.renamed: person_id, school_id, last_name, first_name, middle_name (a name
@@ -51,7 +59,7 @@ people consumes nothing yet.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import ClassVar
 from uuid import UUID
 
@@ -188,6 +196,7 @@ class AccountBlocked(Event):
     account_id: UUID
     person_id: UUID
     school_id: UUID
+    reason: str = "administrator"
 
     def aggregate_id(self) -> str:
         return str(self.account_id)
@@ -197,6 +206,44 @@ class SessionEnded(Event):
     type: ClassVar[str] = "people.session.ended"
     session_id: UUID
     account_id: UUID
+    reason: str = "logout"
+
+    def aggregate_id(self) -> str:
+        return str(self.account_id)
+
+
+class ConsentRecorded(Event):
+    type: ClassVar[str] = "people.consent.recorded"
+    consent_id: UUID
+    school_id: UUID
+    subject_id: UUID
+    given_by_id: UUID
+    document_kind: str
+    document_number: str | None
+    document_date: date | None
+    given_at: datetime
+
+    def aggregate_id(self) -> str:
+        return str(self.subject_id)
+
+
+class ConsentWithdrawn(Event):
+    type: ClassVar[str] = "people.consent.withdrawn"
+    consent_id: UUID
+    school_id: UUID
+    subject_id: UUID
+    withdrawn_at: datetime
+
+    def aggregate_id(self) -> str:
+        return str(self.subject_id)
+
+
+class PasswordChanged(Event):
+    type: ClassVar[str] = "people.account.password_changed"
+    account_id: UUID
+    person_id: UUID
+    school_id: UUID
+    forced: bool
 
     def aggregate_id(self) -> str:
         return str(self.account_id)

@@ -187,6 +187,12 @@ class Consent(Base):
     given_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
     recorded_by: Mapped[UUID | None] = mapped_column()
     withdrawn_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The document itself (заявление, согласие, доверенность…), its number and date.
+    document_kind: Mapped[str | None] = mapped_column(Text)
+    document_number: Mapped[str | None] = mapped_column(Text)
+    document_date: Mapped[date | None] = mapped_column()
+    withdrawn_by: Mapped[UUID | None] = mapped_column()
+    withdrawal_document: Mapped[str | None] = mapped_column(Text)
 
 
 class Account(Base):
@@ -203,6 +209,8 @@ class Account(Base):
     locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     password_changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
     created_at: Mapped[datetime] = _now()
+    # Why blocked: "administrator", or "consent_withdrawn" (lifted when credentials are re-issued).
+    blocked_reason: Mapped[str | None] = mapped_column(Text)
 
 
 class Session(Base):
@@ -218,6 +226,9 @@ class Session(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
     last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
     ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    user_agent: Mapped[str | None] = mapped_column(Text)
+    ended_by: Mapped[UUID | None] = mapped_column()
+    end_reason: Mapped[str | None] = mapped_column(Text)
 
 
 # --- personal data (152-FZ) ---------------------------------------------------------------
@@ -519,3 +530,41 @@ class ClassDataConfirmation(Base):
     confirmed_by: Mapped[UUID] = mapped_column(ForeignKey("persons.id"), nullable=False)
     confirmed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
     confirmed_on: Mapped[date] = mapped_column(nullable=False)  # the school's day
+
+
+class PasswordPolicyRow(Base):
+    """A school's password policy; without a row the defaults of ``password_policy`` apply."""
+
+    __tablename__ = "password_policies"
+
+    school_id: Mapped[UUID] = mapped_column(ForeignKey("schools.id"), primary_key=True)
+    min_length: Mapped[int] = mapped_column(SmallInteger, nullable=False)
+    history_size: Mapped[int] = mapped_column(SmallInteger, nullable=False)
+    max_age_days: Mapped[int] = mapped_column(SmallInteger, nullable=False)
+    expiry_warning_days: Mapped[int] = mapped_column(SmallInteger, nullable=False)
+    updated_at: Mapped[datetime] = _now()
+    updated_by: Mapped[UUID | None] = mapped_column()
+
+
+class PasswordHistory(Base):
+    """Hashes of an account's earlier passwords, for the "not reused" rule."""
+
+    __tablename__ = "password_history"
+    __table_args__ = (Index("ix_password_history_account", "account_id", "created_at"),)
+
+    id: Mapped[UUID] = mapped_column(primary_key=True)
+    school_id: Mapped[UUID] = mapped_column(nullable=False)
+    account_id: Mapped[UUID] = mapped_column(ForeignKey("accounts.id"), nullable=False)
+    password_hash: Mapped[str] = mapped_column(Text, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+
+
+class AddressThrottleRow(Base):
+    """Failed logins from one client address in the current window, across all accounts."""
+
+    __tablename__ = "login_address_throttles"
+
+    address: Mapped[str] = mapped_column(Text, primary_key=True)
+    window_started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    failures: Mapped[int] = mapped_column(nullable=False)
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -351,7 +351,7 @@ async def record_departure(
             other_school=destination,
         )
         await _leave_subgroups(uow, person_id, current.school_class_id)
-        await block_account_of(uow, person_id)
+        await block_account_of(uow, person_id, reason="departure")
         await schedule_anonymisation(
             uow.session,
             school_id=school_id,
@@ -642,7 +642,7 @@ async def apply_promotion(
                         kind=MovementKind.GRADUATION,
                         order=order,
                     )
-                    await block_account_of(uow, student.id)
+                    await block_account_of(uow, student.id, reason="departure")
                     await schedule_anonymisation(
                         uow.session,
                         school_id=enrolment.school_id,

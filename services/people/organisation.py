@@ -41,13 +41,13 @@ from services.people.models import (
     SubgroupMember,
 )
 from services.people.service import (
-    _end_sessions,
     _person,
     _require,
     _school_class,
     _withdraw,
     by_name,
 )
+from services.people.sessions import end_sessions
 
 SUBGROUP_KEEPERS = (Role.CLASS_TEACHER, Role.ACADEMIC_SECRETARY)
 STAFF_KEEPERS = (Role.ADMINISTRATOR, Role.HR_SECRETARY)
@@ -374,7 +374,7 @@ async def dismiss_staff(
             .where(SchoolClass.class_teacher_id == person_id)
             .values(class_teacher_id=None)
         )
-        await block_account_of(uow, person_id)
+        await block_account_of(uow, person_id, reason="dismissal")
         await schedule_anonymisation(
             uow.session,
             school_id=school_id,
@@ -395,7 +395,7 @@ async def dismiss_staff(
     return record
 
 
-async def block_account_of(uow: UnitOfWork, person_id: UUID) -> Account | None:
+async def block_account_of(uow: UnitOfWork, person_id: UUID, *, reason: str) -> Account | None:
     """The block of ``service.block_account``, inside another use case's transaction."""
     account = await uow.session.scalar(
         select(Account).where(Account.person_id == person_id).with_for_update()
@@ -403,9 +403,15 @@ async def block_account_of(uow: UnitOfWork, person_id: UUID) -> Account | None:
     if account is None or account.blocked_at is not None:
         return account
     account.blocked_at = utcnow()
-    await _end_sessions(uow, account.id, keep=None)
+    account.blocked_reason = reason
+    await end_sessions(uow, account.id, keep=None, reason="account_blocked")
     uow.emit(
-        AccountBlocked(account_id=account.id, person_id=person_id, school_id=account.school_id),
+        AccountBlocked(
+            account_id=account.id,
+            person_id=person_id,
+            school_id=account.school_id,
+            reason=reason,
+        ),
         school_id=account.school_id,
     )
     return account

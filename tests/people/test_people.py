@@ -128,6 +128,7 @@ async def test_logout_ends_the_session_and_publishes_session_ended(
         assert envelope.payload == {
             "session_id": str(principal.session_id),
             "account_id": str(principal.account_id),
+            "reason": "logout",
         }
         again = await ok(svc, LOGOUT, principal=principal)
         assert again["logout"] is False  # already ended: nothing to end, nothing published
@@ -173,7 +174,8 @@ async def test_change_password_checks_the_policy_clears_the_flag_and_ends_other_
             still = await session.scalar(
                 select(Session.ended_at).where(Session.id == current.session_id)
             )
-        assert ended is not None and still is None
+        # The one-time password's session ends too: its token was only good for the change.
+        assert ended is not None and still is not None
         assert error_code(await login(svc, "sokolova", password)) == "UNAUTHENTICATED"
         body = await login(svc, "sokolova", "Новый-пароль-7Б")
         assert body["data"]["login"]["mustChangePassword"] is False

@@ -9,6 +9,7 @@ from __future__ import annotations
 import strawberry
 
 from services.kernel.graphql import build_schema
+from services.people.schema.accounts import AccountsMutation, AccountsQuery
 from services.people.schema.core import (
     CoreMutation,
     CoreQuery,
@@ -28,6 +29,7 @@ from services.people.schema.verification import VerificationMutation, Verificati
 @strawberry.type
 class Query(
     CoreQuery,
+    AccountsQuery,
     OrganisationQuery,
     MovementQuery,
     PersonalDataQuery,
@@ -41,6 +43,7 @@ class Query(
 @strawberry.type
 class Mutation(
     CoreMutation,
+    AccountsMutation,
     OrganisationMutation,
     MovementMutation,
     PersonalDataMutation,
