@@ -135,7 +135,15 @@ async def test_a_withdrawn_role_refuses_the_old_token_at_the_gateway(gateway: Ga
         {"input": {"personId": person_id, "login": f"temp.{suffix}"}},
     )
     credentials = issued["data"]["issueCredentials"]
-    signed_in = await gateway.login(credentials["login"], credentials["oneTimePassword"])
+    first = await gateway.login(credentials["login"], credentials["oneTimePassword"])
+    changed = await gateway.gql(
+        "mutation($old: String!, $new: String!) "
+        "{ changePassword(oldPassword: $old, newPassword: $new) }",
+        {"old": credentials["oneTimePassword"], "new": "Zelyonyi-Klyon-2026!"},
+        token=first["data"]["login"]["accessToken"],
+    )
+    assert "errors" not in changed, changed
+    signed_in = await gateway.login(credentials["login"], "Zelyonyi-Klyon-2026!")
     token = signed_in["data"]["login"]["accessToken"]
     assert "errors" not in await gateway.gql(ME, token=token)
 

@@ -491,7 +491,9 @@ async def test_a_parent_exports_everything_held_about_their_child(world: World) 
         "accounts",
         "consents",
         "changes",
+        "medical",
     ]
+    assert doc["medical"] == {"health_group": None, "pe_group": None, "conditions": []}
     assert doc["person"]["lastName"] == "Петров"
     assert doc["personalData"]["snils"] == "112-233-445 95"
     assert doc["personalData"]["identityDocument"]["series"] == "IV-ОМ"
@@ -530,17 +532,17 @@ async def test_another_context_adds_an_export_section_with_one_function(
 ) -> None:
     monkeypatch.setattr(subject_access, "SECTIONS", dict(subject_access.SECTIONS))
 
-    @subject_access.section("medical")
-    async def medical(ctx: subject_access.SectionContext) -> dict[str, Any]:
-        return {"healthGroup": "II", "for": ctx.person.id, "askedBy": ctx.principal.person_id}
+    @subject_access.section("library")
+    async def library(ctx: subject_access.SectionContext) -> dict[str, Any]:
+        return {"booksOnLoan": 2, "for": ctx.person.id, "askedBy": ctx.principal.person_id}
 
     data = await ok(
         world.svc, EXPORT, {"id": world.id("petrov.student")}, principal=world.who["student"]
     )
     doc = orjson.loads(data["myDataExport"])
-    assert list(doc)[-1] == "medical"
-    assert doc["medical"] == {
-        "healthGroup": "II",
+    assert list(doc)[-1] == "library"
+    assert doc["library"] == {
+        "booksOnLoan": 2,
         "for": world.id("petrov.student"),
         "askedBy": world.id("petrov.student"),
     }
