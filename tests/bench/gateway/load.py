@@ -23,9 +23,12 @@ class Figures:
         return self.requests / self.seconds
 
 
+STUCK_SECONDS = 60  # a request that long is a failure to report, not a figure to wait for
+
+
 async def _client(call: Call, until: float, latencies: list[float]) -> None:
     while (start := time.perf_counter()) < until:
-        await call()
+        await asyncio.wait_for(call(), STUCK_SECONDS)
         latencies.append(time.perf_counter() - start)
 
 
