@@ -6,6 +6,7 @@ import asyncio
 import logging
 from collections.abc import Coroutine, Iterable, Iterator
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 from uuid import UUID
 
@@ -140,3 +141,9 @@ def build_schema(
         ],
         federation_version=FEDERATION_VERSION,
     )
+
+
+def schema_enum(source: type[StrEnum], *, name: str, description: str | None = None) -> Any:
+    """A GraphQL enum mirroring a domain enum: a copy, so the domain's stays plain Python."""
+    copy = StrEnum(f"{source.__name__}Name", [(m.name, m.value) for m in source])  # type: ignore[misc]
+    return strawberry.enum(copy, name=name, description=description)

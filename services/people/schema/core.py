@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import date, datetime
-from enum import StrEnum
 from typing import Any, Self
 from uuid import UUID
 
@@ -12,7 +11,7 @@ import strawberry
 from strawberry.dataloader import DataLoader
 
 from services.kernel.errors import Unauthenticated
-from services.kernel.graphql import Info, parse_id
+from services.kernel.graphql import Info, parse_id, schema_enum
 from services.kernel.principal import RoleGrant as PrincipalGrant
 from services.kernel.roles import ROLE_LABELS, STAFF, Role, any_of
 from services.people import accounts, models, service
@@ -21,23 +20,22 @@ from services.people.domain import PeriodDraft, PersonKind, Relation, Sex, full_
 federation = strawberry.federation
 PUBLIC = [["public"]]
 
-# Copies, so the kernel's and domain's enums stay plain Python for every other user.
-RoleName = strawberry.enum(
-    StrEnum("RoleName", [(r.name, r.value) for r in Role]),  # type: ignore[misc]
+RoleName = schema_enum(
+    Role,
     name="Role",
     description="Роль в школе",
 )
-PersonKindName = strawberry.enum(
-    StrEnum("PersonKindName", [(k.name, k.value) for k in PersonKind]),  # type: ignore[misc]
+PersonKindName = schema_enum(
+    PersonKind,
     name="PersonKind",
     description="Сотрудник, учащийся или родитель",
 )
-SexName = strawberry.enum(
-    StrEnum("SexName", [(s.name, s.value) for s in Sex]),  # type: ignore[misc]
+SexName = schema_enum(
+    Sex,
     name="Sex",
 )
-RelationName = strawberry.enum(
-    StrEnum("RelationName", [(r.name, r.value) for r in Relation]),  # type: ignore[misc]
+RelationName = schema_enum(
+    Relation,
     name="GuardianshipRelation",
     description="Кем родитель приходится учащемуся",
 )

@@ -8,12 +8,11 @@ The PE group is its own field and type, so the gateway can open it to a PE teach
 from __future__ import annotations
 
 from datetime import date, datetime
-from enum import StrEnum
 from typing import Self
 
 import strawberry
 
-from services.kernel.graphql import Info, parse_id
+from services.kernel.graphql import Info, parse_id, schema_enum
 from services.kernel.roles import STAFF, Role, any_of
 from services.people import data_reads, health, models, wellbeing
 from services.people.domain import (
@@ -43,28 +42,28 @@ LOG_READERS = any_of(*data_reads.LOG_READERS)
 DATA_SUBJECTS = any_of(Role.STUDENT, Role.PARENT)
 STAFF_ONLY = any_of(*STAFF)
 
-HealthGroupName = strawberry.enum(
-    StrEnum("HealthGroupName", [(g.name, g.value) for g in HealthGroup]),  # type: ignore[misc]
+HealthGroupName = schema_enum(
+    HealthGroup,
     name="HealthGroup",
     description="Группа здоровья (I–V)",
 )
-PeGroupName = strawberry.enum(
-    StrEnum("PeGroupName", [(g.name, g.value) for g in PeGroup]),  # type: ignore[misc]
+PeGroupName = schema_enum(
+    PeGroup,
     name="PeGroup",
     description="Физкультурная группа",
 )
-SocialStatusName = strawberry.enum(
-    StrEnum("SocialStatusName", [(s.name, s.value) for s in SocialStatus]),  # type: ignore[misc]
+SocialStatusName = schema_enum(
+    SocialStatus,
     name="SocialStatus",
     description="Социальное положение (справочник)",
 )
-DataSectionName = strawberry.enum(
-    StrEnum("DataSectionName", [(s.name, s.value) for s in DataSection]),  # type: ignore[misc]
+DataSectionName = schema_enum(
+    DataSection,
     name="DataSection",
     description="Раздел особых категорий данных",
 )
-DataActionName = strawberry.enum(
-    StrEnum("DataActionName", [(a.name, a.value) for a in DataAction]),  # type: ignore[misc]
+DataActionName = schema_enum(
+    DataAction,
     name="DataAction",
     description="Чтение или изменение",
 )

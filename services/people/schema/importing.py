@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
-
 import strawberry
 
-from services.kernel.graphql import Info
+from services.kernel.graphql import Info, schema_enum
 from services.kernel.roles import Role, any_of
 from services.people.importing import FileFormat, ImportKind, ImportReport, import_people
 
@@ -16,13 +14,13 @@ federation = strawberry.federation
 # academic secretary, everything for the administrator.
 IMPORTERS = any_of(Role.ADMINISTRATOR, Role.ACADEMIC_SECRETARY, Role.HR_SECRETARY)
 
-ImportKindName = strawberry.enum(
-    StrEnum("ImportKindName", [(k.name, k.value) for k in ImportKind]),  # type: ignore[misc]
+ImportKindName = schema_enum(
+    ImportKind,
     name="ImportKind",
     description="Какой список в файле: классы, учащиеся, родители, сотрудники",
 )
-ImportFormatName = strawberry.enum(
-    StrEnum("ImportFormatName", [(f.name, f.value) for f in FileFormat]),  # type: ignore[misc]
+ImportFormatName = schema_enum(
+    FileFormat,
     name="ImportFormat",
 )
 

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from datetime import date
-from enum import StrEnum
 from typing import Self
 from uuid import UUID
 
 import strawberry
 
-from services.kernel.graphql import Info, parse_id
+from services.kernel.graphql import Info, parse_id, schema_enum
 from services.kernel.roles import any_of
 from services.people import models, movement
 from services.people.domain import MOVEMENT_LABELS, MovementKind
@@ -17,8 +16,8 @@ from services.people.schema.core import SchoolClass, Student, classes, persons
 
 federation = strawberry.federation
 
-MovementKindName = strawberry.enum(
-    StrEnum("MovementKindName", [(k.name, k.value) for k in MovementKind]),  # type: ignore[misc]
+MovementKindName = schema_enum(
+    MovementKind,
     name="MovementKind",
     description="Вид движения учащегося",
 )

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from datetime import date
-from enum import StrEnum
 from typing import Self
 from uuid import UUID
 
 import strawberry
 
-from services.kernel.graphql import Info, parse_id
+from services.kernel.graphql import Info, parse_id, schema_enum
 from services.kernel.roles import Role, any_of
 from services.people import models, organisation
 from services.people.domain import StudyPeriodKind
@@ -25,8 +24,8 @@ from services.people.schema.core import (
 
 federation = strawberry.federation
 
-StudyPeriodKindName = strawberry.enum(
-    StrEnum("StudyPeriodKindName", [(k.name, k.value) for k in StudyPeriodKind]),  # type: ignore[misc]
+StudyPeriodKindName = schema_enum(
+    StudyPeriodKind,
     name="StudyPeriodKind",
     description="Как школа делит учебный год: четверти, триместры или полугодия",
 )

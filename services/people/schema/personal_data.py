@@ -9,12 +9,11 @@ outside them answers FORBIDDEN at its path.
 from __future__ import annotations
 
 from datetime import date, datetime
-from enum import StrEnum
 from typing import Any, Self
 
 import strawberry
 
-from services.kernel.graphql import Info, parse_id
+from services.kernel.graphql import Info, parse_id, schema_enum
 from services.kernel.roles import Role, any_of
 from services.people import audit, personal_data, subject_access
 from services.people import personal_data_rules as rules
@@ -30,8 +29,8 @@ IDENTITY_READERS = any_of(*rules.IDENTITY_READERS)
 WRITERS = any_of(*rules.WRITERS)
 HEADS = any_of(Role.DIRECTOR, Role.ADMINISTRATOR)
 
-DocumentKindName = strawberry.enum(
-    StrEnum("DocumentKindName", [(k.name, k.value) for k in DocumentKind]),  # type: ignore[misc]
+DocumentKindName = schema_enum(
+    DocumentKind,
     name="IdentityDocumentKind",
     description="Вид документа, удостоверяющего личность",
 )
