@@ -50,7 +50,9 @@ async def events(svc: ServiceClient, type_: str) -> list[dict[str, Any]]:
     """Payloads of one type written to the outbox (in the same transaction as the change)."""
     async with svc.runtime.db.sessionmaker() as session:
         rows = await session.scalars(
-            select(outbox.c.envelope).where(outbox.c.envelope["type"].astext == type_)
+            select(outbox.c.envelope)
+            .where(outbox.c.envelope["type"].astext == type_)
+            .order_by(outbox.c.seq)  # the relay's updates move rows: no order without this
         )
         return [row["payload"] for row in rows]
 
