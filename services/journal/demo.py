@@ -18,6 +18,8 @@ from sqlalchemy import func, insert, select
 
 from services.journal.events import AttendanceSet, LessonScheduled, MarkRecorded, SubjectCreated
 from services.journal.models import (
+    Assignment,
+    AssignmentType,
     Attendance,
     Enrolment,
     Lesson,
@@ -329,7 +331,14 @@ async def load_demo(runtime: Runtime) -> dict[str, Any]:
             ]
         await s.execute(insert(TeachingLoad), loads)
 
-        lessons, marks, history, absences = [], [], [], []
+        answer_type = (
+            await s.execute(
+                select(AssignmentType.id, AssignmentType.weight).where(
+                    AssignmentType.school_id == school_id, AssignmentType.is_default
+                )
+            )
+        ).one()
+        lessons, assignments, marks, history, absences = [], [], [], [], []
         busy: set[tuple[int, int, UUID]] = set()
         for school_class in classes:
             teacher_of = teacher_by_class[school_class.id]
@@ -367,8 +376,13 @@ async def load_demo(runtime: Runtime) -> dict[str, Any]:
                         school_id=school_id,
                     )
                     if past and roster:
-                        _mark_lesson(uow, rng, lesson, name, roster, marks, history, absences)
+                        _mark_lesson(
+                            uow, rng, lesson, name, roster, (answer_type[0], answer_type[1]),
+                            assignments, marks, history, absences,
+                        )  # fmt: skip
         await s.execute(insert(Lesson), lessons)
+        if assignments:
+            await s.execute(insert(Assignment), assignments)
         if marks:
             await s.execute(insert(Mark), marks)
             await s.execute(insert(MarkHistory), history)
@@ -397,6 +411,8 @@ def _mark_lesson(
     lesson: dict[str, Any],
     subject_name: str,
     roster: list[UUID],
+    answer_type: tuple[UUID, int],
+    assignments: list[dict[str, Any]],
     marks: list[dict[str, Any]],
     history: list[dict[str, Any]],
     absences: list[dict[str, Any]],
@@ -435,6 +451,16 @@ def _mark_lesson(
             school_id=school_id,
         )
     candidates = [p for p in roster if p not in absent]
+    assignment_id = uuid7()
+    assignments.append(
+        {
+            "id": assignment_id,
+            "school_id": school_id,
+            "lesson_id": lesson["id"],
+            "assignment_type_id": answer_type[0],
+            "created_by": lesson["teacher_id"],
+        }
+    )
     for student in rng.sample(candidates, k=max(1, len(candidates) // 3)):
         value = rng.choices((5, 4, 3, 2), weights=(40, 38, 17, 5))[0]
         mark_id = uuid7()
@@ -443,9 +469,9 @@ def _mark_lesson(
                 "id": mark_id,
                 "school_id": school_id,
                 "lesson_id": lesson["id"],
+                "assignment_id": assignment_id,
                 "student_id": student,
                 "value": value,
-                "weight": 1,
                 "created_by": lesson["teacher_id"],
             }
         )
@@ -455,6 +481,7 @@ def _mark_lesson(
                 "school_id": school_id,
                 "mark_id": mark_id,
                 "lesson_id": lesson["id"],
+                "assignment_id": assignment_id,
                 "student_id": student,
                 "action": "recorded",
                 "value_after": value,
@@ -472,7 +499,7 @@ def _mark_lesson(
                 subject_name=subject_name,
                 teacher_id=lesson["teacher_id"],
                 value=value,
-                weight=1,
+                weight=answer_type[1],
                 date=lesson["date"],
             ),
             school_id=school_id,

@@ -13,8 +13,10 @@ Published (subject ``<namespace>.<type>``; ids are UUID strings, dates ISO):
 - journal.attendance.set: attendance_id, school_id, lesson_id, student_id, school_class_id,
   subject_name, date, lesson_number, code ("ОТ"|"ОП"), set_by
 
-Consumed: ``people.*`` — schools, academic years, classes, persons, enrolments,
-guardianships and role grants, upserted idempotently into the replica tables;
+Consumed: ``people.*`` — schools (each gets the journal's default settings, assignment types
+and attendance codes), academic years with their study periods, classes, subgroups and their
+members, persons, enrolments, guardianships and role grants, upserted idempotently into the
+replica tables;
 ``person.renamed`` and ``person.anonymised`` replace the replicated names (the marks stay); a
 student's departure or graduation (``people.student.left``) takes them off the class's roster.
 """
@@ -29,6 +31,7 @@ from sqlalchemy import delete, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.journal.defaults import ensure_school_defaults
 from services.journal.models import (
     AcademicYear,
     Enrolment,
@@ -37,6 +40,9 @@ from services.journal.models import (
     RoleGrant,
     School,
     SchoolClass,
+    StudyPeriod,
+    Subgroup,
+    SubgroupMember,
 )
 from services.kernel.consumer import Subscription
 from services.kernel.events import Envelope, Event
@@ -160,6 +166,7 @@ async def on_school_created(session: AsyncSession, envelope: Envelope) -> None:
     }
     stmt = insert(School).values(id=school_id, school_id=school_id, **values)
     await session.execute(stmt.on_conflict_do_update(index_elements=["id"], set_=values))
+    await ensure_school_defaults(session, school_id)
 
 
 async def on_academic_year_created(session: AsyncSession, envelope: Envelope) -> None:
@@ -172,6 +179,20 @@ async def on_academic_year_created(session: AsyncSession, envelope: Envelope) ->
     }
     stmt = insert(AcademicYear).values(id=UUID(p["academic_year_id"]), **values)
     await session.execute(stmt.on_conflict_do_update(index_elements=["id"], set_=values))
+    for period in p.get("study_periods") or []:
+        period_values = {
+            "school_id": values["school_id"],
+            "academic_year_id": UUID(p["academic_year_id"]),
+            "name": period["name"],
+            "starts_on": _date(period, "starts_on"),
+            "ends_on": _date(period, "ends_on"),
+        }
+        period_stmt = insert(StudyPeriod).values(
+            id=UUID(period["study_period_id"]), **period_values
+        )
+        await session.execute(
+            period_stmt.on_conflict_do_update(index_elements=["id"], set_=period_values)
+        )
 
 
 async def on_school_class_created(session: AsyncSession, envelope: Envelope) -> None:
@@ -290,6 +311,30 @@ async def on_student_left(session: AsyncSession, envelope: Envelope) -> None:
     )
 
 
+async def on_subgroup_created(session: AsyncSession, envelope: Envelope) -> None:
+    p = envelope.payload
+    values = {
+        "school_id": UUID(p["school_id"]),
+        "school_class_id": UUID(p["school_class_id"]),
+        "subject": p["subject"],
+        "name": p["name"],
+    }
+    stmt = insert(Subgroup).values(id=UUID(p["subgroup_id"]), **values)
+    await session.execute(stmt.on_conflict_do_update(index_elements=["id"], set_=values))
+
+
+async def on_subgroup_members_changed(session: AsyncSession, envelope: Envelope) -> None:
+    """The event carries the whole membership: replace it."""
+    p = envelope.payload
+    subgroup_id = UUID(p["subgroup_id"])
+    if await session.get(Subgroup, subgroup_id) is None:
+        raise LookupError(f"subgroup {subgroup_id} not in the replica yet")
+    await session.execute(delete(SubgroupMember).where(SubgroupMember.subgroup_id == subgroup_id))
+    members = [{"subgroup_id": subgroup_id, "student_id": UUID(s)} for s in p["student_ids"]]
+    if members:
+        await session.execute(insert(SubgroupMember).values(members).on_conflict_do_nothing())
+
+
 SUBSCRIPTIONS: list[Subscription] = [
     Subscription(
         context="people",
@@ -306,6 +351,8 @@ SUBSCRIPTIONS: list[Subscription] = [
             "people.role.withdrawn": on_role_withdrawn,
             "people.person.renamed": on_person_renamed,
             "people.person.anonymised": on_person_renamed,
+            "people.subgroup.created": on_subgroup_created,
+            "people.subgroup.members_changed": on_subgroup_members_changed,
         },
     )
 ]

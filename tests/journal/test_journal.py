@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import date, timedelta
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -19,7 +20,11 @@ from services.kernel.roles import Role
 from tests.journal.roster import Roster, envelope, publish
 from tests.support import Infra, ServiceClient, eventually, new_namespace, running_service
 
-FROM, TO = "2026-11-16", "2026-11-22"
+# Relative to today: lessons older than the school's lock period cannot take marks.
+LESSON_DAY = (date.today() - timedelta(days=1)).isoformat()
+FROM = (date.today() - timedelta(days=4)).isoformat()
+TO = (date.today() + timedelta(days=2)).isoformat()
+OTHER_DAY = date.today().isoformat()
 
 
 @dataclass
@@ -150,7 +155,7 @@ async def world(infra: Infra) -> AsyncIterator[World]:
                     c=str(school_class),
                     s=subject,
                     t=str(ids[teacher]),
-                    d="2026-11-18",
+                    d=LESSON_DAY,
                     n=number,
                 )
             )["scheduleLesson"]
@@ -184,7 +189,7 @@ async def test_teacher_records_a_mark_for_a_student_of_their_class(world: World)
     assert payload["value"] == 5 and payload["subject_name"] == "алгебра"
     assert payload["school_class_id"] == str(world.ids["7Б"])
     assert payload["teacher_id"] == str(world.ids["teacher"])
-    assert payload["date"] == "2026-11-18"
+    assert payload["date"] == LESSON_DAY
     assert event["actor"] == str(world.ids["teacher"])
 
 
@@ -274,7 +279,7 @@ async def test_diary_is_read_by_the_student_and_their_parent(world: World) -> No
             await world.gql(DIARY, reader, s=str(world.ids["student"]), **{"from": FROM, "to": TO})
         )["diary"]
         [day] = days
-        assert day["date"] == "2026-11-18"
+        assert day["date"] == LESSON_DAY
         assert [x["number"] for x in day["lessons"]] == [1, 2]
         russian, algebra = day["lessons"]
         assert russian["subject"]["name"] == "русский язык"
@@ -321,7 +326,7 @@ async def test_a_lesson_needs_the_teachers_load(world: World) -> None:
         c=str(world.ids["8А"]),
         s=str(world.ids["алгебра"]),
         t=str(world.ids["teacher"]),
-        d="2026-11-19",
+        d=OTHER_DAY,
         n=1,
     )
     assert code_of(result) == "VALIDATION"

@@ -1,8 +1,13 @@
-"""The journal's rules: the mark scale, attendance codes and how a subject is named."""
+"""The journal's rules: the mark scale, attendance codes, a school's defaults, journal text.
+
+Pure functions and enums only (no I/O); each area of the journal keeps its larger rules in a
+module of this package (``domain.<area>``).
+"""
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from enum import StrEnum
 
 from services.kernel.errors import ValidationFailed
@@ -124,3 +129,93 @@ def check_lesson_number(number: int) -> int:
     if not 1 <= number <= MAX_LESSONS_PER_DAY:
         raise ValidationFailed(f"Номер урока — от 1 до {MAX_LESSONS_PER_DAY}.", field="number")
     return number
+
+
+# --- a school's defaults (created when the school arrives in the journal) ------------------------
+
+
+class AttendanceCategory(StrEnum):
+    """What an attendance code means, whatever letters a school gives it."""
+
+    ABSENT_UNKNOWN = "absent_unknown"  # ОТ: the reason is not known yet
+    LATE = "late"  # ОП
+    ILLNESS = "illness"  # Б
+    EXCUSED = "excused"  # УП
+    UNEXCUSED = "unexcused"  # НП
+    EXEMPT = "exempt"  # ОСВ
+
+
+# The subject teacher sets these during the lesson; the class teacher turns an absence into a
+# reason (the regulation's split of duties).
+SUBJECT_TEACHER_CATEGORIES = frozenset({AttendanceCategory.ABSENT_UNKNOWN, AttendanceCategory.LATE})
+CLASS_TEACHER_CATEGORIES = frozenset(
+    {
+        AttendanceCategory.ILLNESS,
+        AttendanceCategory.EXCUSED,
+        AttendanceCategory.UNEXCUSED,
+        AttendanceCategory.EXEMPT,
+    }
+)
+
+
+@dataclass(frozen=True)
+class DefaultAttendanceCode:
+    code: str
+    label: str
+    category: AttendanceCategory
+
+
+DEFAULT_ATTENDANCE_CODES: tuple[DefaultAttendanceCode, ...] = (
+    DefaultAttendanceCode("ОТ", "отсутствовал", AttendanceCategory.ABSENT_UNKNOWN),
+    DefaultAttendanceCode("ОП", "опоздал", AttendanceCategory.LATE),
+    DefaultAttendanceCode("Б", "по болезни", AttendanceCategory.ILLNESS),
+    DefaultAttendanceCode("УП", "по уважительной причине", AttendanceCategory.EXCUSED),
+    DefaultAttendanceCode("НП", "по неуважительной причине", AttendanceCategory.UNEXCUSED),
+    DefaultAttendanceCode("ОСВ", "освобождён", AttendanceCategory.EXEMPT),
+)
+
+
+@dataclass(frozen=True)
+class DefaultAssignmentType:
+    name: str
+    weight: int
+    is_default: bool = False
+
+
+# Weights as many schools' local acts set them; each school changes them in its settings.
+DEFAULT_ASSIGNMENT_TYPES: tuple[DefaultAssignmentType, ...] = (
+    DefaultAssignmentType("ответ на уроке", 1, is_default=True),
+    DefaultAssignmentType("самостоятельная работа", 2),
+    DefaultAssignmentType("контрольная работа", 3),
+    DefaultAssignmentType("диктант", 3),
+    DefaultAssignmentType("лабораторная работа", 2),
+    DefaultAssignmentType("практическая работа", 2),
+    DefaultAssignmentType("тест", 2),
+    DefaultAssignmentType("проект", 2),
+    DefaultAssignmentType("домашнее задание", 1),
+    DefaultAssignmentType("сочинение", 3),
+    DefaultAssignmentType("изложение", 3),
+    DefaultAssignmentType("зачёт", 3),
+)
+DEFAULT_LOCK_DAYS = 10
+
+
+# --- journal text is Russian --------------------------------------------------------------------
+
+_RUSSIAN_WORD = re.compile(r"[А-Яа-яЁё]{2,}")
+
+
+def has_russian_word(text: str) -> bool:
+    return _RUSSIAN_WORD.search(text) is not None
+
+
+def check_russian(text: str | None, *, field: str, what: str) -> str | None:
+    """The regulation keeps all journal records in Russian, foreign-language lessons too."""
+    clean = (text or "").strip()
+    if clean and not has_russian_word(clean):
+        raise ValidationFailed(
+            f"{what} записывается на русском языке (так требует положение о журнале, "
+            "в том числе на уроках иностранного языка): добавьте описание по-русски.",
+            field=field,
+        )
+    return clean or None

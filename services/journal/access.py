@@ -1,0 +1,151 @@
+"""Who may touch which journal rows: the checks every use case and query runs on the server."""
+
+from __future__ import annotations
+
+from datetime import date
+from uuid import UUID
+
+from sqlalchemy import exists, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.journal.models import (
+    Enrolment,
+    Lesson,
+    RoleGrant,
+    SchoolClass,
+    Subject,
+    Substitution,
+    TeachingLoad,
+)
+from services.kernel.errors import Forbidden, NotFound, Unauthenticated, ValidationFailed
+from services.kernel.principal import Principal
+from services.kernel.roles import Role
+
+MAX_RANGE_DAYS = 93  # a term and a bit: enough for a journal page, bounded for the database
+
+
+# --- access checks ----------------------------------------------------------------------------
+
+
+def require(principal: Principal, *roles: Role) -> UUID:
+    """The caller is someone of this school (and holds one of ``roles`` when given)."""
+    if not principal.is_authenticated or principal.person_id is None:
+        raise Unauthenticated()
+    if roles and not principal.has_role(*roles):
+        raise Forbidden()
+    return principal.person_id
+
+
+def same_school(principal: Principal, school_id: UUID, what: str = "Запись") -> None:
+    # Another school's rows do not exist for this caller.
+    if principal.school_id != school_id:
+        raise NotFound(f"{what} не найдена.")
+
+
+async def teaches(
+    session: AsyncSession,
+    teacher_id: UUID,
+    school_class_id: UUID,
+    subject_id: UUID,
+    subgroup_id: UUID | None = None,
+) -> bool:
+    """A load for the whole class covers every subgroup; a subgroup's load covers only it."""
+    conditions = [
+        TeachingLoad.teacher_id == teacher_id,
+        TeachingLoad.school_class_id == school_class_id,
+        TeachingLoad.subject_id == subject_id,
+    ]
+    if subgroup_id is not None:
+        conditions.append(
+            or_(TeachingLoad.subgroup_id.is_(None), TeachingLoad.subgroup_id == subgroup_id)
+        )
+    return bool(await session.scalar(select(exists().where(*conditions))))
+
+
+async def substitutes(session: AsyncSession, person_id: UUID, lesson_id: UUID) -> bool:
+    return bool(
+        await session.scalar(
+            select(
+                exists().where(
+                    Substitution.lesson_id == lesson_id, Substitution.substitute_id == person_id
+                )
+            )
+        )
+    )
+
+
+async def may_write_lesson(session: AsyncSession, person_id: UUID, lesson: Lesson) -> bool:
+    """The load puts the teacher on this class, subject (and subgroup), or a substitution does."""
+    return await teaches(
+        session, person_id, lesson.school_class_id, lesson.subject_id, lesson.subgroup_id
+    ) or await substitutes(session, person_id, lesson.id)
+
+
+async def is_class_teacher(session: AsyncSession, person_id: UUID, school_class_id: UUID) -> bool:
+    by_grant = exists().where(
+        RoleGrant.person_id == person_id,
+        RoleGrant.role == Role.CLASS_TEACHER.value,
+        RoleGrant.school_class_id == school_class_id,
+    )
+    by_class = exists().where(
+        SchoolClass.id == school_class_id, SchoolClass.class_teacher_id == person_id
+    )
+    return bool(await session.scalar(select(or_(by_grant, by_class))))
+
+
+async def is_enrolled(session: AsyncSession, student_id: UUID, school_class_id: UUID) -> bool:
+    return bool(
+        await session.scalar(
+            select(
+                exists().where(
+                    Enrolment.person_id == student_id, Enrolment.school_class_id == school_class_id
+                )
+            )
+        )
+    )
+
+
+async def school_class_name(session: AsyncSession, school_class_id: UUID) -> str:
+    name = await session.scalar(select(SchoolClass.name).where(SchoolClass.id == school_class_id))
+    return name or "—"
+
+
+async def lesson_for_writing(
+    session: AsyncSession, principal: Principal, lesson_id: UUID
+) -> tuple[Lesson, Subject]:
+    """The lesson, locked, when the caller teaches it (load or substitution); else a refusal."""
+    teacher_id = require(principal)
+    row = (
+        await session.execute(
+            select(Lesson, Subject)
+            .join(Subject, Subject.id == Lesson.subject_id)
+            .where(Lesson.id == lesson_id)
+            .with_for_update(of=Lesson)
+        )
+    ).first()
+    if row is None:
+        raise NotFound("Урок не найден.")
+    lesson, subject = row
+    same_school(principal, lesson.school_id, "Урок")
+    if not await may_write_lesson(session, teacher_id, lesson):
+        class_name = await school_class_name(session, lesson.school_class_id)
+        raise Forbidden(
+            f"Вы не ведёте предмет «{subject.name}» в классе {class_name}: заполнять журнал "
+            "этого урока может учитель с такой нагрузкой или назначенный на замену."
+        )
+    return lesson, subject
+
+
+async def require_enrolled(session: AsyncSession, student_id: UUID, lesson: Lesson) -> None:
+    if not await is_enrolled(session, student_id, lesson.school_class_id):
+        class_name = await school_class_name(session, lesson.school_class_id)
+        raise ValidationFailed(f"Учащийся не числится в классе {class_name}.", field="studentId")
+
+
+def check_range(start: date, end: date) -> None:
+    if end < start:
+        raise ValidationFailed("Дата окончания раньше даты начала.", field="to")
+    if (end - start).days > MAX_RANGE_DAYS:
+        raise ValidationFailed(
+            f"Период не длиннее {MAX_RANGE_DAYS} дней: выберите четверть или месяц.", field="to"
+        )

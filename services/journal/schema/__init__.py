@@ -1,0 +1,49 @@
+"""The journal subgraph, assembled from one module per area of the journal.
+
+Each area declares its own `…Query` and `…Mutation` types; the roots below inherit them all,
+so adding an area is one import and one base class.
+"""
+
+from __future__ import annotations
+
+import strawberry
+
+from services.journal.schema.attendance import AttendanceMutation
+from services.journal.schema.curriculum import CurriculumMutation, CurriculumQuery
+from services.journal.schema.lessons import LessonsMutation
+from services.journal.schema.marks import MarksMutation
+from services.journal.schema.reads import ReadsQuery
+from services.journal.schema.timetable import TimetableMutation
+from services.journal.schema.types import (
+    Attendance,
+    Lesson,
+    Mark,
+    Person,
+    SchoolClass,
+    Student,
+    Subject,
+)
+from services.kernel.graphql import build_schema
+
+
+@strawberry.type
+class Query(CurriculumQuery, ReadsQuery):
+    pass
+
+
+@strawberry.type
+class Mutation(
+    CurriculumMutation,
+    TimetableMutation,
+    LessonsMutation,
+    MarksMutation,
+    AttendanceMutation,
+):
+    pass
+
+
+schema = build_schema(
+    query=Query,
+    mutation=Mutation,
+    types=[Subject, Student, Person, SchoolClass, Mark, Attendance, Lesson],
+)

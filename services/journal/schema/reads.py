@@ -1,0 +1,92 @@
+"""Reading the journal: the diary, the class journal, lessons."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+import strawberry
+
+from services.journal import reads
+from services.journal.schema.types import (
+    DIARY_READERS,
+    JOURNAL_READERS,
+    LESSON_READERS,
+    ClassJournal,
+    DiaryDay,
+    Lesson,
+    SchoolClass,
+    Student,
+)
+from services.kernel.graphql import Info, parse_id
+from services.kernel.roles import any_of
+
+From = Annotated[date, strawberry.argument(name="from")]
+
+
+@strawberry.type
+class ReadsQuery:
+    @strawberry.federation.field(
+        requires_scopes=any_of(*DIARY_READERS),
+        description="Дневник учащегося: сам учащийся, его родители, сотрудники школы.",
+    )
+    async def diary(
+        self, info: Info, student_id: strawberry.ID, from_: From, to: date
+    ) -> list[DiaryDay]:
+        principal = info.context.require(*DIARY_READERS)
+        days = await reads.diary(
+            info.context.runtime.db, principal, parse_id(student_id, "studentId"), from_, to
+        )
+        return [DiaryDay(date=d.date, lessons=[Lesson.of(x) for x in d.lessons]) for d in days]
+
+    @strawberry.federation.field(
+        requires_scopes=any_of(*JOURNAL_READERS),
+        description="Журнал класса по предмету: учитель с нагрузкой, классный руководитель, "
+        "администрация.",
+    )
+    async def class_journal(
+        self,
+        info: Info,
+        school_class_id: strawberry.ID,
+        subject_id: strawberry.ID,
+        from_: From,
+        to: date,
+    ) -> ClassJournal:
+        principal = info.context.require(*JOURNAL_READERS)
+        view = await reads.class_journal(
+            info.context.runtime.db,
+            principal,
+            parse_id(school_class_id, "schoolClassId"),
+            parse_id(subject_id, "subjectId"),
+            from_,
+            to,
+        )
+        return ClassJournal(
+            school_class=SchoolClass(id=strawberry.ID(str(view.school_class_id))),
+            students=[Student(id=strawberry.ID(str(s))) for s in view.student_ids],
+            lessons=[Lesson.of(x) for x in view.lessons],
+            subject_id=view.subject_id,
+        )
+
+    @strawberry.federation.field(
+        requires_scopes=any_of(*LESSON_READERS),
+        description="Уроки учителя (свои; администрация и секретарь — любого учителя или класса).",
+    )
+    async def lessons(
+        self,
+        info: Info,
+        from_: From,
+        to: date,
+        teacher_id: strawberry.ID | None = None,
+        school_class_id: strawberry.ID | None = None,
+    ) -> list[Lesson]:
+        principal = info.context.require(*LESSON_READERS)
+        views = await reads.lessons(
+            info.context.runtime.db,
+            principal,
+            from_,
+            to,
+            parse_id(teacher_id, "teacherId") if teacher_id else None,
+            parse_id(school_class_id, "schoolClassId") if school_class_id else None,
+        )
+        return [Lesson.of(v) for v in views]
