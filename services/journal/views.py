@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, time
 from uuid import UUID
 
 from services.journal import domain
 from services.journal.models import (
     Attendance,
+    ClassEvent,
     Lesson,
     Mark,
 )
@@ -100,4 +101,25 @@ def lesson_view(row: Lesson) -> LessonView:
     return LessonView(
         row.id, row.school_class_id, row.subject_id, row.teacher_id, row.date, row.number,
         row.topic, row.homework,
+    )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class ClassEventView:
+    id: UUID
+    school_class_id: UUID
+    kind: domain.ClassEventKind
+    title: str
+    description: str | None
+    place: str | None
+    starts_on: date
+    ends_on: date
+    starts_at: time | None
+    created_by: UUID | None
+
+
+def class_event_view(e: ClassEvent) -> ClassEventView:
+    return ClassEventView(
+        e.id, e.school_class_id, domain.ClassEventKind(e.kind), e.title, e.description, e.place,
+        e.starts_on, e.ends_on, e.starts_at, e.created_by,
     )  # fmt: skip

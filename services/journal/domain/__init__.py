@@ -219,3 +219,32 @@ def check_russian(text: str | None, *, field: str, what: str) -> str | None:
             field=field,
         )
     return clean or None
+
+
+# --- class events (the class teacher's calendar) -----------------------------------------------
+
+
+class ClassEventKind(StrEnum):
+    SUBBOTNIK = "subbotnik"
+    PARENT_MEETING = "parent_meeting"
+    TRIP = "trip"  # выезд, экскурсия
+    EXTRACURRICULAR = "extracurricular"
+    CONTEST = "contest"
+    DOCUMENT_HANDIN = "document_handin"
+    PROGRESS_NOTICE = "progress_notice"  # рассылка уведомлений об успеваемости
+
+    @property
+    def label(self) -> str:
+        return CLASS_EVENT_LABELS[self]
+
+
+CLASS_EVENT_LABELS: dict[ClassEventKind, str] = {
+    ClassEventKind.SUBBOTNIK: "субботник",
+    ClassEventKind.PARENT_MEETING: "родительское собрание",
+    ClassEventKind.TRIP: "выезд, экскурсия",
+    ClassEventKind.EXTRACURRICULAR: "внеклассное мероприятие",
+    ClassEventKind.CONTEST: "конкурс",
+    ClassEventKind.DOCUMENT_HANDIN: "сдача документации",
+    ClassEventKind.PROGRESS_NOTICE: "рассылка уведомлений об успеваемости",
+}
+MAX_CLASS_EVENT_DAYS = 31  # the regulation: events over a range of days up to a month

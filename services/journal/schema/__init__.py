@@ -16,6 +16,7 @@ from services.journal.schema.reads import ReadsQuery
 from services.journal.schema.timetable import TimetableMutation
 from services.journal.schema.types import (
     Attendance,
+    ClassEvent,
     Lesson,
     Mark,
     Person,
@@ -45,5 +46,5 @@ class Mutation(
 schema = build_schema(
     query=Query,
     mutation=Mutation,
-    types=[Subject, Student, Person, SchoolClass, Mark, Attendance, Lesson],
+    types=[Subject, Student, Person, SchoolClass, Mark, Attendance, Lesson, ClassEvent],
 )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, time
 from enum import Enum
 from typing import Any
 from uuid import UUID
@@ -16,7 +16,7 @@ from services.journal import (
     domain,
     views,
 )
-from services.kernel.graphql import Info, parse_id
+from services.kernel.graphql import Info, parse_id, schema_enum
 from services.kernel.roles import ADMINISTRATION, STAFF, Role
 
 TEACHERS = (Role.SUBJECT_TEACHER,)
@@ -212,4 +212,42 @@ class TeachingLoad:
             teacher=Person(id=strawberry.ID(str(v.teacher_id))),
             school_class=SchoolClass(id=strawberry.ID(str(v.school_class_id))),
             subject_id=v.subject_id,
+        )
+
+
+ClassEventKindName = schema_enum(
+    domain.ClassEventKind, name="ClassEventKind", description="Вид мероприятия класса."
+)
+
+
+@strawberry.federation.type(authenticated=True, description="Мероприятие класса.")
+class ClassEvent:
+    id: strawberry.ID
+    kind: ClassEventKindName  # type: ignore[valid-type]
+    title: str
+    description: str | None
+    place: str | None
+    starts_on: date
+    ends_on: date
+    starts_at: time | None
+    school_class: SchoolClass
+    created_by: Person | None
+
+    @strawberry.federation.field(authenticated=True, description="Вид мероприятия по-русски.")
+    def kind_label(self) -> str:
+        return domain.ClassEventKind(self.kind.value).label
+
+    @classmethod
+    def of(cls, v: views.ClassEventView) -> ClassEvent:
+        return cls(
+            id=strawberry.ID(str(v.id)),
+            kind=ClassEventKindName(v.kind.value),
+            title=v.title,
+            description=v.description,
+            place=v.place,
+            starts_on=v.starts_on,
+            ends_on=v.ends_on,
+            starts_at=v.starts_at,
+            school_class=SchoolClass(id=strawberry.ID(str(v.school_class_id))),
+            created_by=Person(id=strawberry.ID(str(v.created_by))) if v.created_by else None,
         )
