@@ -4,7 +4,7 @@ Published (subject ``<namespace>.<type>``; ids are UUID strings, dates ISO):
 
 - journal.subject.created: subject_id, school_id, name
 - journal.lesson.scheduled: lesson_id, school_id, school_class_id, subject_id, subject_name,
-  teacher_id, date, number
+  teacher_id, date, number, subgroup_id (null: the whole class), room (null when not set)
 - journal.mark.recorded: mark_id, school_id, lesson_id, student_id, school_class_id,
   subject_id, subject_name, teacher_id, value (2..5), weight, date
 - journal.mark.changed: mark_id, school_id, student_id, school_class_id, subject_id,
@@ -12,6 +12,24 @@ Published (subject ``<namespace>.<type>``; ids are UUID strings, dates ISO):
 - journal.mark.removed: mark_id, school_id, student_id, school_class_id, subject_id
 - journal.attendance.set: attendance_id, school_id, lesson_id, student_id, school_class_id,
   subject_name, date, lesson_number, code ("ОТ"|"ОП"), set_by
+- journal.subject.renamed: subject_id, school_id, name_before, name
+- journal.curriculum_hours.set: academic_year_id, school_id, subject_id, school_class_id
+  (null for a parallel), grade_level (null for a class), hours_per_week (0: removed)
+- journal.teaching_load.assigned: teaching_load_id, school_id, teacher_id, school_class_id,
+  subject_id, subgroup_id, hours_per_week
+- journal.teaching_load.withdrawn: teaching_load_id, school_id, teacher_id, school_class_id,
+  subject_id, subgroup_id
+- journal.bell_schedule.set: school_id, lessons ([{number, starts_at, ends_at}], times HH:MM:SS)
+- journal.timetable_entry.set: timetable_entry_id, school_id, school_class_id, weekday, number,
+  subject_id, teacher_id, subgroup_id, room, valid_from, valid_to
+- journal.timetable_entry.removed: timetable_entry_id, school_id, school_class_id, weekday,
+  number, subject_id, teacher_id, subgroup_id
+- journal.lesson.changed: lesson_id, school_id, school_class_id, subject_id, subgroup_id,
+  teacher_id, date, number, room, teacher_id_before, date_before, number_before
+- journal.lesson.cancelled: lesson_id, school_id, school_class_id, subject_id, subgroup_id,
+  teacher_id, date, number, reason
+- journal.class_event.scheduled / journal.class_event.cancelled: class_event_id, school_id,
+  school_class_id, kind (ClassEventKind value), title, starts_on, ends_on
 
 Consumed: ``people.*`` — schools (each gets the journal's default settings, assignment types
 and attendance codes), academic years with their study periods, classes, subgroups and their
@@ -70,6 +88,9 @@ class LessonScheduled(Event):
     teacher_id: UUID
     date: date
     number: int
+    # timetable: defaults keep older consumers and older envelopes working
+    subgroup_id: UUID | None = None
+    room: str | None = None
 
     def aggregate_id(self) -> str:
         return str(self.lesson_id)
@@ -135,6 +156,165 @@ class AttendanceSet(Event):
     def aggregate_id(self) -> str:
         # One student's attendance on one lesson is one aggregate: its settings stay in order.
         return f"{self.lesson_id}:{self.student_id}"
+
+
+# curriculum, teaching load, bells, timetable and class events
+
+
+class SubjectRenamed(Event):
+    type: ClassVar[str] = "journal.subject.renamed"
+    subject_id: UUID
+    school_id: UUID
+    name_before: str
+    name: str
+
+    def aggregate_id(self) -> str:
+        return str(self.subject_id)
+
+
+class CurriculumHoursSet(Event):
+    type: ClassVar[str] = "journal.curriculum_hours.set"
+    academic_year_id: UUID
+    school_id: UUID
+    subject_id: UUID
+    school_class_id: UUID | None
+    grade_level: int | None
+    hours_per_week: float
+
+    def aggregate_id(self) -> str:
+        return f"{self.academic_year_id}:{self.subject_id}"
+
+
+class TeachingLoadAssigned(Event):
+    type: ClassVar[str] = "journal.teaching_load.assigned"
+    teaching_load_id: UUID
+    school_id: UUID
+    teacher_id: UUID
+    school_class_id: UUID
+    subject_id: UUID
+    subgroup_id: UUID | None
+    hours_per_week: float | None
+
+    def aggregate_id(self) -> str:
+        return str(self.teaching_load_id)
+
+
+class TeachingLoadWithdrawn(Event):
+    type: ClassVar[str] = "journal.teaching_load.withdrawn"
+    teaching_load_id: UUID
+    school_id: UUID
+    teacher_id: UUID
+    school_class_id: UUID
+    subject_id: UUID
+    subgroup_id: UUID | None
+
+    def aggregate_id(self) -> str:
+        return str(self.teaching_load_id)
+
+
+class BellScheduleSet(Event):
+    type: ClassVar[str] = "journal.bell_schedule.set"
+    school_id: UUID
+    lessons: list[dict[str, Any]]
+
+    def aggregate_id(self) -> str:
+        return str(self.school_id)
+
+
+class TimetableEntrySet(Event):
+    type: ClassVar[str] = "journal.timetable_entry.set"
+    timetable_entry_id: UUID
+    school_id: UUID
+    school_class_id: UUID
+    weekday: int
+    number: int
+    subject_id: UUID
+    teacher_id: UUID
+    subgroup_id: UUID | None
+    room: str | None
+    valid_from: date
+    valid_to: date
+
+    def aggregate_id(self) -> str:
+        return str(self.timetable_entry_id)
+
+
+class TimetableEntryRemoved(Event):
+    type: ClassVar[str] = "journal.timetable_entry.removed"
+    timetable_entry_id: UUID
+    school_id: UUID
+    school_class_id: UUID
+    weekday: int
+    number: int
+    subject_id: UUID
+    teacher_id: UUID
+    subgroup_id: UUID | None
+
+    def aggregate_id(self) -> str:
+        return str(self.timetable_entry_id)
+
+
+class LessonChanged(Event):
+    type: ClassVar[str] = "journal.lesson.changed"
+    lesson_id: UUID
+    school_id: UUID
+    school_class_id: UUID
+    subject_id: UUID
+    subgroup_id: UUID | None
+    teacher_id: UUID
+    date: date
+    number: int
+    room: str | None
+    teacher_id_before: UUID
+    date_before: date
+    number_before: int
+
+    def aggregate_id(self) -> str:
+        return str(self.lesson_id)
+
+
+class LessonCancelled(Event):
+    type: ClassVar[str] = "journal.lesson.cancelled"
+    lesson_id: UUID
+    school_id: UUID
+    school_class_id: UUID
+    subject_id: UUID
+    subgroup_id: UUID | None
+    teacher_id: UUID
+    date: date
+    number: int
+    reason: str
+
+    def aggregate_id(self) -> str:
+        return str(self.lesson_id)
+
+
+class ClassEventScheduled(Event):
+    type: ClassVar[str] = "journal.class_event.scheduled"
+    class_event_id: UUID
+    school_id: UUID
+    school_class_id: UUID
+    kind: str
+    title: str
+    starts_on: date
+    ends_on: date
+
+    def aggregate_id(self) -> str:
+        return str(self.class_event_id)
+
+
+class ClassEventCancelled(Event):
+    type: ClassVar[str] = "journal.class_event.cancelled"
+    class_event_id: UUID
+    school_id: UUID
+    school_class_id: UUID
+    kind: str
+    title: str
+    starts_on: date
+    ends_on: date
+
+    def aggregate_id(self) -> str:
+        return str(self.class_event_id)
 
 
 # --- consumed: the roster replica ---------------------------------------------------------------

@@ -334,6 +334,9 @@ class Lesson(Base):
     register_taken_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     updated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # timetable: why and by whom a lesson was cancelled (the record stays)
+    cancel_reason: Mapped[str | None] = mapped_column(Text)
+    cancelled_by: Mapped[UUID | None]
 
 
 class Substitution(Base):

@@ -109,6 +109,7 @@ async def diary(
             s,
             select(Lesson)
             .where(Lesson.school_class_id.in_(classes), Lesson.date.between(start, end))
+            .where(Lesson.cancelled.is_(False))  # timetable: a cancelled lesson is not taught
             .order_by(Lesson.date, Lesson.number),
             student_id=student_id,
         )
@@ -156,6 +157,7 @@ async def class_journal(
                 Lesson.school_class_id == school_class_id,
                 Lesson.subject_id == subject_id,
                 Lesson.date.between(start, end),
+                Lesson.cancelled.is_(False),  # timetable
             )
             .order_by(Lesson.date, Lesson.number),
         )
@@ -181,6 +183,7 @@ async def lessons(
     query = select(Lesson).where(
         Lesson.school_id == principal.school_id, Lesson.date.between(start, end)
     )
+    query = query.where(Lesson.cancelled.is_(False))  # timetable: not a lesson to fill in
     if teacher_id is not None:
         query = query.where(Lesson.teacher_id == teacher_id)
     if school_class_id is not None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
+from decimal import Decimal
 from uuid import UUID
 
 from services.journal import domain
@@ -30,6 +31,9 @@ class TeachingLoadView:
     teacher_id: UUID
     school_class_id: UUID
     subject_id: UUID
+    # curriculum: a load for one subgroup, and its hours a week
+    subgroup_id: UUID | None = None
+    hours_per_week: Decimal | None = None
 
 
 @dataclass(frozen=True)
@@ -123,3 +127,44 @@ def class_event_view(e: ClassEvent) -> ClassEventView:
         e.id, e.school_class_id, domain.ClassEventKind(e.kind), e.title, e.description, e.place,
         e.starts_on, e.ends_on, e.starts_at, e.created_by,
     )  # fmt: skip
+
+
+# --- curriculum, bells, timetable ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CurriculumHoursView:
+    id: UUID
+    academic_year_id: UUID
+    subject_id: UUID
+    grade_level: int | None
+    school_class_id: UUID | None
+    hours_per_week: Decimal
+
+
+@dataclass(frozen=True)
+class BellView:
+    number: int
+    starts_at: time
+    ends_at: time
+
+
+@dataclass(frozen=True)
+class TimetableEntryView:
+    id: UUID
+    school_class_id: UUID
+    weekday: int
+    number: int
+    subject_id: UUID
+    teacher_id: UUID
+    subgroup_id: UUID | None
+    room: str | None
+    valid_from: date
+    valid_to: date
+
+
+@dataclass(frozen=True)
+class GeneratedLessonsView:
+    created: int
+    kept: int
+    days: int

@@ -9,11 +9,12 @@ from __future__ import annotations
 import strawberry
 
 from services.journal.schema.attendance import AttendanceMutation
+from services.journal.schema.class_events import ClassEventsMutation, ClassEventsQuery
 from services.journal.schema.curriculum import CurriculumMutation, CurriculumQuery
 from services.journal.schema.lessons import LessonsMutation
 from services.journal.schema.marks import MarksMutation
 from services.journal.schema.reads import ReadsQuery
-from services.journal.schema.timetable import TimetableMutation
+from services.journal.schema.timetable import TimetableMutation, TimetableQuery
 from services.journal.schema.types import (
     Attendance,
     ClassEvent,
@@ -28,7 +29,13 @@ from services.kernel.graphql import build_schema
 
 
 @strawberry.type
-class Query(CurriculumQuery, ReadsQuery):
+class Query(
+    CurriculumQuery,
+    ReadsQuery,
+    # timetable and class events
+    TimetableQuery,
+    ClassEventsQuery,
+):
     pass
 
 
@@ -39,6 +46,8 @@ class Mutation(
     LessonsMutation,
     MarksMutation,
     AttendanceMutation,
+    # class events
+    ClassEventsMutation,
 ):
     pass
 

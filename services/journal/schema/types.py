@@ -12,8 +12,10 @@ from strawberry.dataloader import DataLoader
 from strawberry.federation.schema_directives import Key
 
 from services.journal import (
+    bells,  # timetable
     curriculum,
     domain,
+    timetable,  # timetable
     views,
 )
 from services.kernel.graphql import Info, parse_id, schema_enum
@@ -36,6 +38,19 @@ def _loader(info: Info, name: str, load: Any) -> DataLoader[Any, Any]:
 def _subjects(info: Info) -> DataLoader[UUID, views.SubjectView | None]:
     db = info.context.runtime.db
     return _loader(info, "subject", lambda ids: curriculum.subjects_by_id(db, ids))
+
+
+# timetable: the school's bells (one query per response) and lessons' slots (one per response)
+
+
+def _bells(info: Info) -> DataLoader[UUID | None, dict[int, views.BellView]]:
+    db = info.context.runtime.db
+    return _loader(info, "bells", lambda ids: bells.bells_by_school(db, ids))
+
+
+def _lesson_slots(info: Info) -> DataLoader[UUID, timetable.LessonSlot | None]:
+    db = info.context.runtime.db
+    return _loader(info, "lesson_slot", lambda ids: timetable.slots_by_lesson(db, ids))
 
 
 # --- entities owned elsewhere (stubs: the gateway joins their fields from people) ----------------
@@ -172,6 +187,38 @@ class Lesson:
             subject_id=v.subject_id,
         )
 
+    # timetable: the bells and the slot, each through one query per response
+
+    @strawberry.federation.field(authenticated=True, description="Начало урока по звонкам.")
+    async def starts_at(self, info: Info) -> time | None:
+        bell = (await _bells(info).load(info.context.principal.school_id)).get(self.number)
+        return bell.starts_at if bell else None
+
+    @strawberry.federation.field(authenticated=True, description="Окончание урока по звонкам.")
+    async def ends_at(self, info: Info) -> time | None:
+        bell = (await _bells(info).load(info.context.principal.school_id)).get(self.number)
+        return bell.ends_at if bell else None
+
+    @strawberry.federation.field(authenticated=True, description="Кабинет.")
+    async def room(self, info: Info) -> str | None:
+        slot = await _lesson_slots(info).load(parse_id(self.id))
+        return slot.room if slot else None
+
+    @strawberry.federation.field(authenticated=True, description="Подгруппа (нет — весь класс).")
+    async def subgroup_id(self, info: Info) -> strawberry.ID | None:
+        slot = await _lesson_slots(info).load(parse_id(self.id))
+        return strawberry.ID(str(slot.subgroup_id)) if slot and slot.subgroup_id else None
+
+    @strawberry.federation.field(authenticated=True, description="Урок отменён.")
+    async def cancelled(self, info: Info) -> bool:
+        slot = await _lesson_slots(info).load(parse_id(self.id))
+        return bool(slot and slot.cancelled)
+
+    @strawberry.federation.field(authenticated=True, description="Причина отмены урока.")
+    async def cancel_reason(self, info: Info) -> str | None:
+        slot = await _lesson_slots(info).load(parse_id(self.id))
+        return slot.cancel_reason if slot else None
+
 
 @strawberry.federation.type(authenticated=True)
 class DiaryDay:
@@ -198,6 +245,11 @@ class TeachingLoad:
     teacher: Person
     school_class: SchoolClass
     subject_id: strawberry.Private[UUID]
+    # curriculum: a subgroup's load and the hours a week
+    subgroup_id: strawberry.ID | None = strawberry.federation.field(
+        default=None, authenticated=True, description="Подгруппа (нет — весь класс)."
+    )
+    hours_per_week: float | None = strawberry.federation.field(default=None, authenticated=True)
 
     @strawberry.federation.field(authenticated=True)
     async def subject(self, info: Info) -> Subject:
@@ -212,6 +264,9 @@ class TeachingLoad:
             teacher=Person(id=strawberry.ID(str(v.teacher_id))),
             school_class=SchoolClass(id=strawberry.ID(str(v.school_class_id))),
             subject_id=v.subject_id,
+            # curriculum
+            subgroup_id=strawberry.ID(str(v.subgroup_id)) if v.subgroup_id else None,
+            hours_per_week=None if v.hours_per_week is None else float(v.hours_per_week),
         )
 
 
