@@ -456,15 +456,14 @@ async def generate_lessons(
         in_slot: dict[tuple[UUID, date, int], list[tuple[UUID, UUID | None]]] = defaultdict(list)
         for class_id, day, number, subject_id, subgroup_id in await s.execute(lessons_q):
             in_slot[(class_id, day, number)].append((subject_id, subgroup_id))
-        subject_names = dict(
-            (
-                await s.execute(
-                    select(Subject.id, Subject.name).where(
-                        Subject.id.in_({e.subject_id for e in entries})
-                    )
+        subject_names: dict[UUID, str] = {
+            subject_id: name
+            for subject_id, name in await s.execute(
+                select(Subject.id, Subject.name).where(
+                    Subject.id.in_({e.subject_id for e in entries})
                 )
-            ).tuples()
-        )
+            )
+        }
         rows: list[dict[str, object]] = []
         kept = 0
         for day in days:
