@@ -158,6 +158,7 @@ async def open_school(infra: Infra) -> AsyncIterator[School]:
     ids["deputy"] = r.staff("Завучев", Role.DEPUTY_DIRECTOR_CONTENT)
     ids["upbringing"] = r.staff("Воспитанова", Role.DEPUTY_DIRECTOR_UPBRINGING)
     ids["secretary"] = r.staff("Секретарёва", Role.ACADEMIC_SECRETARY)
+    ids["admin"] = r.staff("Админов", Role.ADMINISTRATOR)
     ids["student"] = r.student("Ученико", c7b)
     ids["classmate"] = r.student("Однокласснико", c7b)
     ids["other_student"] = r.student("Чужов", c8a)
@@ -167,6 +168,7 @@ async def open_school(infra: Infra) -> AsyncIterator[School]:
     ids["group2"] = _subgroup(r, c7b, "английский язык", "2 группа", ids["classmate"])
     ids["alien_class"] = neighbour.school_class(7, "А")
     ids["alien_secretary"] = neighbour.staff("Соседова", Role.ACADEMIC_SECRETARY)
+    ids["alien_deputy"] = neighbour.staff("Соседзавучева", Role.DEPUTY_DIRECTOR_CONTENT)
     ids["alien_klassruk"] = neighbour.staff(
         "Чужеклассова", Role.CLASS_TEACHER, school_class_id=ids["alien_class"]
     )
@@ -181,12 +183,14 @@ async def open_school(infra: Infra) -> AsyncIterator[School]:
         "deputy": r.principal(ids["deputy"], Role.DEPUTY_DIRECTOR_CONTENT),
         "upbringing": r.principal(ids["upbringing"], Role.DEPUTY_DIRECTOR_UPBRINGING),
         "secretary": r.principal(ids["secretary"], Role.ACADEMIC_SECRETARY),
+        "admin": r.principal(ids["admin"], Role.ADMINISTRATOR),
         "student": r.principal(ids["student"], Role.STUDENT),
         "parent": r.principal(ids["parent"], Grant(Role.PARENT, student_ids=(ids["student"],))),
         "other_parent": r.principal(
             ids["other_parent"], Grant(Role.PARENT, student_ids=(ids["other_student"],))
         ),
         "alien_secretary": neighbour.principal(ids["alien_secretary"], Role.ACADEMIC_SECRETARY),
+        "alien_deputy": neighbour.principal(ids["alien_deputy"], Role.DEPUTY_DIRECTOR_CONTENT),
         "alien_klassruk": neighbour.principal(
             ids["alien_klassruk"], klassruk_of(ids["alien_class"])
         ),
