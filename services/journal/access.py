@@ -17,7 +17,13 @@ from services.journal.models import (
     Substitution,
     TeachingLoad,
 )
-from services.kernel.errors import Forbidden, NotFound, Unauthenticated, ValidationFailed
+from services.kernel.errors import (
+    Conflict,
+    Forbidden,
+    NotFound,
+    Unauthenticated,
+    ValidationFailed,
+)
 from services.kernel.principal import Principal
 from services.kernel.roles import Role
 
@@ -132,6 +138,11 @@ async def lesson_for_writing(
         raise Forbidden(
             f"Вы не ведёте предмет «{subject.name}» в классе {class_name}: заполнять журнал "
             "этого урока может учитель с такой нагрузкой или назначенный на замену."
+        )
+    if lesson.cancelled:  # timetable: a cancelled lesson is not a lesson to fill in
+        raise Conflict(
+            f"Урок {lesson.date:%d.%m.%Y} отменён: отметки и посещаемость в нём не ставятся.",
+            field="lessonId",
         )
     return lesson, subject
 

@@ -337,6 +337,9 @@ class Lesson(Base):
     # timetable: why and by whom a lesson was cancelled (the record stays)
     cancel_reason: Mapped[str | None] = mapped_column(Text)
     cancelled_by: Mapped[UUID | None]
+    # The date the timetable put a generated lesson on: a moved lesson keeps it, so generating
+    # again does not put the lesson back on its old day.
+    timetable_date: Mapped[date | None] = mapped_column(Date)
 
 
 class Substitution(Base):

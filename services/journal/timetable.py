@@ -449,13 +449,19 @@ async def generate_lessons(
             Lesson.school_class_id, Lesson.date, Lesson.number, Lesson.subject_id,
             Lesson.subgroup_id,
         ).where(Lesson.school_id == school_id, Lesson.date.between(start, end))  # fmt: skip
+        # Generated lessons by the day they were planned for, wherever they were moved since.
+        planned_q = select(Lesson.timetable_entry_id, Lesson.timetable_date).where(
+            Lesson.school_id == school_id, Lesson.timetable_date.between(start, end)
+        )
         if school_class_id is not None:
             entries_q = entries_q.where(TimetableEntry.school_class_id == school_class_id)
             lessons_q = lessons_q.where(Lesson.school_class_id == school_class_id)
+            planned_q = planned_q.where(Lesson.school_class_id == school_class_id)
         entries = list(await s.scalars(entries_q.order_by(TimetableEntry.number)))
         in_slot: dict[tuple[UUID, date, int], list[tuple[UUID, UUID | None]]] = defaultdict(list)
         for class_id, day, number, subject_id, subgroup_id in await s.execute(lessons_q):
             in_slot[(class_id, day, number)].append((subject_id, subgroup_id))
+        planned = {(entry_id, day) for entry_id, day in await s.execute(planned_q)}
         subject_names: dict[UUID, str] = {
             subject_id: name
             for subject_id, name in await s.execute(
@@ -471,7 +477,7 @@ async def generate_lessons(
                 if e.weekday != day.isoweekday() or not e.valid_from <= day <= e.valid_to:
                     continue
                 slot = in_slot[(e.school_class_id, day, e.number)]
-                if any(
+                if (e.id, day) in planned or any(
                     rules.class_slot_taken(e.subject_id, e.subgroup_id, subject, subgroup)
                     for subject, subgroup in slot
                 ):
@@ -488,6 +494,7 @@ async def generate_lessons(
                         "subgroup_id": e.subgroup_id,
                         "room": e.room,
                         "timetable_entry_id": e.id,
+                        "timetable_date": day,
                         "date": day,
                         "number": e.number,
                     }

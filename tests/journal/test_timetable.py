@@ -332,6 +332,10 @@ async def test_the_secretary_moves_one_lesson_to_a_free_slot(school: School) -> 
     assert moved["changeLesson"]["number"] == 1 and moved["changeLesson"]["room"] == "40"
     event = await school.event("journal.lesson.changed", lesson_id=lesson["id"])
     assert event["payload"]["number_before"] == 3 and event["payload"]["number"] == 1
+    # Its old slot stays free: generating the day again does not put the lesson back.
+    window = {"from": lesson["date"], "to": lesson["date"]}
+    again = data(await school.gql(GENERATE, "secretary", c=str(school.ids["8А"]), **window))
+    assert again["generateLessons"]["created"] == 0
 
 
 async def test_a_lesson_cannot_be_moved_onto_a_taken_slot(school: School) -> None:
@@ -373,6 +377,10 @@ async def test_a_cancelled_lesson_is_no_longer_a_lesson_to_fill(school: School) 
     assert event["payload"]["reason"] == "карантин"
     again = await school.gql(CANCEL, "secretary", l=lesson["id"], r="карантин")
     assert code_of(again) == "CONFLICT"
+    absent = await school.gql(
+        ABSENT, "other_teacher", l=lesson["id"], s=str(school.ids["other_student"])
+    )
+    assert code_of(absent) == "CONFLICT"
     # Generating again keeps the cancelled lesson cancelled instead of adding a new one.
     regenerated = data(await school.gql(GENERATE, "secretary", c=c8a, **window))
     assert regenerated["generateLessons"]["created"] == 0
