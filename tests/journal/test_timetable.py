@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy import event
 
 from services.journal.domain.timetable import study_days
 from tests.journal.school import (
@@ -402,3 +403,25 @@ async def test_a_lesson_with_attendance_cannot_be_cancelled(school: School) -> N
     data(await school.gql(ABSENT, "teacher", l=lesson["id"], s=str(school.ids["student"])))
     result = await school.gql(CANCEL, "secretary", l=lesson["id"], r="болезнь учителя")
     assert code_of(result) == "CONFLICT"
+
+
+async def test_bell_times_and_slots_of_many_lessons_come_in_one_query_each(school: School) -> None:
+    start = next_weekday(1, PERIOD_2_STARTS)
+    window = {"from": start.isoformat(), "to": (start + timedelta(days=20)).isoformat()}
+    c8a = str(school.ids["8А"])
+    data(await school.gql(GENERATE, "secretary", c=c8a, **window))
+    statements: list[str] = []
+
+    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        statements.append(statement)
+
+    engine = school.svc.runtime.db.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        lessons = data(await school.gql(LESSONS, "secretary", c=c8a, **window))["lessons"]
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert len(lessons) >= 5 and all(x["startsAt"] for x in lessons)
+    assert sum("FROM bell_schedule" in s for s in statements) == 1
+    slots = [s for s in statements if "lesson.cancel_reason" in s and "lesson.topic" not in s]
+    assert len(slots) == 1
