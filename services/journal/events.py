@@ -12,6 +12,13 @@ Published (subject ``<namespace>.<type>``; ids are UUID strings, dates ISO):
 - journal.mark.removed: mark_id, school_id, student_id, school_class_id, subject_id
 - journal.attendance.set: attendance_id, school_id, lesson_id, student_id, school_class_id,
   subject_name, date, lesson_number, code ("ОТ"|"ОП"), set_by
+- journal.lesson.held (the first topic of a lesson): lesson_id, school_id, school_class_id,
+  subject_id, teacher_id (who gave it), date, number, topic_set_at
+- journal.lesson.topic_set (every change of topic/homework): lesson_id, school_id,
+  school_class_id, subject_id, date, number, set_by, has_topic, has_homework
+- journal.substitution.recorded / journal.substitution.cancelled (a replaced substitution is
+  cancelled, then the new one recorded): lesson_id, school_id, school_class_id, subject_id,
+  date, number, substitute_id, absent_teacher_id
 
 Consumed: ``people.*`` — schools (each gets the journal's default settings, assignment types
 and attendance codes), academic years with their study periods, classes, subgroups and their
@@ -23,7 +30,7 @@ student's departure or graduation (``people.student.left``) takes them off the c
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any, ClassVar
 from uuid import NAMESPACE_URL, UUID, uuid5
 
@@ -135,6 +142,72 @@ class AttendanceSet(Event):
     def aggregate_id(self) -> str:
         # One student's attendance on one lesson is one aggregate: its settings stay in order.
         return f"{self.lesson_id}:{self.student_id}"
+
+
+# lessons: the lesson's record (topic, homework) and substitutions
+
+
+class LessonHeld(Event):
+    """The lesson got its first topic: it was given, by ``teacher_id``."""
+
+    type: ClassVar[str] = "journal.lesson.held"
+    lesson_id: UUID
+    school_id: UUID
+    school_class_id: UUID
+    subject_id: UUID
+    teacher_id: UUID
+    date: date
+    number: int
+    topic_set_at: datetime
+
+    def aggregate_id(self) -> str:
+        return str(self.lesson_id)
+
+
+class LessonTopicSet(Event):
+    type: ClassVar[str] = "journal.lesson.topic_set"
+    lesson_id: UUID
+    school_id: UUID
+    school_class_id: UUID
+    subject_id: UUID
+    date: date
+    number: int
+    set_by: UUID
+    has_topic: bool
+    has_homework: bool
+
+    def aggregate_id(self) -> str:
+        return str(self.lesson_id)
+
+
+class SubstitutionRecorded(Event):
+    type: ClassVar[str] = "journal.substitution.recorded"
+    lesson_id: UUID
+    school_id: UUID
+    school_class_id: UUID
+    subject_id: UUID
+    date: date
+    number: int
+    substitute_id: UUID
+    absent_teacher_id: UUID
+
+    def aggregate_id(self) -> str:
+        return str(self.lesson_id)
+
+
+class SubstitutionCancelled(Event):
+    type: ClassVar[str] = "journal.substitution.cancelled"
+    lesson_id: UUID
+    school_id: UUID
+    school_class_id: UUID
+    subject_id: UUID
+    date: date
+    number: int
+    substitute_id: UUID
+    absent_teacher_id: UUID
+
+    def aggregate_id(self) -> str:
+        return str(self.lesson_id)
 
 
 # --- consumed: the roster replica ---------------------------------------------------------------

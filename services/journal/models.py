@@ -334,6 +334,9 @@ class Lesson(Base):
     register_taken_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     updated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # lessons: when the lesson first got its topic (it was held), and who gave it.
+    held_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    held_by: Mapped[UUID | None]
 
 
 class Substitution(Base):

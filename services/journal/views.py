@@ -123,3 +123,31 @@ def class_event_view(e: ClassEvent) -> ClassEventView:
         e.id, e.school_class_id, domain.ClassEventKind(e.kind), e.title, e.description, e.place,
         e.starts_on, e.ends_on, e.starts_at, e.created_by,
     )  # fmt: skip
+
+
+# --- lessons: homework files and substitutions ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HomeworkFileView:
+    id: UUID
+    lesson_id: UUID
+    name: str
+    content_type: str
+    size: int
+    uploaded_by: UUID | None
+    uploaded_at: datetime
+
+
+@dataclass(frozen=True)
+class SubstitutionView:
+    lesson_id: UUID
+    school_class_id: UUID
+    subject_id: UUID
+    date: date
+    number: int
+    substitute_id: UUID
+    absent_teacher_id: UUID
+    reason: str | None
+    recorded_by: UUID | None
+    recorded_at: datetime

@@ -53,6 +53,16 @@ class Settings(BaseSettings):
     # None: introspection follows ``demo``.
     gateway_introspection: bool | None = None
 
+    # lessons: homework files. Local files under ``files_dir`` (default ``<data_dir>/files``)
+    # unless an S3-compatible endpoint is set; download links live ``files_link_seconds``.
+    files_dir: Path | None = None
+    files_s3_endpoint: str | None = None
+    files_s3_bucket: str = "sgo-files"
+    files_s3_region: str = "us-east-1"
+    files_s3_access_key: str = Field(default="", repr=False)
+    files_s3_secret_key: str = Field(default="", repr=False)
+    files_link_seconds: int = 600
+
 
 @lru_cache
 def get_settings() -> Settings:

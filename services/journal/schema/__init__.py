@@ -13,6 +13,10 @@ from services.journal.schema.curriculum import CurriculumMutation, CurriculumQue
 from services.journal.schema.lessons import LessonsMutation
 from services.journal.schema.marks import MarksMutation
 from services.journal.schema.reads import ReadsQuery
+from services.journal.schema.substitutions import (  # lessons
+    SubstitutionsMutation,
+    SubstitutionsQuery,
+)
 from services.journal.schema.timetable import TimetableMutation
 from services.journal.schema.types import (
     Attendance,
@@ -28,7 +32,7 @@ from services.kernel.graphql import build_schema
 
 
 @strawberry.type
-class Query(CurriculumQuery, ReadsQuery):
+class Query(CurriculumQuery, ReadsQuery, SubstitutionsQuery):
     pass
 
 
@@ -39,6 +43,7 @@ class Mutation(
     LessonsMutation,
     MarksMutation,
     AttendanceMutation,
+    SubstitutionsMutation,
 ):
     pass
 

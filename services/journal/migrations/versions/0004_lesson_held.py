@@ -1,0 +1,25 @@
+"""lesson held: when a lesson first got its topic and who gave it
+
+Revision ID: 0004
+Revises: 0002
+"""
+
+from typing import Sequence, Union
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0004"
+down_revision: Union[str, Sequence[str], None] = "0002"
+branch_labels: Union[str, Sequence[str], None] = None
+depends_on: Union[str, Sequence[str], None] = None
+
+
+def upgrade() -> None:
+    op.add_column("lesson", sa.Column("held_at", sa.DateTime(timezone=True), nullable=True))
+    op.add_column("lesson", sa.Column("held_by", sa.Uuid(), nullable=True))
+
+
+def downgrade() -> None:
+    op.drop_column("lesson", "held_by")
+    op.drop_column("lesson", "held_at")
