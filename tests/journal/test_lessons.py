@@ -7,7 +7,9 @@ from typing import Any
 import pytest
 from sqlalchemy import delete
 
+from services.journal.domain import lessons as rules
 from services.journal.models import YearClosing
+from services.kernel.errors import ValidationFailed
 from tests.journal.lessons_world import World, code_of, data, lessons_world
 from tests.support import Infra, eventually
 
@@ -118,3 +120,17 @@ async def test_the_topic_is_refused_in_a_closed_year(world: World) -> None:
                 delete(YearClosing).where(YearClosing.academic_year_id == world.roster.year_id)
             )
             await s.commit()
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Present Simple: утвердительные предложения", "№ 231, 232", "с. 45", "Линейная функция"],
+)
+def test_russian_text_or_text_without_letters_is_accepted(text: str) -> None:
+    assert rules.check_lesson_text(text, text) == (text, text)
+
+
+@pytest.mark.parametrize("text", ["Present Simple", "Exercise 5, p. 12", "Die Zeit"])
+def test_text_in_another_language_alone_is_refused(text: str) -> None:
+    with pytest.raises(ValidationFailed):
+        rules.check_lesson_text(text, None)
