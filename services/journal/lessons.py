@@ -47,8 +47,10 @@ async def set_lesson_topic(
         await ensure_year_open(s, lesson)
         _refuse_cancelled(lesson)
         now = utcnow()
+        # A topic written before lessons kept held_at (or loaded with the demo) was held then.
+        first_topic = topic_text is not None and lesson.held_at is None and lesson.topic is None
         lesson.topic, lesson.homework, lesson.updated_at = topic_text, homework_text, now
-        if topic_text and lesson.held_at is None:
+        if first_topic:
             lesson.held_at, lesson.held_by = now, person_id
             uow.emit(
                 LessonHeld(

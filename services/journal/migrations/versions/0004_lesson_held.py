@@ -18,6 +18,11 @@ depends_on: Union[str, Sequence[str], None] = None
 def upgrade() -> None:
     op.add_column("lesson", sa.Column("held_at", sa.DateTime(timezone=True), nullable=True))
     op.add_column("lesson", sa.Column("held_by", sa.Uuid(), nullable=True))
+    # Lessons that already have a topic were held: when is the best the rows can tell.
+    op.execute(
+        "UPDATE lesson SET held_at = COALESCE(updated_at, created_at), held_by = teacher_id "
+        "WHERE topic IS NOT NULL"
+    )
 
 
 def downgrade() -> None:
