@@ -117,9 +117,13 @@ class S3FileStore:
 
     async def put(self, key: str, data: bytes, content_type: str) -> None:
         url = self._url(key)
-        headers = self._signed("PUT", url, data, {"content-type": content_type})
         async with httpx.AsyncClient(timeout=self.timeout) as http:
+            headers = self._signed("PUT", url, data, {"content-type": content_type})
             response = await http.put(url, content=data, headers=headers)
+            if response.status_code == 404 and b"NoSuchBucket" in response.content:
+                await self.ensure_bucket()  # a fresh installation: the bucket comes on first use
+                headers = self._signed("PUT", url, data, {"content-type": content_type})
+                response = await http.put(url, content=data, headers=headers)
         if response.status_code != 200:
             raise OSError(f"object store PUT: HTTP {response.status_code}")
 

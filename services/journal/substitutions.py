@@ -17,7 +17,7 @@ from services.journal.access import check_range, require, same_school, school_cl
 from services.journal.domain import lessons as rules
 from services.journal.events import SubstitutionCancelled, SubstitutionRecorded
 from services.journal.lock import ensure_year_open
-from services.journal.models import Lesson, Person, Substitution
+from services.journal.models import Lesson, Person, RoleGrant, Substitution
 from services.journal.views import SubstitutionView
 from services.kernel.db import Database
 from services.kernel.errors import Conflict, Forbidden, NotFound, ValidationFailed
@@ -83,6 +83,19 @@ async def _busy(s: AsyncSession, person_id: UUID, lesson: Lesson) -> bool:
     return bool(await s.scalar(select(exists().where(other, or_(own, substituting)))))
 
 
+async def _is_teacher(s: AsyncSession, person_id: UUID) -> bool:
+    return bool(
+        await s.scalar(
+            select(
+                exists().where(
+                    RoleGrant.person_id == person_id,
+                    RoleGrant.role == Role.SUBJECT_TEACHER.value,
+                )
+            )
+        )
+    )
+
+
 async def record_substitution(
     uow: UnitOfWork, lesson_id: UUID, substitute_id: UUID, reason: str | None
 ) -> SubstitutionView:
@@ -100,9 +113,12 @@ async def record_substitution(
             substitute is None
             or substitute.school_id != lesson.school_id
             or substitute.kind != "staff"
+            or not await _is_teacher(s, substitute_id)
         ):
             raise ValidationFailed(
-                "Заменять урок может только сотрудник этой школы.", field="substituteId"
+                "Заменять урок может только учитель этой школы (сотрудник с ролью "
+                "учителя-предметника): иначе он не сможет заполнить журнал урока.",
+                field="substituteId",
             )
         if substitute_id == lesson.teacher_id:
             raise ValidationFailed(

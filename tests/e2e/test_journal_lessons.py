@@ -96,6 +96,8 @@ async def test_the_teacher_writes_a_russian_topic_and_the_student_downloads_the_
     forged = token[:-4] + ("AAAA" if not token.endswith("AAAA") else "BBBB")
     refused = await gateway.http.get(f"{base_url(system)}/files/{forged}")
     assert refused.status_code in (403, 404) and refused.content != PDF
+    odd = await gateway.http.get(f"{base_url(system)}/files/..%2Fgraphql")
+    assert odd.status_code == 404
 
 
 async def test_the_secretary_arranges_a_substitution_and_the_substitute_writes_the_lesson(

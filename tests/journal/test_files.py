@@ -446,3 +446,13 @@ async def test_the_substitute_attaches_files_to_the_lesson_they_give(world: Worl
     )
     data(await attach(world, "substitute", "lesson_8a", "замена.pdf", PDF))
     assert code_of(await attach(world, "substitute", "lesson_7b", "a.pdf", PDF)) == "FORBIDDEN"
+
+
+async def test_the_s3_store_creates_its_bucket_on_the_first_file(
+    s3_server: tuple[str, str, str],
+) -> None:
+    url, access_key, secret_key = s3_server
+    bucket = f"fresh-{uuid4().hex[:12]}"
+    store = files.S3FileStore(url, bucket, "us-east-1", access_key, secret_key)
+    await store.put("s/l/f", PDF, "application/pdf")
+    assert await _read(store, "s/l/f") == PDF

@@ -242,3 +242,9 @@ async def test_lessons_show_their_substitution_and_parents_do_not_see_the_reason
         "substitute": {"id": str(world.ids["substitute"])},
         "reason": None,
     }
+
+
+async def test_staff_who_is_not_a_teacher_cannot_substitute(world: World) -> None:
+    result = await record(world, "secretary", "lesson_7b", "deputy")
+    assert code_of(result) == "VALIDATION"
+    assert "учитель" in result["errors"][0]["message"]
