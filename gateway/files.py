@@ -31,7 +31,11 @@ async def file_endpoint(request: Request) -> Response:
         return Response("Сервис запускается.", 503, media_type="text/plain; charset=utf-8")
     client = gateway.client
     http: httpx.AsyncClient = client.http
-    upstream = http.build_request("GET", f"{journal_base(client.urls)}/files/{token}")
+    upstream = http.build_request(
+        "GET",
+        f"{journal_base(client.urls)}/files/{token}",
+        headers={"accept-encoding": "identity"},  # passed through byte for byte
+    )
     try:
         answer = await http.send(upstream, stream=True)
     except httpx.HTTPError:

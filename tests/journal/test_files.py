@@ -19,12 +19,13 @@ from uuid import UUID, uuid4
 
 import httpx
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import delete, event, select, update
 
 from services.journal import files, lessons
 from services.journal.domain import lessons as rules
-from services.journal.models import HomeworkFile, JournalSettings
+from services.journal.models import HomeworkFile, JournalSettings, YearClosing
 from services.kernel.errors import ValidationFailed
+from services.kernel.settings import Settings
 from tests.journal.lessons_world import (
     FROM,
     RECORD_SUBSTITUTION,
@@ -255,8 +256,6 @@ async def test_the_s3_store_refuses_to_work_with_a_wrong_secret(
 
 
 def test_settings_choose_the_s3_store_when_an_endpoint_is_set(tmp_path: Path) -> None:
-    from services.kernel.settings import Settings
-
     assert isinstance(files.store_from_settings(Settings(data_dir=tmp_path)), files.LocalFileStore)
     s3 = Settings(files_s3_endpoint="http://s3.example:9000", files_s3_bucket="b")
     assert isinstance(files.store_from_settings(s3), files.S3FileStore)
@@ -456,3 +455,46 @@ async def test_the_s3_store_creates_its_bucket_on_the_first_file(
     store = files.S3FileStore(url, bucket, "us-east-1", access_key, secret_key)
     await store.put("s/l/f", PDF, "application/pdf")
     assert await _read(store, "s/l/f") == PDF
+
+
+async def test_files_and_substitutions_of_many_lessons_come_in_one_query_each(
+    world: World,
+) -> None:
+    statements: list[str] = []
+
+    def seen(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        statements.append(statement)
+
+    engine = world.svc.runtime.db.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        result = await world.gql(
+            """query($from: Date!, $to: Date!, $c: ID) {
+              lessons(from: $from, to: $to, schoolClassId: $c) {
+                id files { id } substitution { substitute { id } }
+              }
+            }""",
+            "secretary",
+            c=str(world.ids["7Б"]),
+            **{"from": FROM, "to": TO},
+        )
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    assert len(data(result)["lessons"]) >= 3
+    assert sum("FROM homework_file" in s for s in statements) == 1
+    assert sum("FROM substitution" in s for s in statements) == 1
+
+
+async def test_no_file_is_attached_in_a_closed_year(world: World) -> None:
+    db = world.svc.runtime.db
+    async with db.sessionmaker() as s:
+        s.add(YearClosing(academic_year_id=world.roster.year_id, school_id=world.roster.school_id))
+        await s.commit()
+    try:
+        assert code_of(await attach(world, "teacher", "lesson_7b", "a.pdf", PDF)) == "LOCKED"
+    finally:
+        async with db.sessionmaker() as s:
+            await s.execute(
+                delete(YearClosing).where(YearClosing.academic_year_id == world.roster.year_id)
+            )
+            await s.commit()
