@@ -18,7 +18,8 @@ from services.journal.domain import lessons as rules
 from services.journal.events import SubstitutionCancelled, SubstitutionRecorded
 from services.journal.lock import ensure_year_open
 from services.journal.models import Lesson, Person, RoleGrant, Substitution
-from services.journal.views import SubstitutionView
+from services.journal.reads import assemble
+from services.journal.views import LessonView, SubstitutionView
 from services.kernel.db import Database
 from services.kernel.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from services.kernel.events import utcnow
@@ -209,3 +210,26 @@ async def substitutions_by_lesson(
         )
         found = {lesson.id: _view(sub, lesson) for sub, lesson in rows}
     return [found.get(i) for i in lesson_ids]
+
+
+async def lessons_by_id(
+    db: Database, principal: Principal, lesson_ids: Sequence[UUID]
+) -> list[LessonView | None]:
+    """DataLoader batch for ``Substitution.lesson``: the lessons with marks and attendance."""
+    async with db.sessionmaker() as s:
+        found = await assemble(
+            s,
+            select(Lesson).where(
+                Lesson.id.in_(list(lesson_ids)), Lesson.school_id == principal.school_id
+            ),
+        )
+    by_id = {lesson.id: lesson for lesson in found}
+    return [by_id.get(i) for i in lesson_ids]
+
+
+def may_open_lesson(principal: Principal, view: SubstitutionView) -> bool:
+    """The whole lesson (every student's marks) for the log's readers, not for families."""
+    return principal.has_role(*OVERSEERS) or principal.person_id in (
+        view.substitute_id,
+        view.absent_teacher_id,
+    )

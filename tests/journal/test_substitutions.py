@@ -248,3 +248,33 @@ async def test_staff_who_is_not_a_teacher_cannot_substitute(world: World) -> Non
     result = await record(world, "secretary", "lesson_7b", "deputy")
     assert code_of(result) == "VALIDATION"
     assert "учитель" in result["errors"][0]["message"]
+
+
+async def test_the_substitute_opens_the_lesson_from_the_log_and_a_parent_cannot(
+    world: World,
+) -> None:
+    data(await record(world, "secretary", "lesson_7b", "substitute"))
+    args = {"from": FROM, "to": TO}
+    log = await world.gql(
+        "query($from: Date!, $to: Date!) { substitutions(from: $from, to: $to) "
+        "{ lesson { id schoolClass { id } marks { value } } } }",
+        "substitute",
+        **args,
+    )
+    [line] = data(log)["substitutions"]
+    assert line["lesson"]["id"] == world.lesson("lesson_7b")
+    assert line["lesson"]["schoolClass"] == {"id": str(world.ids["7Б"])}
+    diary = await world.gql(
+        "query($s: ID!, $from: Date!, $to: Date!) { diary(studentId: $s, from: $from, to: $to) "
+        "{ lessons { id substitution { lesson { id } } } } }",
+        "parent",
+        s=str(world.ids["student"]),
+        **args,
+    )
+    subs = [
+        x["substitution"]
+        for day in data(diary)["diary"]
+        for x in day["lessons"]
+        if x["substitution"]
+    ]
+    assert subs == [{"lesson": None}]

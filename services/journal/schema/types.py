@@ -20,7 +20,7 @@ from services.journal import (
     views,
 )
 from services.kernel.graphql import Info, parse_id, schema_enum
-from services.kernel.roles import ADMINISTRATION, STAFF, Role
+from services.kernel.roles import ADMINISTRATION, STAFF, Role, any_of
 
 TEACHERS = (Role.SUBJECT_TEACHER,)
 JOURNAL_READERS = (Role.SUBJECT_TEACHER, Role.CLASS_TEACHER, *ADMINISTRATION)
@@ -328,6 +328,7 @@ class Substitution:
     recorded_by: Person | None
     subject_id: strawberry.Private[UUID]
     reason_text: strawberry.Private[str | None]
+    view: strawberry.Private[views.SubstitutionView]
 
     @strawberry.federation.field(authenticated=True)
     async def subject(self, info: Info) -> Subject:
@@ -340,6 +341,24 @@ class Substitution:
     )
     def reason(self, info: Info) -> str | None:
         return self.reason_text if info.context.principal.has_role(*STAFF) else None
+
+    @strawberry.federation.field(
+        requires_scopes=any_of(*LESSON_READERS),
+        description="Урок целиком: заменяющему и отсутствующему учителю, администрации и "
+        "секретарю учебной части (другим — пусто).",
+    )
+    async def lesson(self, info: Info) -> Lesson | None:
+        view = self.view
+        if not substitutions.may_open_lesson(info.context.principal, view):
+            return None
+        db, principal = info.context.runtime.db, info.context.principal
+        loader = _loader(
+            info,
+            "substitution_lessons",
+            lambda ids: substitutions.lessons_by_id(db, principal, ids),
+        )
+        found = await loader.load(view.lesson_id)
+        return Lesson.of(found) if found else None
 
     @classmethod
     def of(cls, v: views.SubstitutionView) -> Substitution:
@@ -354,4 +373,5 @@ class Substitution:
             recorded_by=Person(id=strawberry.ID(str(v.recorded_by))) if v.recorded_by else None,
             subject_id=v.subject_id,
             reason_text=v.reason,
+            view=v,
         )
