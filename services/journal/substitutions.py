@@ -109,7 +109,8 @@ async def record_substitution(
         await ensure_year_open(s, lesson)
         if lesson.cancelled:
             raise Conflict(f"Урок {lesson.date:%d.%m.%Y} отменён: замена не нужна.")
-        substitute = await s.get(Person, substitute_id)
+        # Locked: two substitutions at once must not both find the same teacher free.
+        substitute = await s.get(Person, substitute_id, with_for_update=True)
         if (
             substitute is None
             or substitute.school_id != lesson.school_id

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import replace
 from typing import Any
 from uuid import uuid4
@@ -278,3 +279,13 @@ async def test_the_substitute_opens_the_lesson_from_the_log_and_a_parent_cannot(
         if x["substitution"]
     ]
     assert subs == [{"lesson": None}]
+
+
+async def test_two_substitutions_at_once_do_not_book_one_teacher_twice(world: World) -> None:
+    await cancel_if_any(world, "lesson_7b")
+    await cancel_if_any(world, "lesson_8a_same_slot")
+    results = await asyncio.gather(
+        record(world, "secretary", "lesson_7b", "substitute"),
+        record(world, "deputy", "lesson_8a_same_slot", "substitute"),
+    )
+    assert sorted(str(code_of(r)) for r in results) == ["CONFLICT", "None"]
