@@ -28,6 +28,7 @@ from gateway.bootstrap import (
 from gateway.engine import Gateway, GraphQLRequest, OperationNotAllowed
 from gateway.errors import INTERNAL_MESSAGE, error
 from gateway.fetch_guard import GuardedSubgraphClient
+from gateway.files import file_endpoint
 from gateway.graphiql import GRAPHIQL_HTML
 from gateway.limits import Limits
 from gateway.observability import error_codes, record, traceparent
@@ -407,6 +408,7 @@ def create_app(
             Route("/healthz", healthz, methods=["GET"]),
             Route("/metrics", metrics, methods=["GET"]),
             WebSocketRoute("/graphql", websocket_endpoint),
+            Route("/files/{token}", file_endpoint, methods=["GET"]),  # lessons: homework files
         ],
         lifespan=lifespan,
     )

@@ -172,10 +172,15 @@ class ServiceClient:
 
 @asynccontextmanager
 async def running_service(
-    infra: Infra, service: str, *, namespace: str, database_url: str | None = None
+    infra: Infra,
+    service: str,
+    *,
+    namespace: str,
+    database_url: str | None = None,
+    **overrides: Any,
 ) -> AsyncIterator[ServiceClient]:
     database_url = database_url or await infra.fresh_database(service)
-    settings = infra.settings(database_url=database_url, namespace=namespace)
+    settings = infra.settings(database_url=database_url, namespace=namespace, **overrides)
     module = importlib.import_module(f"services.{service}.app")
     app: FastAPI = module.create(settings)
     async with app.router.lifespan_context(app):

@@ -30,6 +30,13 @@ Published (subject ``<namespace>.<type>``; ids are UUID strings, dates ISO):
   teacher_id, date, number, reason
 - journal.class_event.scheduled / journal.class_event.cancelled: class_event_id, school_id,
   school_class_id, kind (ClassEventKind value), title, starts_on, ends_on
+- journal.lesson.held (the first topic of a lesson): lesson_id, school_id, school_class_id,
+  subject_id, teacher_id (who gave it), date, number, topic_set_at
+- journal.lesson.topic_set (every change of topic/homework): lesson_id, school_id,
+  school_class_id, subject_id, date, number, set_by, has_topic, has_homework
+- journal.substitution.recorded / journal.substitution.cancelled (a replaced substitution is
+  cancelled, then the new one recorded): lesson_id, school_id, school_class_id, subject_id,
+  date, number, substitute_id, absent_teacher_id
 
 Consumed: ``people.*`` — schools (each gets the journal's default settings, assignment types
 and attendance codes), academic years with their study periods, classes, subgroups and their
@@ -41,7 +48,7 @@ student's departure or graduation (``people.student.left``) takes them off the c
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any, ClassVar
 from uuid import NAMESPACE_URL, UUID, uuid5
 
@@ -315,6 +322,72 @@ class ClassEventCancelled(Event):
 
     def aggregate_id(self) -> str:
         return str(self.class_event_id)
+
+
+# lessons: the lesson's record (topic, homework) and substitutions
+
+
+class LessonHeld(Event):
+    """The lesson got its first topic: it was given, by ``teacher_id``."""
+
+    type: ClassVar[str] = "journal.lesson.held"
+    lesson_id: UUID
+    school_id: UUID
+    school_class_id: UUID
+    subject_id: UUID
+    teacher_id: UUID
+    date: date
+    number: int
+    topic_set_at: datetime
+
+    def aggregate_id(self) -> str:
+        return str(self.lesson_id)
+
+
+class LessonTopicSet(Event):
+    type: ClassVar[str] = "journal.lesson.topic_set"
+    lesson_id: UUID
+    school_id: UUID
+    school_class_id: UUID
+    subject_id: UUID
+    date: date
+    number: int
+    set_by: UUID
+    has_topic: bool
+    has_homework: bool
+
+    def aggregate_id(self) -> str:
+        return str(self.lesson_id)
+
+
+class SubstitutionRecorded(Event):
+    type: ClassVar[str] = "journal.substitution.recorded"
+    lesson_id: UUID
+    school_id: UUID
+    school_class_id: UUID
+    subject_id: UUID
+    date: date
+    number: int
+    substitute_id: UUID
+    absent_teacher_id: UUID
+
+    def aggregate_id(self) -> str:
+        return str(self.lesson_id)
+
+
+class SubstitutionCancelled(Event):
+    type: ClassVar[str] = "journal.substitution.cancelled"
+    lesson_id: UUID
+    school_id: UUID
+    school_class_id: UUID
+    subject_id: UUID
+    date: date
+    number: int
+    substitute_id: UUID
+    absent_teacher_id: UUID
+
+    def aggregate_id(self) -> str:
+        return str(self.lesson_id)
 
 
 # --- consumed: the roster replica ---------------------------------------------------------------

@@ -340,6 +340,9 @@ class Lesson(Base):
     # The date the timetable put a generated lesson on: a moved lesson keeps it, so generating
     # again does not put the lesson back on its old day.
     timetable_date: Mapped[date | None] = mapped_column(Date)
+    # lessons: when the lesson first got its topic (it was held), and who gave it.
+    held_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    held_by: Mapped[UUID | None]
 
 
 class Substitution(Base):

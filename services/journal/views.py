@@ -168,3 +168,31 @@ class GeneratedLessonsView:
     created: int
     kept: int
     days: int
+
+
+# --- lessons: homework files and substitutions ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HomeworkFileView:
+    id: UUID
+    lesson_id: UUID
+    name: str
+    content_type: str
+    size: int
+    uploaded_by: UUID | None
+    uploaded_at: datetime
+
+
+@dataclass(frozen=True)
+class SubstitutionView:
+    lesson_id: UUID
+    school_class_id: UUID
+    subject_id: UUID
+    date: date
+    number: int
+    substitute_id: UUID
+    absent_teacher_id: UUID
+    reason: str | None
+    recorded_by: UUID | None
+    recorded_at: datetime

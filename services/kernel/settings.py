@@ -43,7 +43,8 @@ class Settings(BaseSettings):
     gateway_max_aliases: int = 30
     gateway_max_cost: int = 10000
     gateway_default_list_size: int = 10  # assumed length of a list without @listSize
-    gateway_max_body_bytes: int = 10 * 1024 * 1024  # the people import sends files as base64
+    # The people import and homework files send files of up to 10 MB as base64 (4/3 larger).
+    gateway_max_body_bytes: int = 14 * 1024 * 1024
     gateway_subgraph_timeout_seconds: float = 10.0
     gateway_request_timeout_seconds: float = 30.0  # the whole request, all fetches included
     gateway_batch_max: int = 0  # JSON-array batches: 0 refuses them, N allows up to N operations
@@ -52,6 +53,16 @@ class Settings(BaseSettings):
     gateway_trusted_manifest: Path | None = None
     # None: introspection follows ``demo``.
     gateway_introspection: bool | None = None
+
+    # lessons: homework files. Local files under ``files_dir`` (default ``<data_dir>/files``)
+    # unless an S3-compatible endpoint is set; download links live ``files_link_seconds``.
+    files_dir: Path | None = None
+    files_s3_endpoint: str | None = None
+    files_s3_bucket: str = "sgo-files"
+    files_s3_region: str = "us-east-1"
+    files_s3_access_key: str = Field(default="", repr=False)
+    files_s3_secret_key: str = Field(default="", repr=False)
+    files_link_seconds: int = 600
 
 
 @lru_cache

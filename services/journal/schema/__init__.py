@@ -14,6 +14,7 @@ from services.journal.schema.curriculum import CurriculumMutation, CurriculumQue
 from services.journal.schema.lessons import LessonsMutation
 from services.journal.schema.marks import MarksMutation
 from services.journal.schema.reads import ReadsQuery
+from services.journal.schema.substitutions import SubstitutionsMutation, SubstitutionsQuery
 from services.journal.schema.timetable import TimetableMutation, TimetableQuery
 from services.journal.schema.types import (
     Attendance,
@@ -35,6 +36,7 @@ class Query(
     # timetable and class events
     TimetableQuery,
     ClassEventsQuery,
+    SubstitutionsQuery,
 ):
     pass
 
@@ -48,6 +50,7 @@ class Mutation(
     AttendanceMutation,
     # class events
     ClassEventsMutation,
+    SubstitutionsMutation,
 ):
     pass
 

@@ -16,10 +16,13 @@ from services.journal import (
     curriculum,
     domain,
     timetable,  # timetable
+    files,  # lessons
+    lessons,  # lessons
+    substitutions,  # lessons
     views,
 )
 from services.kernel.graphql import Info, parse_id, schema_enum
-from services.kernel.roles import ADMINISTRATION, STAFF, Role
+from services.kernel.roles import ADMINISTRATION, STAFF, Role, any_of
 
 TEACHERS = (Role.SUBJECT_TEACHER,)
 JOURNAL_READERS = (Role.SUBJECT_TEACHER, Role.CLASS_TEACHER, *ADMINISTRATION)
@@ -219,6 +222,20 @@ class Lesson:
         slot = await _lesson_slots(info).load(parse_id(self.id))
         return slot.cancel_reason if slot else None
 
+    # lessons: the homework's files and the substitution, each batched per request
+
+    @strawberry.federation.field(authenticated=True, description="Файлы домашнего задания.")
+    async def files(self, info: Info) -> list[HomeworkFile]:
+        found = await _homework_files(info).load(parse_id(self.id))
+        return [HomeworkFile.of(f, info) for f in found]
+
+    @strawberry.federation.field(
+        authenticated=True, description="Замена: урок ведёт другой учитель."
+    )
+    async def substitution(self, info: Info) -> Substitution | None:
+        found = await _substitutions(info).load(parse_id(self.id))
+        return Substitution.of(found) if found else None
+
 
 @strawberry.federation.type(authenticated=True)
 class DiaryDay:
@@ -305,4 +322,111 @@ class ClassEvent:
             starts_at=v.starts_at,
             school_class=SchoolClass(id=strawberry.ID(str(v.school_class_id))),
             created_by=Person(id=strawberry.ID(str(v.created_by))) if v.created_by else None,
+        )
+
+
+# --- lessons: homework files and substitutions ---------------------------------------------------
+
+
+def _homework_files(info: Info) -> DataLoader[UUID, list[views.HomeworkFileView]]:
+    db, principal = info.context.runtime.db, info.context.principal
+    return _loader(info, "homework_files", lambda ids: lessons.files_by_lesson(db, principal, ids))
+
+
+def _substitutions(info: Info) -> DataLoader[UUID, views.SubstitutionView | None]:
+    db, principal = info.context.runtime.db, info.context.principal
+    return _loader(
+        info,
+        "substitutions",
+        lambda ids: substitutions.substitutions_by_lesson(db, principal, ids),
+    )
+
+
+@strawberry.federation.type(authenticated=True, description="Файл домашнего задания.")
+class HomeworkFile:
+    id: strawberry.ID
+    lesson_id: strawberry.ID
+    name: str
+    content_type: str
+    size: int
+    uploaded_at: datetime
+    uploaded_by: Person | None
+    url: str = strawberry.field(
+        description="Ссылка для скачивания через шлюз; действует несколько минут."
+    )
+
+    @classmethod
+    def of(cls, v: views.HomeworkFileView, info: Info) -> HomeworkFile:
+        settings = info.context.runtime.settings
+        token = files.sign_link(v.id, settings.internal_secret, settings.files_link_seconds)
+        return cls(
+            id=strawberry.ID(str(v.id)),
+            lesson_id=strawberry.ID(str(v.lesson_id)),
+            name=v.name,
+            content_type=v.content_type,
+            size=v.size,
+            uploaded_at=v.uploaded_at,
+            uploaded_by=Person(id=strawberry.ID(str(v.uploaded_by))) if v.uploaded_by else None,
+            url=files.LINK_PREFIX + token,
+        )
+
+
+@strawberry.federation.type(authenticated=True, description="Замена урока (журнал замен).")
+class Substitution:
+    lesson_id: strawberry.ID
+    date: date
+    number: int
+    school_class: SchoolClass
+    substitute: Person
+    absent_teacher: Person
+    recorded_at: datetime
+    recorded_by: Person | None
+    subject_id: strawberry.Private[UUID]
+    reason_text: strawberry.Private[str | None]
+    view: strawberry.Private[views.SubstitutionView]
+
+    @strawberry.federation.field(authenticated=True)
+    async def subject(self, info: Info) -> Subject:
+        view = await _subjects(info).load(self.subject_id)
+        assert view is not None
+        return Subject.of(view)
+
+    @strawberry.federation.field(
+        authenticated=True, description="Причина замены (видят только сотрудники школы)."
+    )
+    def reason(self, info: Info) -> str | None:
+        return self.reason_text if info.context.principal.has_role(*STAFF) else None
+
+    @strawberry.federation.field(
+        requires_scopes=any_of(*LESSON_READERS),
+        description="Урок целиком: заменяющему и отсутствующему учителю, администрации и "
+        "секретарю учебной части (другим — пусто).",
+    )
+    async def lesson(self, info: Info) -> Lesson | None:
+        view = self.view
+        if not substitutions.may_open_lesson(info.context.principal, view):
+            return None
+        db, principal = info.context.runtime.db, info.context.principal
+        loader = _loader(
+            info,
+            "substitution_lessons",
+            lambda ids: substitutions.lessons_by_id(db, principal, ids),
+        )
+        found = await loader.load(view.lesson_id)
+        return Lesson.of(found) if found else None
+
+    @classmethod
+    def of(cls, v: views.SubstitutionView) -> Substitution:
+        return cls(
+            lesson_id=strawberry.ID(str(v.lesson_id)),
+            date=v.date,
+            number=v.number,
+            school_class=SchoolClass(id=strawberry.ID(str(v.school_class_id))),
+            substitute=Person(id=strawberry.ID(str(v.substitute_id))),
+            absent_teacher=Person(id=strawberry.ID(str(v.absent_teacher_id))),
+            recorded_at=v.recorded_at,
+            recorded_by=Person(id=strawberry.ID(str(v.recorded_by))) if v.recorded_by else None,
+            subject_id=v.subject_id,
+            reason_text=v.reason,
+            view=v,
         )
