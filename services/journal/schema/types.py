@@ -12,13 +12,13 @@ from strawberry.dataloader import DataLoader
 from strawberry.federation.schema_directives import Key
 
 from services.journal import (
-    bells,  # timetable
+    bells,
     curriculum,
     domain,
-    timetable,  # timetable
-    files,  # lessons
-    lessons,  # lessons
-    substitutions,  # lessons
+    files,
+    lessons,
+    substitutions,
+    timetable,
     views,
 )
 from services.kernel.graphql import Info, parse_id, schema_enum
