@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import strawberry
 
-from services.journal.schema.attendance import AttendanceMutation
+from services.journal.schema.attendance import AttendanceMutation, AttendanceQuery
 from services.journal.schema.curriculum import CurriculumMutation, CurriculumQuery
 from services.journal.schema.lessons import LessonsMutation
 from services.journal.schema.marks import MarksMutation
@@ -28,7 +28,11 @@ from services.kernel.graphql import build_schema
 
 
 @strawberry.type
-class Query(CurriculumQuery, ReadsQuery):
+class Query(
+    CurriculumQuery,
+    ReadsQuery,
+    AttendanceQuery,
+):
     pass
 
 
