@@ -568,13 +568,8 @@ async def attendance_summary(
 async def registers_taken(db: Database, lesson_ids: list[UUID]) -> list[datetime | None]:
     """When each lesson's register was confirmed, in the order asked (a DataLoader's batch)."""
     async with db.sessionmaker() as s:
-        rows = dict(
-            (
-                await s.execute(
-                    select(Lesson.id, Lesson.register_taken_at).where(Lesson.id.in_(lesson_ids))
-                )
-            )
-            .tuples()
-            .all()
+        rows = await s.execute(
+            select(Lesson.id, Lesson.register_taken_at).where(Lesson.id.in_(lesson_ids))
         )
-    return [rows.get(lesson_id) for lesson_id in lesson_ids]
+        taken = {lesson_id: at for lesson_id, at in rows}
+    return [taken.get(lesson_id) for lesson_id in lesson_ids]

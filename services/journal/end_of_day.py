@@ -81,7 +81,7 @@ async def _class_teachers(s: AsyncSession, class_ids: list[UUID]) -> dict[UUID, 
     rows = await s.execute(
         select(SchoolClass.id, SchoolClass.class_teacher_id).where(SchoolClass.id.in_(class_ids))
     )
-    return dict(rows.tuples().all())
+    return {class_id: teacher_id for class_id, teacher_id in rows}
 
 
 async def _own_classes(s: AsyncSession, principal: Principal) -> list[UUID]:
