@@ -164,6 +164,7 @@ async def _clear(uow: UnitOfWork, lesson: Lesson, current: Attendance, now: date
     await uow.session.delete(current)
     uow.emit(
         AttendanceCleared(
+            attendance_id=current.id,
             school_id=lesson.school_id,
             lesson_id=lesson.id,
             student_id=current.student_id,
@@ -175,6 +176,24 @@ async def _clear(uow: UnitOfWork, lesson: Lesson, current: Attendance, now: date
         ),
         school_id=lesson.school_id,
     )
+
+
+async def _require_in_subgroup(s: AsyncSession, lesson: Lesson, student_ids: set[UUID]) -> None:
+    """A subgroup's lesson takes attendance of that subgroup's members only."""
+    if lesson.subgroup_id is None or not student_ids:
+        return
+    members = set(
+        await s.scalars(
+            select(SubgroupMember.student_id).where(
+                SubgroupMember.subgroup_id == lesson.subgroup_id,
+                SubgroupMember.student_id.in_(student_ids),
+            )
+        )
+    )
+    if student_ids - members:
+        raise ValidationFailed(
+            "Учащийся не входит в подгруппу, у которой проходит этот урок.", field="studentId"
+        )
 
 
 def _view(row: Attendance, entry: AttendanceCodeEntry) -> AttendanceView:
@@ -199,6 +218,7 @@ async def mark_absent(
         s = uow.session
         lesson, subject = await lesson_for_writing(s, principal, lesson_id)
         await require_enrolled(s, student_id, lesson)
+        await _require_in_subgroup(s, lesson, {student_id})
         await ensure_editable(s, lesson)
         if code_text is not None:
             entry = await entry_of(s, lesson.school_id, code_text)
@@ -271,6 +291,7 @@ async def take_register(
                     f"В списке есть учащиеся, не числящиеся в классе {class_name}.",
                     field="absent" if set(absent_ids) - enrolled else "late",
                 )
+            await _require_in_subgroup(s, lesson, listed)
         absent_entry = await entry_for_category(
             s, lesson.school_id, domain.AttendanceCategory.ABSENT_UNKNOWN
         )

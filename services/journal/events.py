@@ -13,8 +13,8 @@ Published (subject ``<namespace>.<type>``; ids are UUID strings, dates ISO):
 - journal.attendance.set: attendance_id, school_id, lesson_id, student_id, school_class_id,
   subject_name, date, lesson_number, code ("ОТ"|"ОП" or a school's code), set_by,
   category (the code's category: absent_unknown|late|illness|excused|unexcused|exempt)
-- journal.attendance.cleared: school_id, lesson_id, student_id, school_class_id, date,
-  lesson_number, code_before, cleared_by
+- journal.attendance.cleared: attendance_id, school_id, lesson_id, student_id, school_class_id,
+  date, lesson_number, code_before, cleared_by
 - journal.register.taken: lesson_id, school_id, school_class_id, subject_id, date, number,
   teacher_id (who took it), absent_ids, late_ids
 - journal.attendance.resolved: school_id, school_class_id, student_id, date, code, category,
@@ -37,7 +37,7 @@ from datetime import date
 from typing import Any, ClassVar
 from uuid import NAMESPACE_URL, UUID, uuid5
 
-from pydantic import BaseModel
+from pydantic import BaseModel, model_validator
 from sqlalchemy import delete, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -147,12 +147,20 @@ class AttendanceSet(Event):
         # One student's attendance on one lesson is one aggregate: its settings stay in order.
         return f"{self.lesson_id}:{self.student_id}"
 
-    # attendance: the code's category (older events lack it; ОТ was the only absence then)
-    category: str = "absent_unknown"
+    # attendance: the code's category; events without it knew only ОТ and ОП
+    category: str = ""
+
+    @model_validator(mode="after")
+    def _category_of_the_code(self) -> AttendanceSet:
+        if not self.category:
+            category = "late" if self.code == "ОП" else "absent_unknown"
+            object.__setattr__(self, "category", category)
+        return self
 
 
 class AttendanceCleared(Event):
     type: ClassVar[str] = "journal.attendance.cleared"
+    attendance_id: UUID
     school_id: UUID
     lesson_id: UUID
     student_id: UUID

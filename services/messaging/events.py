@@ -10,9 +10,9 @@ Consumed: from people — ``person.registered``, ``student.enrolled``, ``guardia
 ``person.anonymised`` (the replica's names, and the student's name in notices to their
 parents, become «Обезличено …»); from journal —
 ``attendance.set`` (an ОТ becomes a notice to each parent of the student; a reason or a late
-arrival does not), ``absences.unresolved`` (at the end of the school day: a notice to each
-class teacher listing their class's ОТ still without a reason, and one to each parent of a
-listed student).
+arrival does not), ``attendance.cleared`` (the kept absence goes), ``absences.unresolved`` (at
+the end of the school day: a notice to each class teacher listing their class's ОТ still without
+a reason, and one to each parent of a listed student).
 
 Two streams arrive in any order, so an absence may come before the student's parents are
 known. Every attendance record is kept; when a guardianship is linked afterwards, the parent
@@ -25,7 +25,7 @@ from datetime import date
 from typing import ClassVar
 from uuid import UUID
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -248,6 +248,18 @@ async def notify_absence(session: AsyncSession, absence: Absence, parent_ids: li
     return created
 
 
+async def on_attendance_cleared(session: AsyncSession, envelope: Envelope) -> None:
+    """The student was there after all: a parent linked later is not told of that absence."""
+    p = envelope.payload
+    await lock_student(session, _uuid(p["student_id"]))
+    await session.execute(
+        delete(Absence).where(
+            Absence.attendance_id == _uuid(p["attendance_id"]),
+            Absence.recorded_at <= envelope.occurred_at,
+        )
+    )
+
+
 # --- the end of the school day ------------------------------------------------------------
 
 
@@ -377,6 +389,7 @@ SUBSCRIPTIONS: list[Subscription] = [
         context="journal",
         handlers={
             "journal.attendance.set": on_attendance_set,
+            "journal.attendance.cleared": on_attendance_cleared,
             "journal.absences.unresolved": on_absences_unresolved,
         },
     ),

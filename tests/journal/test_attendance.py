@@ -6,12 +6,19 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from datetime import date, timedelta
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import pytest
 from sqlalchemy import func, select
 
-from services.journal.models import AttendanceHistory, Enrolment, Guardianship, RoleGrant
+from services.journal.models import (
+    AttendanceHistory,
+    Enrolment,
+    Guardianship,
+    Lesson,
+    RoleGrant,
+    SubgroupMember,
+)
 from services.journal.models import SchoolClass as SchoolClassRow
 from services.kernel.principal import RoleGrant as Grant
 from services.kernel.roles import Role
@@ -90,6 +97,20 @@ async def world(infra: Infra) -> AsyncIterator[World]:
     ids["other_student"] = r.student("Чужов", c8a)
     ids["parent"] = r.parent("Родителева", ids["student"])
     ids["other_parent"] = r.parent("Посторонняя", ids["other_student"])
+    ids["group"] = uuid4()
+    r.add(
+        "people.subgroup.created",
+        subgroup_id=ids["group"],
+        school_id=r.school_id,
+        school_class_id=c7b,
+        subject="алгебра",
+        name="1 группа",
+    )
+    r.add(
+        "people.subgroup.members_changed",
+        subgroup_id=ids["group"],
+        student_ids=[str(ids["student"]), str(ids["third"])],
+    )
     who = {
         "teacher": r.principal(ids["teacher"], Role.SUBJECT_TEACHER),
         "other_teacher": r.principal(ids["other_teacher"], Role.SUBJECT_TEACHER),
@@ -132,13 +153,15 @@ async def world(infra: Infra) -> AsyncIterator[World]:
                         )
                     )
                 )
-            return counts == [4, 2, 12] and len(teachers) == 2
+                members = await s.scalar(select(func.count()).select_from(SubgroupMember))
+            return counts == [4, 2, 12] and len(teachers) == 2 and members == 2
 
         await eventually(replica_complete, timeout=20)
 
         w = World(svc, r, events, ids, who)
         algebra = data(await w.gql(SUBJECT, "deputy", n="алгебра"))["createSubject"]["id"]
         russian = data(await w.gql(SUBJECT, "deputy", n="русский язык"))["createSubject"]["id"]
+        ids["алгебра"] = UUID(algebra)
         for teacher, school_class, subject in (
             ("teacher", c7b, algebra),
             ("other_teacher", c8a, algebra),
@@ -283,6 +306,32 @@ async def test_a_teacher_without_the_load_cannot_mark_absent(world: World) -> No
         MARK, "other_teacher", l=s(world, "alg1"), s=s(world, "student"), c="ABSENT"
     )
     assert code_of(result) == "FORBIDDEN"
+
+
+async def test_a_subgroups_lesson_takes_attendance_of_its_members_only(world: World) -> None:
+    lesson_id = uuid4()
+    async with world.svc.runtime.db.sessionmaker() as session:
+        session.add(
+            Lesson(
+                id=lesson_id,
+                school_id=world.roster.school_id,
+                school_class_id=world.ids["7Б"],
+                subject_id=world.ids["алгебра"],
+                teacher_id=world.ids["teacher"],
+                subgroup_id=world.ids["group"],
+                date=TODAY,
+                number=7,
+            )
+        )
+        await session.commit()
+    member = await world.gql(MARK, "teacher", l=str(lesson_id), s=s(world, "third"), c="LATE")
+    assert data(member)["markAbsent"]["code"] == "ОП"
+    other = await world.gql(MARK, "teacher", l=str(lesson_id), s=s(world, "classmate"), c="LATE")
+    assert code_of(other) == "VALIDATION"
+    register = await world.gql(
+        REGISTER, "teacher", l=str(lesson_id), a=[s(world, "classmate")], late=[]
+    )
+    assert code_of(register) == "VALIDATION"
 
 
 async def test_attendance_past_the_lock_period_is_locked(world: World) -> None:

@@ -13,7 +13,7 @@ from nats.aio.client import Client
 from sqlalchemy import func, select
 
 from services.messaging import domain
-from services.messaging.models import ClassTeacher, Guardianship
+from services.messaging.models import Absence, ClassTeacher, Guardianship
 from tests.messaging.test_notices import (
     SCHOOL,
     attendance,
@@ -167,3 +167,47 @@ def test_only_an_absence_of_unknown_reason_notifies_parents_whatever_its_code() 
 def test_lesson_numbers_read_as_russian() -> None:
     assert domain.lesson_numbers_text([2]) == "2-м уроке"
     assert domain.lesson_numbers_text([3, 1, 3]) == "1, 3-м уроках"
+
+
+async def test_a_cleared_absence_is_not_told_to_a_parent_linked_later(
+    svc: ServiceClient, nc: Client, namespace: str
+) -> None:
+    student, parent = uuid4(), uuid4()
+    await publish(nc, namespace, person(student, "student", "Сидоров", "Олег", "Петрович"))
+    absent = attendance(student, "ОТ", number=4)
+    await publish(nc, namespace, absent)
+
+    async def stored() -> bool:
+        async with svc.runtime.db.sessionmaker() as session:
+            return await session.get(Absence, UUID(absent.payload["attendance_id"])) is not None
+
+    await eventually(stored)
+    await publish(
+        nc,
+        namespace,
+        envelope(
+            "journal.attendance.cleared",
+            attendance_id=absent.payload["attendance_id"],
+            school_id=SCHOOL,
+            lesson_id=absent.payload["lesson_id"],
+            student_id=student,
+            school_class_id=absent.payload["school_class_id"],
+            date=DAY,
+            lesson_number=4,
+            code_before="ОТ",
+            cleared_by=uuid4(),
+        ),
+    )
+
+    async def gone() -> bool:
+        return not await stored()
+
+    await eventually(gone)
+    await publish(nc, namespace, guardianship(parent, student))
+
+    async def linked() -> bool:
+        async with svc.runtime.db.sessionmaker() as session:
+            return await session.get(Guardianship, (parent, student)) is not None
+
+    await eventually(linked)
+    assert await notices_of(svc, parent) == []
