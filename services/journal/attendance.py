@@ -68,13 +68,21 @@ def _category(entry: AttendanceCodeEntry) -> domain.AttendanceCategory:
     return domain.AttendanceCategory(entry.category)
 
 
+def _category_of(code: str, category: str | None) -> domain.AttendanceCategory:
+    """A code's category from the dictionary, or its default meaning if the dictionary lacks it."""
+    if category is None:
+        return rules.default_entry(code).category
+    return domain.AttendanceCategory(category)
+
+
 async def _current(
     s: AsyncSession, lesson_id: UUID, student_id: UUID
-) -> tuple[Attendance, AttendanceCodeEntry] | None:
+) -> tuple[Attendance, domain.AttendanceCategory] | None:
+    """The student's mark on the lesson, locked, with its code's category."""
     row = (
         await s.execute(
-            select(Attendance, AttendanceCodeEntry)
-            .join(
+            select(Attendance, AttendanceCodeEntry.category)
+            .outerjoin(
                 AttendanceCodeEntry,
                 (AttendanceCodeEntry.school_id == Attendance.school_id)
                 & (AttendanceCodeEntry.code == Attendance.code),
@@ -83,7 +91,7 @@ async def _current(
             .with_for_update(of=Attendance)
         )
     ).first()
-    return (row[0], row[1]) if row else None
+    return (row[0], _category_of(row[0].code, row[1])) if row else None
 
 
 def _refuse_overwriting_reason(code: str) -> Conflict:
@@ -196,6 +204,11 @@ async def _require_in_subgroup(s: AsyncSession, lesson: Lesson, student_ids: set
         )
 
 
+def _view_in(row: Attendance, entries: dict[str, AttendanceCodeEntry]) -> AttendanceView:
+    entry = entries.get(row.code)
+    return attendance_view(row, entry.label if entry else None, entry.category if entry else None)
+
+
 def _view(row: Attendance, entry: AttendanceCodeEntry) -> AttendanceView:
     return attendance_view(row, entry.label, entry.category)
 
@@ -231,7 +244,7 @@ async def mark_absent(
             entry = await entry_of(s, lesson.school_id, str(code))
         rules.check_subject_teacher_category(entry.code, _category(entry))
         found = await _current(s, lesson.id, student_id)
-        if found and rules.is_reason(_category(found[1])):
+        if found and rules.is_reason(found[1]):
             raise _refuse_overwriting_reason(found[0].code)
         if found and found[0].code == entry.code:
             view = _view(found[0], entry)  # already so: nothing to change or tell
@@ -255,7 +268,7 @@ async def clear_attendance(uow: UnitOfWork, lesson_id: UUID, student_id: UUID) -
         found = await _current(s, lesson.id, student_id)
         if found is None:
             return False
-        if rules.is_reason(_category(found[1])):
+        if rules.is_reason(found[1]):
             raise _refuse_overwriting_reason(found[0].code)
         await _clear(uow, lesson, found[0], utcnow())
         await uow.commit()
@@ -305,9 +318,13 @@ async def take_register(
         }
         now = utcnow()
         wanted = {**dict.fromkeys(absent_ids, absent_entry), **dict.fromkeys(late_ids, late_entry)}
+
+        def category(code: str) -> domain.AttendanceCategory:
+            known = entries.get(code)
+            return _category_of(code, known.category if known else None)
+
         for student_id, row in list(rows.items()):
-            entry = entries[row.code]
-            if rules.is_reason(_category(entry)):
+            if rules.is_reason(category(row.code)):
                 if student_id in late_ids:
                     raise _refuse_overwriting_reason(row.code)
                 wanted.pop(student_id, None)  # the reason stands
@@ -316,7 +333,8 @@ async def take_register(
                 del rows[student_id]
         for student_id, entry in wanted.items():
             row = rows.get(student_id)
-            if row is None or row.code != entry.code:
+            # A school's own code of the same kind stays as the teacher set it.
+            if row is None or category(row.code) is not _category(entry):
                 rows[student_id] = _write(uow, lesson, subject.name, student_id, row, entry, now)
         lesson.register_taken_by, lesson.register_taken_at = principal.person_id, now
         uow.emit(
@@ -334,7 +352,7 @@ async def take_register(
             school_id=lesson.school_id,
         )
         await s.flush()
-        views = [_view(r, entries[r.code]) for r in rows.values()]
+        views = [_view_in(r, entries) for r in rows.values()]
         await uow.commit()
     return RegisterView(lesson.id, principal.person_id, now, views)
 
@@ -454,8 +472,8 @@ async def class_attendance(
         )
         marks = (
             await s.execute(
-                select(Attendance, AttendanceCodeEntry)
-                .join(
+                select(Attendance, AttendanceCodeEntry.label, AttendanceCodeEntry.category)
+                .outerjoin(
                     AttendanceCodeEntry,
                     (AttendanceCodeEntry.school_id == Attendance.school_id)
                     & (AttendanceCodeEntry.code == Attendance.code),
@@ -478,7 +496,7 @@ async def class_attendance(
             )
             for lesson in lessons
         ],
-        [_view(a, e) for a, e in marks],
+        [attendance_view(a, label, category) for a, label, category in marks],
     )
 
 
@@ -559,16 +577,21 @@ async def attendance_summary(
         categories: dict[UUID, dict[UUID, domain.AttendanceCategory]] = defaultdict(dict)
         subgroups: dict[UUID, set[UUID]] = defaultdict(set)
         if students and lesson_ids:
-            for sid, lid, category in await s.execute(
-                select(Attendance.student_id, Attendance.lesson_id, AttendanceCodeEntry.category)
-                .join(
+            for sid, lid, code, category in await s.execute(
+                select(
+                    Attendance.student_id,
+                    Attendance.lesson_id,
+                    Attendance.code,
+                    AttendanceCodeEntry.category,
+                )
+                .outerjoin(
                     AttendanceCodeEntry,
                     (AttendanceCodeEntry.school_id == Attendance.school_id)
                     & (AttendanceCodeEntry.code == Attendance.code),
                 )
                 .where(Attendance.lesson_id.in_(lesson_ids), Attendance.student_id.in_(students))
             ):
-                categories[sid][lid] = domain.AttendanceCategory(category)
+                categories[sid][lid] = _category_of(code, category)
             for sid, subgroup_id in await s.execute(
                 select(SubgroupMember.student_id, SubgroupMember.subgroup_id).where(
                     SubgroupMember.student_id.in_(students)

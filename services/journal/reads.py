@@ -60,7 +60,7 @@ async def assemble(
     )
     att_q = (
         select(Attendance, AttendanceCodeEntry.label, AttendanceCodeEntry.category)
-        .join(
+        .outerjoin(
             AttendanceCodeEntry,
             (AttendanceCodeEntry.school_id == Attendance.school_id)
             & (AttendanceCodeEntry.code == Attendance.code),

@@ -95,7 +95,11 @@ def mark_view(m: Mark, weight: int) -> MarkView:
     )  # fmt: skip
 
 
-def attendance_view(a: Attendance, label: str, category: str) -> AttendanceView:
+def attendance_view(a: Attendance, label: str | None, category: str | None) -> AttendanceView:
+    """Label and category from the school's dictionary; the defaults' if it lacks the code."""
+    if label is None or category is None:
+        default = domain_attendance.default_entry(a.code)
+        label, category = default.label, default.category.value
     return AttendanceView(
         a.id, a.lesson_id, a.student_id, a.code, a.set_by, a.set_at, label,
         domain.AttendanceCategory(category),

@@ -146,3 +146,9 @@ def test_unresolved_marks_are_grouped_per_class_and_student_in_lesson_order() ->
     [student] = by_class[c7].students
     assert student.lesson_ids == (first, third) and student.lesson_numbers == (1, 3)
     assert by_class[c8].students[0].student_id == other
+
+
+def test_a_code_missing_from_the_dictionary_reads_with_its_default_meaning() -> None:
+    assert rules.default_entry("ОП").category is AttendanceCategory.LATE
+    assert rules.default_entry("Б").label == "по болезни"
+    assert rules.default_entry("Щ").category is AttendanceCategory.ABSENT_UNKNOWN

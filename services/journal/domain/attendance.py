@@ -16,9 +16,11 @@ from uuid import UUID
 
 from services.journal.domain import (
     CLASS_TEACHER_CATEGORIES,
+    DEFAULT_ATTENDANCE_CODES,
     SUBJECT_TEACHER_CATEGORIES,
     AttendanceCategory,
     AttendanceCode,
+    DefaultAttendanceCode,
     has_russian_word,
 )
 from services.kernel.errors import ValidationFailed
@@ -69,6 +71,14 @@ def check_label(label: str) -> str:
             "Расшифровка кода пишется по-русски (например, «по болезни»).", field="label"
         )
     return text
+
+
+def default_entry(code: str) -> DefaultAttendanceCode:
+    """The default meaning of a code (an unknown one reads as an absence of unknown reason)."""
+    for entry in DEFAULT_ATTENDANCE_CODES:
+        if entry.code == code:
+            return entry
+    return DefaultAttendanceCode(code, code, AttendanceCategory.ABSENT_UNKNOWN)
 
 
 def kind_of(category: AttendanceCategory) -> AttendanceCode:
