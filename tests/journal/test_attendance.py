@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import func, select
 
 from services.journal.models import (
+    Attendance,
     AttendanceHistory,
     Enrolment,
     Guardianship,
@@ -478,6 +479,22 @@ async def test_a_class_teacher_cannot_resolve_for_another_class(world: World) ->
         RESOLVE, "klassruk8", s=s(world, "other_student"), d=D1.isoformat(), c="НП"
     )
     assert data(done)["resolveAbsence"]["code"] == "НП"
+
+
+async def test_a_reason_past_the_lock_period_is_locked(world: World) -> None:
+    async with world.svc.runtime.db.sessionmaker() as session:
+        session.add(
+            Attendance(
+                id=uuid4(),
+                school_id=world.roster.school_id,
+                lesson_id=world.ids["old"],
+                student_id=world.ids["third"],
+                code="ОТ",
+            )
+        )
+        await session.commit()
+    result = await world.gql(RESOLVE, "klassruk", s=s(world, "third"), d=OLD.isoformat(), c="Б")
+    assert code_of(result) == "LOCKED"
 
 
 async def test_a_reason_must_be_a_class_teachers_code(world: World) -> None:
