@@ -9,6 +9,7 @@ from fastapi.responses import StreamingResponse
 
 from services.journal import files, lessons
 from services.journal.demo import start_demo
+from services.journal.end_of_day import start_control
 from services.journal.events import SUBSCRIPTIONS
 from services.journal.schema import schema
 from services.kernel.app import ServiceSpec, create_app
@@ -22,7 +23,7 @@ def spec() -> ServiceSpec:
         schema=schema,
         migrations_dir=Path(__file__).parent / "migrations",
         subscriptions=SUBSCRIPTIONS,
-        on_startup=[start_demo],
+        on_startup=[start_demo, start_control],
     )
 
 

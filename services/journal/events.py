@@ -11,7 +11,17 @@ Published (subject ``<namespace>.<type>``; ids are UUID strings, dates ISO):
   value_before, value
 - journal.mark.removed: mark_id, school_id, student_id, school_class_id, subject_id
 - journal.attendance.set: attendance_id, school_id, lesson_id, student_id, school_class_id,
-  subject_name, date, lesson_number, code ("ОТ"|"ОП"), set_by
+  subject_name, date, lesson_number, code ("ОТ"|"ОП" or a school's code), set_by,
+  category (the code's category: absent_unknown|late|illness|excused|unexcused|exempt)
+- journal.attendance.cleared: attendance_id, school_id, lesson_id, student_id, school_class_id,
+  date, lesson_number, code_before, cleared_by
+- journal.register.taken: lesson_id, school_id, school_class_id, subject_id, date, number,
+  teacher_id (who took it), absent_ids, late_ids
+- journal.attendance.resolved: school_id, school_class_id, student_id, date, code, category,
+  lesson_ids, resolved_by (the class teacher turned the day's ОТ into a reason)
+- journal.absences.unresolved: school_id, date, classes: [{school_class_id, class_teacher_id,
+  students: [{student_id, lesson_ids, lesson_numbers}]}] (once per school and day, after the
+  school day ends, only when some ОТ is left without a reason)
 - journal.subject.renamed: subject_id, school_id, name_before, name
 - journal.curriculum_hours.set: academic_year_id, school_id, subject_id, school_class_id
   (null for a parallel), grade_level (null for a class), hours_per_week (0: removed)
@@ -52,6 +62,7 @@ from datetime import date, datetime
 from typing import Any, ClassVar
 from uuid import NAMESPACE_URL, UUID, uuid5
 
+from pydantic import BaseModel, model_validator
 from sqlalchemy import delete, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -388,6 +399,85 @@ class SubstitutionCancelled(Event):
 
     def aggregate_id(self) -> str:
         return str(self.lesson_id)
+
+    # attendance: the code's category; events without it knew only ОТ and ОП
+    category: str = ""
+
+    @model_validator(mode="after")
+    def _category_of_the_code(self) -> AttendanceSet:
+        if not self.category:
+            category = "late" if self.code == "ОП" else "absent_unknown"
+            object.__setattr__(self, "category", category)
+        return self
+
+
+class AttendanceCleared(Event):
+    type: ClassVar[str] = "journal.attendance.cleared"
+    attendance_id: UUID
+    school_id: UUID
+    lesson_id: UUID
+    student_id: UUID
+    school_class_id: UUID
+    date: date
+    lesson_number: int
+    code_before: str
+    cleared_by: UUID | None
+
+    def aggregate_id(self) -> str:
+        return f"{self.lesson_id}:{self.student_id}"
+
+
+class RegisterTaken(Event):
+    type: ClassVar[str] = "journal.register.taken"
+    lesson_id: UUID
+    school_id: UUID
+    school_class_id: UUID
+    subject_id: UUID
+    date: date
+    number: int
+    teacher_id: UUID | None
+    absent_ids: list[UUID]
+    late_ids: list[UUID]
+
+    def aggregate_id(self) -> str:
+        return str(self.lesson_id)
+
+
+class AttendanceResolved(Event):
+    type: ClassVar[str] = "journal.attendance.resolved"
+    school_id: UUID
+    school_class_id: UUID
+    student_id: UUID
+    date: date
+    code: str
+    category: str
+    lesson_ids: list[UUID]
+    resolved_by: UUID | None
+
+    def aggregate_id(self) -> str:
+        return f"{self.student_id}:{self.date}"
+
+
+class UnresolvedStudentAbsences(BaseModel):
+    student_id: UUID
+    lesson_ids: list[UUID]
+    lesson_numbers: list[int]
+
+
+class UnresolvedClassAbsences(BaseModel):
+    school_class_id: UUID
+    class_teacher_id: UUID | None
+    students: list[UnresolvedStudentAbsences]
+
+
+class AbsencesUnresolved(Event):
+    type: ClassVar[str] = "journal.absences.unresolved"
+    school_id: UUID
+    date: date
+    classes: list[UnresolvedClassAbsences]
+
+    def aggregate_id(self) -> str:
+        return f"{self.school_id}:{self.date}"
 
 
 # --- consumed: the roster replica ---------------------------------------------------------------

@@ -569,3 +569,18 @@ class YearClosing(Base):
     school_id: Mapped[UUID] = mapped_column(index=True)
     closed_by: Mapped[UUID | None]
     closed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+# --- attendance: the end-of-day control ---------------------------------------------------------
+
+
+class AbsenceControl(Base):
+    """A school day whose end-of-day check of unresolved absences has run (once per day)."""
+
+    __tablename__ = "absence_control"
+
+    school_id: Mapped[UUID] = mapped_column(primary_key=True)
+    date: Mapped[date] = mapped_column(Date, primary_key=True)
+    # How many ОТ marks were still without a reason when the check ran.
+    unresolved: Mapped[int] = mapped_column(SmallInteger, default=0)
+    checked_at: Mapped[datetime] = _now()

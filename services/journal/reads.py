@@ -19,6 +19,7 @@ from services.journal.models import (
     Assignment,
     AssignmentType,
     Attendance,
+    AttendanceCodeEntry,
     Enrolment,
     Guardianship,
     Lesson,
@@ -57,7 +58,15 @@ async def assemble(
         .where(Mark.lesson_id.in_(ids))
         .order_by(Mark.created_at)
     )
-    att_q = select(Attendance).where(Attendance.lesson_id.in_(ids))
+    att_q = (
+        select(Attendance, AttendanceCodeEntry.label, AttendanceCodeEntry.category)
+        .outerjoin(
+            AttendanceCodeEntry,
+            (AttendanceCodeEntry.school_id == Attendance.school_id)
+            & (AttendanceCodeEntry.code == Attendance.code),
+        )
+        .where(Attendance.lesson_id.in_(ids))
+    )
     if student_id is not None:
         mark_q = mark_q.where(Mark.student_id == student_id)
         att_q = att_q.where(Attendance.student_id == student_id)
@@ -65,8 +74,8 @@ async def assemble(
     for m, weight in await s.execute(mark_q):
         marks[m.lesson_id].append(mark_view(m, weight))
     attendance: dict[UUID, list[AttendanceView]] = defaultdict(list)
-    for a in await s.scalars(att_q):
-        attendance[a.lesson_id].append(attendance_view(a))
+    for a, label, category in await s.execute(att_q):
+        attendance[a.lesson_id].append(attendance_view(a, label, category))
     for lesson in lessons:
         lesson.marks = marks.get(lesson.id, [])
         lesson.attendance = attendance.get(lesson.id, [])

@@ -8,8 +8,10 @@ from decimal import Decimal
 from uuid import UUID
 
 from services.journal import domain
+from services.journal.domain import attendance as domain_attendance
 from services.journal.models import (
     Attendance,
+    AttendanceCodeEntry,
     ClassEvent,
     Lesson,
     Mark,
@@ -55,9 +57,11 @@ class AttendanceView:
     id: UUID
     lesson_id: UUID
     student_id: UUID
-    code: domain.AttendanceCode
+    code: str  # a code of the school's dictionary
     set_by: UUID | None
     set_at: datetime
+    label: str = ""
+    category: domain.AttendanceCategory = domain.AttendanceCategory.ABSENT_UNKNOWN
 
 
 @dataclass
@@ -95,10 +99,15 @@ def mark_view(m: Mark, weight: int) -> MarkView:
     )  # fmt: skip
 
 
-def attendance_view(a: Attendance) -> AttendanceView:
+def attendance_view(a: Attendance, label: str | None, category: str | None) -> AttendanceView:
+    """Label and category from the school's dictionary; the defaults' if it lacks the code."""
+    if label is None or category is None:
+        default = domain_attendance.default_entry(a.code)
+        label, category = default.label, default.category.value
     return AttendanceView(
-        a.id, a.lesson_id, a.student_id, domain.AttendanceCode(a.code), a.set_by, a.set_at
-    )
+        a.id, a.lesson_id, a.student_id, a.code, a.set_by, a.set_at, label,
+        domain.AttendanceCategory(category),
+    )  # fmt: skip
 
 
 def lesson_view(row: Lesson) -> LessonView:
@@ -196,3 +205,80 @@ class SubstitutionView:
     reason: str | None
     recorded_by: UUID | None
     recorded_at: datetime
+
+
+# --- attendance ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AttendanceCodeView:
+    id: UUID
+    code: str
+    label: str
+    category: domain.AttendanceCategory
+    position: int
+    archived: bool
+
+
+def attendance_code_view(e: AttendanceCodeEntry) -> AttendanceCodeView:
+    return AttendanceCodeView(
+        e.id, e.code, e.label, domain.AttendanceCategory(e.category), e.position, e.archived
+    )
+
+
+@dataclass(frozen=True)
+class RegisterView:
+    lesson_id: UUID
+    taken_by: UUID | None
+    taken_at: datetime | None
+    attendance: list[AttendanceView]
+
+
+@dataclass(frozen=True)
+class ResolutionView:
+    student_id: UUID
+    date: date
+    code: str
+    lesson_ids: list[UUID]
+
+
+@dataclass(frozen=True)
+class DayLessonView:
+    """A lesson of a class's day, as the class teacher's day sheet shows it."""
+
+    id: UUID
+    number: int
+    subject_id: UUID
+    subgroup_id: UUID | None
+    cancelled: bool
+    register_taken_at: datetime | None
+
+
+@dataclass(frozen=True)
+class ClassAttendanceView:
+    school_class_id: UUID
+    date: date
+    student_ids: list[UUID]
+    lessons: list[DayLessonView]
+    attendance: list[AttendanceView]
+
+
+@dataclass(frozen=True)
+class UnresolvedStudentView:
+    student_id: UUID
+    lesson_ids: list[UUID]
+    lesson_numbers: list[int]
+
+
+@dataclass(frozen=True)
+class UnresolvedClassView:
+    school_class_id: UUID
+    class_teacher_id: UUID | None
+    students: list[UnresolvedStudentView]
+
+
+@dataclass(frozen=True)
+class AttendanceSummaryView:
+    student_id: UUID | None  # None: the whole class
+    school_class_id: UUID | None
+    count: domain_attendance.AttendanceCount

@@ -10,15 +10,25 @@ ABSENT = "ОТ"
 LATE_LINK_WINDOW = timedelta(days=7)
 
 
+ABSENT_UNKNOWN = "absent_unknown"  # the journal's category of ОТ and a school's codes like it
+
+
 class NoticeKind(StrEnum):
     ABSENCE = "absence"
+    UNRESOLVED_ABSENCES = "unresolved_absences"
 
 
-NOTICE_KIND_LABELS: dict[NoticeKind, str] = {NoticeKind.ABSENCE: "отсутствие на уроке"}
+NOTICE_KIND_LABELS: dict[NoticeKind, str] = {
+    NoticeKind.ABSENCE: "отсутствие на уроке",
+    NoticeKind.UNRESOLVED_ABSENCES: "пропуски без указанной причины",
+}
 
 
-def notifies_parents(code: str) -> bool:
-    """Only an unexplained absence (ОТ) is sent to parents; a late arrival (ОП) is not."""
+def notifies_parents(code: str, category: str | None = None) -> bool:
+    """Only an unexplained absence (ОТ) is sent to parents; a late arrival (ОП) or a reason the
+    class teacher gave (Б, УП …) is not. Newer events name the code's category."""
+    if category is not None:
+        return category == ABSENT_UNKNOWN
     return code == ABSENT
 
 
@@ -60,3 +70,42 @@ def absence_text(
 
 def within_late_link_window(recorded_at: datetime, now: datetime) -> bool:
     return now - recorded_at <= LATE_LINK_WINDOW
+
+
+# --- the end of the school day: ОТ left without a reason ------------------------------------
+
+
+def lesson_numbers_text(numbers: list[int]) -> str:
+    """«2-м уроке», «2, 3-м уроках» — the lessons a student missed that day."""
+    ordered = sorted(set(numbers))
+    if not ordered:
+        return "уроках"
+    if len(ordered) == 1:
+        return f"{ordered[0]}-м уроке"
+    return ", ".join(str(n) for n in ordered[:-1]) + f", {ordered[-1]}-м уроках"
+
+
+def unresolved_for_class_teacher(day: date, students: list[tuple[str, list[int]]]) -> str:
+    """«Не указана причина пропусков за 27.11.2026: Иванов Пётр (уроки 2, 3); …»"""
+    items = "; ".join(
+        f"{name} (урок{'и' if len(set(nums)) > 1 else ''} "
+        f"{', '.join(str(n) for n in sorted(set(nums)))})"
+        for name, nums in students
+    )
+    return (
+        f"Не указана причина пропусков за {day:%d.%m.%Y}: {items}. "
+        "Укажите причину (Б, УП, НП, ОСВ) в журнале."
+    )
+
+
+def unresolved_for_parent(
+    day: date,
+    children: list[tuple[str | None, str | None, str | None, list[int]]],
+) -> str:
+    """«Иванов Пётр отсутствовал на 2, 3-м уроках 27.11.2026, причина не указана. …»"""
+    parts = []
+    for last_name, first_name, middle_name, numbers in children:
+        who = student_display_name(last_name, first_name)
+        verb = absence_verb(first_name or "", middle_name) if first_name else "отсутствовал(а)"
+        parts.append(f"{who} {verb} на {lesson_numbers_text(numbers)} {day:%d.%m.%Y}")
+    return "; ".join(parts) + ", причина не указана. Сообщите причину классному руководителю."

@@ -9,7 +9,10 @@ Consumed: from people — ``person.registered``, ``student.enrolled``, ``guardia
 ``school_class.class_teacher_assigned``, ``person.renamed`` (the directory replica),
 ``person.anonymised`` (the replica's names, and the student's name in notices to their
 parents, become «Обезличено …»); from journal —
-``attendance.set`` (an ОТ becomes a notice to each parent of the student).
+``attendance.set`` (an ОТ becomes a notice to each parent of the student; a reason or a late
+arrival does not), ``attendance.cleared`` (the kept absence goes), ``absences.unresolved`` (at
+the end of the school day: a notice to each class teacher listing their class's ОТ still without
+a reason, and one to each parent of a listed student).
 
 Two streams arrive in any order, so an absence may come before the student's parents are
 known. Every attendance record is kept; when a guardianship is linked afterwards, the parent
@@ -22,7 +25,7 @@ from datetime import date
 from typing import ClassVar
 from uuid import UUID
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -190,7 +193,7 @@ async def on_attendance_set(session: AsyncSession, envelope: Envelope) -> None:
             setattr(absence, key, value)
     await session.flush()
     # Saving the same ОТ again does not tell the parents twice.
-    if already_told or not domain.notifies_parents(code):
+    if already_told or not domain.notifies_parents(code, p.get("category")):
         return
     parent_ids = (
         await session.scalars(
@@ -245,6 +248,99 @@ async def notify_absence(session: AsyncSession, absence: Absence, parent_ids: li
     return created
 
 
+async def on_attendance_cleared(session: AsyncSession, envelope: Envelope) -> None:
+    """The student was there after all: a parent linked later is not told of that absence."""
+    p = envelope.payload
+    await lock_student(session, _uuid(p["student_id"]))
+    await session.execute(
+        delete(Absence).where(
+            Absence.attendance_id == _uuid(p["attendance_id"]),
+            Absence.recorded_at <= envelope.occurred_at,
+        )
+    )
+
+
+# --- the end of the school day ------------------------------------------------------------
+
+
+async def on_absences_unresolved(session: AsyncSession, envelope: Envelope) -> None:
+    """Tells class teachers and parents of the ОТ marks the day ended with; a redelivered event
+    tells nobody twice (one notice per event and recipient)."""
+    p = envelope.payload
+    school_id, day = _uuid(p["school_id"]), date.fromisoformat(p["date"])
+    classes = p.get("classes") or []
+    student_ids = [_uuid(st["student_id"]) for c in classes for st in c["students"]]
+    if not student_ids:
+        return
+    people = {
+        person.person_id: person
+        for person in await session.scalars(select(Person).where(Person.person_id.in_(student_ids)))
+    }
+    guardians: dict[UUID, list[UUID]] = {}
+    for parent_id, student_id in await session.execute(
+        select(Guardianship.parent_id, Guardianship.student_id).where(
+            Guardianship.student_id.in_(student_ids)
+        )
+    ):
+        guardians.setdefault(parent_id, []).append(student_id)
+    numbers: dict[UUID, list[int]] = {}
+    texts: dict[UUID, str] = {}
+    for c in classes:
+        teacher_id = _optional_uuid(c.get("class_teacher_id")) or await session.scalar(
+            select(ClassTeacher.person_id).where(
+                ClassTeacher.school_class_id == _uuid(c["school_class_id"])
+            )
+        )
+        listed = []
+        for st in c["students"]:
+            sid = _uuid(st["student_id"])
+            numbers[sid] = [int(n) for n in st.get("lesson_numbers") or []]
+            person = people.get(sid)
+            name = domain.student_display_name(
+                person.last_name if person else None, person.first_name if person else None
+            )
+            listed.append((name, numbers[sid]))
+        if teacher_id is not None:
+            texts[teacher_id] = domain.unresolved_for_class_teacher(day, listed)
+    for parent_id, children in guardians.items():
+        texts[parent_id] = domain.unresolved_for_parent(
+            day,
+            [
+                (
+                    people[sid].last_name if sid in people else None,
+                    people[sid].first_name if sid in people else None,
+                    people[sid].middle_name if sid in people else None,
+                    numbers.get(sid, []),
+                )
+                for sid in children
+            ],
+        )
+    kind = domain.NoticeKind.UNRESOLVED_ABSENCES.value
+    for recipient_id, body in texts.items():
+        notice_id = await session.scalar(
+            insert(Notice)
+            .values(
+                id=uuid7(),
+                school_id=school_id,
+                recipient_id=recipient_id,
+                kind=kind,
+                text=body,
+                source_event_id=envelope.id,
+                created_at=utcnow(),
+            )
+            .on_conflict_do_nothing(index_elements=[Notice.source_event_id, Notice.recipient_id])
+            .returning(Notice.id)
+        )
+        if notice_id is not None:
+            await emit_in(
+                session,
+                NoticeCreated(
+                    notice_id=notice_id, school_id=school_id, recipient_id=recipient_id, kind=kind
+                ),
+                school_id=school_id,
+            )
+
+
 async def _rename(session: AsyncSession, p: dict[str, object]) -> Person | None:
     """Replaces the replica's names; returns the person as they were, if replicated."""
     person = await session.get(Person, _uuid(p["person_id"]), with_for_update=True)
@@ -289,5 +385,12 @@ SUBSCRIPTIONS: list[Subscription] = [
             "people.person.anonymised": on_person_anonymised,
         },
     ),
-    Subscription(context="journal", handlers={"journal.attendance.set": on_attendance_set}),
+    Subscription(
+        context="journal",
+        handlers={
+            "journal.attendance.set": on_attendance_set,
+            "journal.attendance.cleared": on_attendance_cleared,
+            "journal.absences.unresolved": on_absences_unresolved,
+        },
+    ),
 ]

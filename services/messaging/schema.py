@@ -16,6 +16,7 @@ from services.messaging.models import Notice as NoticeRow
 @strawberry.enum
 class NoticeKind(Enum):
     ABSENCE = "absence"
+    UNRESOLVED_ABSENCES = "unresolved_absences"
 
 
 @strawberry.federation.type(authenticated=True)

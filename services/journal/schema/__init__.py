@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import strawberry
 
-from services.journal.schema.attendance import AttendanceMutation
+from services.journal.schema.attendance import AttendanceMutation, AttendanceQuery
 from services.journal.schema.class_events import ClassEventsMutation, ClassEventsQuery
 from services.journal.schema.curriculum import CurriculumMutation, CurriculumQuery
 from services.journal.schema.lessons import LessonsMutation
@@ -37,6 +37,7 @@ class Query(
     TimetableQuery,
     ClassEventsQuery,
     SubstitutionsQuery,
+    AttendanceQuery,
 ):
     pass
 

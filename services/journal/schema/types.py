@@ -21,6 +21,8 @@ from services.journal import (
     timetable,
     views,
 )
+from services.journal.attendance import registers_taken
+from services.journal.domain import attendance as attendance_rules
 from services.kernel.graphql import Info, parse_id, schema_enum
 from services.kernel.roles import ADMINISTRATION, STAFF, Role, any_of
 
@@ -131,28 +133,46 @@ class Mark:
         )
 
 
+AttendanceCategoryName = schema_enum(
+    domain.AttendanceCategory,
+    name="AttendanceCategory",
+    description="Что означает код посещаемости, какими бы буквами школа его ни обозначила.",
+)
+
+
 @strawberry.federation.type(authenticated=True)
 class Attendance:
     id: strawberry.ID
     lesson_id: strawberry.ID
-    kind: AttendanceCodeType
-    code: str
-    label: str
+    kind: AttendanceCodeType = strawberry.federation.field(
+        authenticated=True,
+        deprecation_reason="Используйте category: опоздание или отсутствие по любой причине.",
+    )
+    code: str = strawberry.federation.field(
+        authenticated=True, description="Код из справочника школы (ОТ, ОП, Б, УП, НП, ОСВ …)."
+    )
+    label: str = strawberry.federation.field(
+        authenticated=True, description="Расшифровка кода из справочника школы."
+    )
     set_at: datetime
     student: Student
     set_by: Person | None
+    category: AttendanceCategoryName = strawberry.federation.field(  # type: ignore[valid-type]
+        authenticated=True, description="Вид отметки посещаемости."
+    )
 
     @classmethod
     def of(cls, v: views.AttendanceView) -> Attendance:
         return cls(
             id=strawberry.ID(str(v.id)),
             lesson_id=strawberry.ID(str(v.lesson_id)),
-            kind=AttendanceCodeType(v.code.value),
-            code=v.code.value,
-            label=v.code.label,
+            kind=AttendanceCodeType(attendance_rules.kind_of(v.category).value),
+            code=v.code,
+            label=v.label,
             set_at=v.set_at,
             student=Student(id=strawberry.ID(str(v.student_id))),
             set_by=Person(id=strawberry.ID(str(v.set_by))) if v.set_by else None,
+            category=AttendanceCategoryName(v.category.value),
         )
 
 
@@ -174,6 +194,15 @@ class Lesson:
         view = await _subjects(info).load(self.subject_id)
         assert view is not None  # a lesson's subject is a foreign key
         return Subject.of(view)
+
+    # attendance: when the register was confirmed (one query for all the request's lessons)
+    @strawberry.federation.field(
+        authenticated=True, description="Когда учитель подтвердил, что отметил посещаемость."
+    )
+    async def register_taken_at(self, info: Info) -> datetime | None:
+        db = info.context.runtime.db
+        loader = _loader(info, "register_taken_at", lambda ids: registers_taken(db, ids))
+        return await loader.load(parse_id(self.id, "id"))
 
     @classmethod
     def of(cls, v: views.LessonView) -> Lesson:
