@@ -12,6 +12,18 @@ Published (subject ``<namespace>.<type>``; ids are UUID strings, dates ISO):
 - journal.mark.removed: mark_id, school_id, student_id, school_class_id, subject_id
 - journal.attendance.set: attendance_id, school_id, lesson_id, student_id, school_class_id,
   subject_name, date, lesson_number, code ("ОТ"|"ОП"), set_by
+- journal.settings.changed: school_id, fields (API names of the settings changed, e.g.
+  "lockDays", "thresholds"), changed_by
+- journal.period_mark.set: period_mark_id, school_id, academic_year_id, study_period_id|null,
+  study_period_name|null, kind (term|year|exam|final), school_class_id, subject_id,
+  subject_name, student_id, value (2..5)|null, special (not_attested|pass|fail|exempt)|null,
+  average|null (decimal string), proposed|null, set_by; the id is derived from (student,
+  subject, year, kind, period), so a mark set again after removal is the same aggregate
+- journal.period_mark.removed: period_mark_id, school_id, academic_year_id, study_period_id,
+  kind, school_class_id, subject_id, student_id, removed_by
+- journal.year.closed: academic_year_id, school_id, closed_by, subject_names {id: name},
+  results [{student_id, school_class_id, failed_subject_ids (year mark 2 or «незач»),
+  not_attested_subject_ids («н/а»)}] for every student enrolled in a class of the year
 
 Consumed: ``people.*`` — schools (each gets the journal's default settings, assignment types
 and attendance codes), academic years with their study periods, classes, subgroups and their
@@ -24,9 +36,11 @@ student's departure or graduation (``people.student.left``) takes them off the c
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from typing import Any, ClassVar
 from uuid import NAMESPACE_URL, UUID, uuid5
 
+from pydantic import BaseModel
 from sqlalchemy import delete, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -135,6 +149,76 @@ class AttendanceSet(Event):
     def aggregate_id(self) -> str:
         # One student's attendance on one lesson is one aggregate: its settings stay in order.
         return f"{self.lesson_id}:{self.student_id}"
+
+
+# periods: settings, period marks, year closing
+
+
+class JournalSettingsChanged(Event):
+    type: ClassVar[str] = "journal.settings.changed"
+    school_id: UUID
+    fields: list[str]
+    changed_by: UUID | None
+
+    def aggregate_id(self) -> str:
+        return str(self.school_id)
+
+
+class PeriodMarkSet(Event):
+    type: ClassVar[str] = "journal.period_mark.set"
+    period_mark_id: UUID
+    school_id: UUID
+    academic_year_id: UUID
+    study_period_id: UUID | None
+    study_period_name: str | None
+    kind: str
+    school_class_id: UUID
+    subject_id: UUID
+    subject_name: str
+    student_id: UUID
+    value: int | None
+    special: str | None
+    average: Decimal | None
+    proposed: int | None
+    set_by: UUID | None
+
+    def aggregate_id(self) -> str:
+        return str(self.period_mark_id)
+
+
+class PeriodMarkRemoved(Event):
+    type: ClassVar[str] = "journal.period_mark.removed"
+    period_mark_id: UUID
+    school_id: UUID
+    academic_year_id: UUID
+    study_period_id: UUID | None
+    kind: str
+    school_class_id: UUID
+    subject_id: UUID
+    student_id: UUID
+    removed_by: UUID | None
+
+    def aggregate_id(self) -> str:
+        return str(self.period_mark_id)
+
+
+class StudentYearResult(BaseModel):
+    student_id: UUID
+    school_class_id: UUID
+    failed_subject_ids: list[UUID]
+    not_attested_subject_ids: list[UUID]
+
+
+class YearClosed(Event):
+    type: ClassVar[str] = "journal.year.closed"
+    academic_year_id: UUID
+    school_id: UUID
+    closed_by: UUID | None
+    subject_names: dict[str, str]
+    results: list[StudentYearResult]
+
+    def aggregate_id(self) -> str:
+        return str(self.academic_year_id)
 
 
 # --- consumed: the roster replica ---------------------------------------------------------------

@@ -11,6 +11,7 @@ from services.journal.access import (
     require,
     same_school,
 )
+from services.journal.lock import ensure_year_open
 from services.journal.models import (
     Lesson,
 )
@@ -36,6 +37,7 @@ async def set_lesson_topic(
         same_school(principal, lesson.school_id, "Урок")
         if lesson.teacher_id != person_id:
             raise Forbidden("Тему и домашнее задание записывает учитель, который ведёт этот урок.")
+        await ensure_year_open(uow.session, lesson)
         lesson.topic, lesson.homework, lesson.updated_at = topic_text, homework_text, utcnow()
         await uow.session.flush()
         [view] = await assemble(uow.session, select(Lesson).where(Lesson.id == lesson_id))

@@ -12,7 +12,9 @@ from services.journal.schema.attendance import AttendanceMutation
 from services.journal.schema.curriculum import CurriculumMutation, CurriculumQuery
 from services.journal.schema.lessons import LessonsMutation
 from services.journal.schema.marks import MarksMutation
+from services.journal.schema.period_marks import PeriodMarksMutation, PeriodMarksQuery
 from services.journal.schema.reads import ReadsQuery
+from services.journal.schema.settings import SettingsMutation, SettingsQuery
 from services.journal.schema.timetable import TimetableMutation
 from services.journal.schema.types import (
     Attendance,
@@ -24,11 +26,19 @@ from services.journal.schema.types import (
     Student,
     Subject,
 )
+from services.journal.schema.year_closing import YearClosingMutation, YearClosingQuery
 from services.kernel.graphql import build_schema
 
 
 @strawberry.type
-class Query(CurriculumQuery, ReadsQuery):
+class Query(
+    CurriculumQuery,
+    ReadsQuery,
+    # periods
+    SettingsQuery,
+    PeriodMarksQuery,
+    YearClosingQuery,
+):
     pass
 
 
@@ -39,6 +49,10 @@ class Mutation(
     LessonsMutation,
     MarksMutation,
     AttendanceMutation,
+    # periods
+    SettingsMutation,
+    PeriodMarksMutation,
+    YearClosingMutation,
 ):
     pass
 
