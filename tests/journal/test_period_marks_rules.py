@@ -68,7 +68,7 @@ def test_reaching_a_threshold_proposes_its_mark(
 
 
 def test_an_average_from_weights_rounds_without_float_surprises() -> None:
-    # Exactly 4.65: (5·13 + 4·7) / 20 = 93 / 20; as floats this sum is 4.6499999…
+    # Exactly 4.65: (5·13 + 4·7) / 20 = 93 / 20
     marks = [(5, 1)] * 13 + [(4, 1)] * 7
     assert weighted_average(marks) == Decimal("4.65")
     assert propose(weighted_average(marks), IN_FAVOUR) == 5
