@@ -95,7 +95,7 @@ def check_thresholds(five: object, four: object, three: object) -> Thresholds:
             "Порог «5» выше порога «4», а тот выше порога «3» (например, 4,65 / 3,65 / 2,65).",
             field="thresholds",
         )
-    return Thresholds(*values)
+    return Thresholds(*(v.quantize(TWO_PLACES) for v in values))
 
 
 def check_lock_days(days: int) -> int:
