@@ -11,6 +11,7 @@ from decimal import Decimal
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from sqlalchemy import exists, select
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.journal.access import is_class_teacher, require, same_school, teaches
@@ -31,7 +32,9 @@ from services.journal.models import (
     Person,
     SchoolClass,
     StudyPeriod,
+    SubgroupMember,
     Subject,
+    TeachingLoad,
 )
 from services.journal.settings import thresholds_of
 from services.kernel.db import Database
@@ -388,18 +391,48 @@ async def _class_of_year(s: AsyncSession, student_id: UUID, academic_year_id: UU
     return school_class
 
 
+async def teaches_student(
+    s: AsyncSession, teacher_id: UUID, school_class_id: UUID, subject_id: UUID, student_id: UUID
+) -> bool:
+    """A load for the whole class covers every student; a subgroup's load only its members."""
+    subgroups = list(
+        await s.scalars(
+            select(TeachingLoad.subgroup_id).where(
+                TeachingLoad.teacher_id == teacher_id,
+                TeachingLoad.school_class_id == school_class_id,
+                TeachingLoad.subject_id == subject_id,
+            )
+        )
+    )
+    if not subgroups:
+        return False
+    if None in subgroups:
+        return True
+    return bool(
+        await s.scalar(
+            select(
+                exists().where(
+                    SubgroupMember.subgroup_id.in_(subgroups),
+                    SubgroupMember.student_id == student_id,
+                )
+            )
+        )
+    )
+
+
 async def _may_write(
     s: AsyncSession,
     principal: Principal,
     kind: PeriodMarkKind,
     school_class: SchoolClass,
     subject: Subject,
+    student_id: UUID,
 ) -> None:
     person_id = require(principal)
     if kind in ADMIN_KINDS and principal.has_role(*ADMINISTRATION):
         return
-    if principal.has_role(Role.SUBJECT_TEACHER) and await teaches(
-        s, person_id, school_class.id, subject.id
+    if principal.has_role(Role.SUBJECT_TEACHER) and await teaches_student(
+        s, person_id, school_class.id, subject.id, student_id
     ):
         return
     who = "учитель с нагрузкой" + (" или администрация" if kind in ADMIN_KINDS else "")
@@ -453,7 +486,7 @@ async def set_period_mark(uow: UnitOfWork, command: SetPeriodMark) -> PeriodMark
             assert command.academic_year_id is not None
             year_id = (await _academic_year(s, principal, command.academic_year_id)).id
         school_class = await _class_of_year(s, student.id, year_id)
-        await _may_write(s, principal, target.kind, school_class, subject)
+        await _may_write(s, principal, target.kind, school_class, subject, student.id)
         await ensure_academic_year_open(s, year_id)
         thresholds = await thresholds_of(s, subject.school_id)
         average, proposed = await _proposal(
@@ -463,26 +496,35 @@ async def set_period_mark(uow: UnitOfWork, command: SetPeriodMark) -> PeriodMark
             student.id, subject.id, year_id, target.kind, period.id if period else None
         )
         now = utcnow()
-        row = await s.get(PeriodMark, mark_id, with_for_update=True)
+        values = {
+            "school_id": subject.school_id,
+            "academic_year_id": year_id,
+            "study_period_id": period.id if period else None,
+            "kind": target.kind.value,
+            "school_class_id": school_class.id,
+            "subject_id": subject.id,
+            "student_id": student.id,
+            "value": target.value,
+            "special": target.special.value if target.special else None,
+            "average": average,
+            "proposed": proposed,
+            "set_by": person_id,
+            "set_at": now,
+        }
+        # Two teachers setting the first mark at once: one inserts, the other updates after it.
+        inserted = await s.scalar(
+            insert(PeriodMark)
+            .values(id=mark_id, **values)
+            .on_conflict_do_nothing()
+            .returning(PeriodMark.id)
+        )
+        row = await s.get(PeriodMark, mark_id, with_for_update=True, populate_existing=True)
+        assert row is not None
         before: tuple[int | None, str | None] = (None, None)
-        if row is None:
-            row = PeriodMark(
-                id=mark_id,
-                school_id=subject.school_id,
-                academic_year_id=year_id,
-                study_period_id=period.id if period else None,
-                kind=target.kind.value,
-                subject_id=subject.id,
-                student_id=student.id,
-            )
-            s.add(row)
-        else:
+        if inserted is None:
             before = (row.value, row.special)
-        row.school_class_id = school_class.id
-        row.value = target.value
-        row.special = target.special.value if target.special else None
-        row.average, row.proposed = average, proposed
-        row.set_by, row.set_at = person_id, now
+            for key, value in values.items():
+                setattr(row, key, value)
         s.add(_history(row, before, person_id, now))
         await s.flush()
         uow.emit(
@@ -521,7 +563,9 @@ async def remove_period_mark(uow: UnitOfWork, mark_id: UUID) -> UUID:
         same_school(principal, row.school_id, "Итоговая отметка")
         school_class = await _school_class(s, principal, row.school_class_id)
         subject = await _subject(s, principal, row.subject_id)
-        await _may_write(s, principal, PeriodMarkKind(row.kind), school_class, subject)
+        await _may_write(
+            s, principal, PeriodMarkKind(row.kind), school_class, subject, row.student_id
+        )
         await ensure_academic_year_open(s, row.academic_year_id)
         before = (row.value, row.special)
         s.add(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import pytest
 from sqlalchemy import select, update
@@ -15,6 +15,9 @@ from services.journal.models import (
     Lesson,
     Mark,
     PeriodMarkHistory,
+    Subgroup,
+    SubgroupMember,
+    TeachingLoad,
 )
 from tests.journal.periods_world import RECORD, PeriodsWorld, code_of, data, periods_world
 from tests.support import Infra, eventually
@@ -320,3 +323,38 @@ async def test_removing_a_period_mark_keeps_its_history_and_is_published(
             .limit(1)
         )
     assert last is not None and (last.value_before, last.value_after) == (3, None)
+
+
+async def test_a_subgroup_teacher_sets_period_marks_only_for_their_subgroup(
+    world: PeriodsWorld,
+) -> None:
+    ids = world.ids
+    subgroup = uuid4()
+    async with world.svc.runtime.db.sessionmaker() as s, s.begin():
+        # People's replica of a subgroup and a load for it alone (the load's API is class-wide).
+        s.add(
+            Subgroup(
+                id=subgroup,
+                school_id=world.roster.school_id,
+                school_class_id=ids["7Б"],
+                subject="русский язык",
+                name="1 группа",
+            )
+        )
+        await s.flush()
+        s.add(SubgroupMember(subgroup_id=subgroup, student_id=ids["student"]))
+        s.add(
+            TeachingLoad(
+                id=uuid4(),
+                school_id=world.roster.school_id,
+                teacher_id=ids["other_teacher"],
+                school_class_id=ids["7Б"],
+                subject_id=ids["русский язык"],
+                subgroup_id=subgroup,
+            )
+        )
+    common = {"subjectId": ids["русский язык"], "kind": "TERM", "studyPeriodId": ids["term2"]}
+    member = await world.set_mark("other_teacher", studentId=ids["student"], value=5, **common)
+    assert data(member)["setPeriodMark"]["value"] == 5
+    other = await world.set_mark("other_teacher", studentId=ids["classmate"], value=5, **common)
+    assert code_of(other) == "FORBIDDEN"
