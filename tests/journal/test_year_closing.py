@@ -20,6 +20,10 @@ CLOSE = """mutation($y: ID!) {
     academicYearId closedBy { id } studentsCount studentsWithDebt
   }
 }"""
+OWN = """query($s: ID!, $y: ID!) {
+  periodMarks(studentId: $s, academicYearId: $y) { id kind subject { name } }
+}"""
+REMOVE = "mutation($id: ID!) { removePeriodMark(input: {periodMarkId: $id}) }"
 TOPIC = """mutation($l: ID!) {
   setLessonTopic(input: {lessonId: $l, topic: "Квадратные уравнения"}) { id }
 }"""
@@ -144,6 +148,11 @@ async def test_writes_into_a_closed_year_are_locked(world: PeriodsWorld) -> None
     mark = await world.gql(RECORD, "teacher", l=str(ids["lesson_7b"]), s=str(ids["student"]), v=5)
     assert code_of(mark) == "LOCKED"
     assert code_of(await world.gql(TOPIC, "teacher", l=str(ids["lesson_7b"]))) == "LOCKED"
+    marks = data(await world.gql(OWN, "admin", s=str(ids["student"]), y=str(ids["year"])))
+    year_mark = next(
+        m for m in marks["periodMarks"] if m["kind"] == "YEAR" and m["subject"]["name"] == "алгебра"
+    )
+    assert code_of(await world.gql(REMOVE, "teacher", id=year_mark["id"])) == "LOCKED"
     # A foreign teacher is still told FORBIDDEN first, not what the year's state is.
     foreign = await world.set_mark(
         "teacher",
