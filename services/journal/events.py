@@ -47,6 +47,18 @@ Published (subject ``<namespace>.<type>``; ids are UUID strings, dates ISO):
 - journal.substitution.recorded / journal.substitution.cancelled (a replaced substitution is
   cancelled, then the new one recorded): lesson_id, school_id, school_class_id, subject_id,
   date, number, substitute_id, absent_teacher_id
+- journal.settings.changed: school_id, fields (API names of the settings changed, e.g.
+  "lockDays", "thresholds"), changed_by
+- journal.period_mark.set: period_mark_id, school_id, academic_year_id, study_period_id|null,
+  study_period_name|null, kind (term|year|exam|final), school_class_id, subject_id,
+  subject_name, student_id, value (2..5)|null, special (not_attested|pass|fail|exempt)|null,
+  average|null (decimal string), proposed|null, set_by; the id is derived from (student,
+  subject, year, kind, period), so a mark set again after removal is the same aggregate
+- journal.period_mark.removed: period_mark_id, school_id, academic_year_id, study_period_id,
+  kind, school_class_id, subject_id, student_id, removed_by
+- journal.year.closed: academic_year_id, school_id, closed_by, subject_names {id: name},
+  results [{student_id, school_class_id, failed_subject_ids (year mark 2 or «незач»),
+  not_attested_subject_ids («н/а»)}] for every student enrolled in a class of the year
 
 Consumed: ``people.*`` — schools (each gets the journal's default settings, assignment types
 and attendance codes), academic years with their study periods, classes, subgroups and their
@@ -59,6 +71,7 @@ student's departure or graduation (``people.student.left``) takes them off the c
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any, ClassVar
 from uuid import NAMESPACE_URL, UUID, uuid5
 
@@ -478,6 +491,76 @@ class AbsencesUnresolved(Event):
 
     def aggregate_id(self) -> str:
         return f"{self.school_id}:{self.date}"
+
+
+# periods: settings, period marks, year closing
+
+
+class JournalSettingsChanged(Event):
+    type: ClassVar[str] = "journal.settings.changed"
+    school_id: UUID
+    fields: list[str]
+    changed_by: UUID | None
+
+    def aggregate_id(self) -> str:
+        return str(self.school_id)
+
+
+class PeriodMarkSet(Event):
+    type: ClassVar[str] = "journal.period_mark.set"
+    period_mark_id: UUID
+    school_id: UUID
+    academic_year_id: UUID
+    study_period_id: UUID | None
+    study_period_name: str | None
+    kind: str
+    school_class_id: UUID
+    subject_id: UUID
+    subject_name: str
+    student_id: UUID
+    value: int | None
+    special: str | None
+    average: Decimal | None
+    proposed: int | None
+    set_by: UUID | None
+
+    def aggregate_id(self) -> str:
+        return str(self.period_mark_id)
+
+
+class PeriodMarkRemoved(Event):
+    type: ClassVar[str] = "journal.period_mark.removed"
+    period_mark_id: UUID
+    school_id: UUID
+    academic_year_id: UUID
+    study_period_id: UUID | None
+    kind: str
+    school_class_id: UUID
+    subject_id: UUID
+    student_id: UUID
+    removed_by: UUID | None
+
+    def aggregate_id(self) -> str:
+        return str(self.period_mark_id)
+
+
+class StudentYearResult(BaseModel):
+    student_id: UUID
+    school_class_id: UUID
+    failed_subject_ids: list[UUID]
+    not_attested_subject_ids: list[UUID]
+
+
+class YearClosed(Event):
+    type: ClassVar[str] = "journal.year.closed"
+    academic_year_id: UUID
+    school_id: UUID
+    closed_by: UUID | None
+    subject_names: dict[str, str]
+    results: list[StudentYearResult]
+
+    def aggregate_id(self) -> str:
+        return str(self.academic_year_id)
 
 
 # --- consumed: the roster replica ---------------------------------------------------------------

@@ -69,3 +69,18 @@ async def ensure_editable(session: AsyncSession, lesson: Lesson) -> None:
             f"больше {days} дней. Подайте заявку на исправление с указанием причины.",
             reason="lock_period",
         )
+
+
+# periods: period marks belong to a year, not to a lesson's date
+
+
+async def year_closed(session: AsyncSession, academic_year_id: UUID) -> bool:
+    return await session.get(YearClosing, academic_year_id) is not None
+
+
+async def ensure_academic_year_open(session: AsyncSession, academic_year_id: UUID) -> None:
+    if await year_closed(session, academic_year_id):
+        raise Locked(
+            "Учебный год закрыт: журнал этого года доступен только для чтения.",
+            reason="year_closed",
+        )

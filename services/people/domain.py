@@ -544,3 +544,32 @@ class AddressThrottle:
 def address_locked_message(locked_until: datetime, now: datetime) -> str:
     minutes = max(1, -(-int((locked_until - now).total_seconds()) // 60))
     return f"Слишком много неудачных попыток входа с этого адреса. Повторите через {minutes} мин."
+
+
+# periods: academic debt at the end of the year (273-FZ art. 58)
+
+CONDITIONAL_PROMOTION_REASON = "переведён условно"
+
+
+def academic_debt_reason(
+    failed_subjects: Sequence[str], not_attested_subjects: Sequence[str], *, graduating: bool
+) -> str | None:
+    """Why a student is not simply promoted: the subjects of their academic debt; None if none.
+
+    The law promotes a student with academic debt conditionally (переведён условно), with at
+    most two retakes; one who does not clear it may be held back on the parents' application.
+    """
+    parts = []
+    if failed_subjects:
+        parts.append("годовая «2» или «незачёт»: " + ", ".join(failed_subjects))
+    if not_attested_subjects:
+        parts.append("не аттестован: " + ", ".join(not_attested_subjects))
+    if not parts:
+        return None
+    debt = "академическая задолженность (" + "; ".join(parts) + ")"
+    if graduating:
+        return f"{debt}: до её ликвидации выпуск не проводится"
+    return (
+        f"{CONDITIONAL_PROMOTION_REASON}: {debt}; не ликвидирует в установленные сроки — "
+        "по заявлению родителей оставляется на повторное обучение (ст. 58 273-ФЗ)"
+    )

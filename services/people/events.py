@@ -54,7 +54,9 @@ Payloads (ids as UUID strings, dates ISO):
   [characteristics|deviant_behaviour|social_status] (again ids and sections only)
 - people.school_class.data_confirmed: school_class_id, school_id, person_id, confirmed_on
 
-people consumes nothing yet.
+Consumed: ``journal.year.closed`` — each student's failed and not attested subjects of the
+closed year (``year_results``), from which the promotion proposes a conditional promotion
+(академическая задолженность, 273-FZ art. 58).
 """
 
 from __future__ import annotations
@@ -64,9 +66,12 @@ from typing import ClassVar
 from uuid import UUID
 
 from pydantic import BaseModel
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.kernel.consumer import Subscription
-from services.kernel.events import Event
+from services.kernel.events import Envelope, Event
+from services.people.models import YearResult
 
 
 class SchoolCreated(Event):
@@ -431,4 +436,35 @@ class ClassDataConfirmed(Event):
         return str(self.school_class_id)
 
 
-SUBSCRIPTIONS: list[Subscription] = []
+# --- consumed -----------------------------------------------------------------------------------
+# periods: the journal's year closing, for the promotion to propose from
+
+
+async def on_year_closed(session: AsyncSession, envelope: Envelope) -> None:
+    """``journal.year.closed``: each student's failed and not attested subjects, by name."""
+    p = envelope.payload
+    names: dict[str, str] = p.get("subject_names") or {}
+    year_id = UUID(p["academic_year_id"])
+    for result in p.get("results") or []:
+        values = {
+            "school_id": UUID(p["school_id"]),
+            "school_class_id": UUID(result["school_class_id"]),
+            "failed_subjects": sorted(names.get(i, i) for i in result["failed_subject_ids"]),
+            "not_attested_subjects": sorted(
+                names.get(i, i) for i in result["not_attested_subject_ids"]
+            ),
+            "closed_at": envelope.occurred_at,
+        }
+        stmt = insert(YearResult).values(
+            academic_year_id=year_id, student_id=UUID(result["student_id"]), **values
+        )
+        await session.execute(
+            stmt.on_conflict_do_update(
+                index_elements=[YearResult.academic_year_id, YearResult.student_id], set_=values
+            )
+        )
+
+
+SUBSCRIPTIONS: list[Subscription] = [
+    Subscription(context="journal", handlers={"journal.year.closed": on_year_closed}),
+]

@@ -568,3 +568,21 @@ class AddressThrottleRow(Base):
     window_started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
     failures: Mapped[int] = mapped_column(nullable=False)
     locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+# periods: each student's year results, as the journal reported them when it closed the year
+
+
+class YearResult(Base):
+    """A student's result of a closed year: the subjects failed or not attested (academic debt,
+    273-FZ art. 58), named as the journal named them, for the promotion to propose from."""
+
+    __tablename__ = "year_results"
+
+    academic_year_id: Mapped[UUID] = mapped_column(primary_key=True)
+    student_id: Mapped[UUID] = mapped_column(primary_key=True)
+    school_id: Mapped[UUID] = mapped_column(nullable=False, index=True)
+    school_class_id: Mapped[UUID] = mapped_column(nullable=False)
+    failed_subjects: Mapped[list[str]] = mapped_column(ARRAY(Text), nullable=False)
+    not_attested_subjects: Mapped[list[str]] = mapped_column(ARRAY(Text), nullable=False)
+    closed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)

@@ -38,6 +38,7 @@ from services.people.models import (
     SchoolClass,
     Subgroup,
     SubgroupMember,
+    YearResult,
 )
 from services.people.organisation import block_account_of, emit_members_changed
 from services.people.service import (
@@ -431,6 +432,12 @@ class ClassPlan:
     promoted: list[Person] = field(default_factory=list)
     held_back: list[Person] = field(default_factory=list)
     held_back_target_name: str | None = None
+    # periods: why a student is not simply promoted (academic debt from the closed year)
+    reasons: dict[UUID, str] = field(default_factory=dict)
+
+    @property
+    def conditionally_promoted(self) -> list[Person]:
+        return [p for p in self.promoted if p.id in self.reasons]
 
 
 @dataclass
@@ -440,6 +447,8 @@ class Promotion:
     classes: list[ClassPlan]
     # (grade, letter) → the next year's class, where it already exists
     existing: dict[tuple[int, str], SchoolClass]
+    # periods: the journal has closed the year and sent each student's results
+    year_closed: bool = False
 
 
 async def _plan(
@@ -499,6 +508,26 @@ async def _plan(
         )
     }
     by_id = {c.id: c for c in sources}
+    results = {
+        r.student_id: r
+        for r in await session.scalars(
+            select(YearResult).where(
+                YearResult.academic_year_id == from_year_id, YearResult.school_id == school_id
+            )
+        )
+    }
+    reasons: dict[UUID, str] = {}
+    for source in sources:
+        graduating = source.grade_level >= domain.MAX_GRADE
+        for student in students[source.id]:
+            result = results.get(student.id)
+            reason = result and domain.academic_debt_reason(
+                result.failed_subjects, result.not_attested_subjects, graduating=graduating
+            )
+            if reason:
+                reasons[student.id] = reason
+                if graduating:  # a debt stops the graduation: proposed to stay
+                    held.add(student.id)
     plans = domain.plan_promotion(
         [
             ClassToPromote(c.id, c.grade_level, c.letter, tuple(p.id for p in students[c.id]))
@@ -517,9 +546,20 @@ async def _plan(
                 promoted=[people[i] for i in plan.promoted],  # type: ignore[index]
                 held_back=[people[i] for i in plan.held_back],  # type: ignore[index]
                 held_back_target_name=source.name if plan.held_back else None,
+                reasons={
+                    i: reasons[i]  # type: ignore[index]
+                    for i in (*plan.promoted, *plan.held_back)
+                    if i in reasons
+                },
             )
         )
-    return Promotion(from_year=from_year, to_year=to_year, classes=classes, existing=existing)
+    return Promotion(
+        from_year=from_year,
+        to_year=to_year,
+        classes=classes,
+        existing=existing,
+        year_closed=bool(results),
+    )
 
 
 async def preview_promotion(
@@ -672,6 +712,7 @@ async def apply_promotion(
                     order=order,
                     from_class_id=source.id,
                     to_class_id=target.id,
+                    reason=plan.reasons.get(student.id),
                 )
             if plan.held_back:
                 repeat = await _target_class(
@@ -690,7 +731,7 @@ async def apply_promotion(
                         order=order,
                         from_class_id=source.id,
                         to_class_id=repeat.id,
-                        reason=HELD_BACK_REASON,
+                        reason=plan.reasons.get(student.id, HELD_BACK_REASON),
                     )
             summary.append(
                 PromotedClass(

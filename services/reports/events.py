@@ -4,6 +4,10 @@ Consumed: ``journal.mark.recorded`` / ``changed`` / ``removed`` feed the ``mark`
 (rebuildable by replaying the journal stream through the same handlers, see
 ``service.rebuild``); ``people.school_class.created``, ``class_teacher_assigned`` and
 ``role.withdrawn`` (class teacher) feed the ``school_class`` replica.
+
+``journal.period_mark.set`` / ``removed`` feed the progress summary (сводная ведомость
+успеваемости); ``journal.year.closed`` archives the year: from its closing on, nothing changes
+the year's summary (it is kept 75 years, and a removal is only ever a tombstone).
 """
 
 from __future__ import annotations
@@ -13,13 +17,19 @@ from datetime import date
 from decimal import Decimal
 from uuid import UUID
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.kernel.consumer import Handler, Subscription
 from services.kernel.events import Envelope
-from services.reports.models import Checkpoint, Mark, SchoolClass
+from services.reports.models import (
+    ArchivedYear,
+    Checkpoint,
+    Mark,
+    ProgressSummaryMark,
+    SchoolClass,
+)
 
 log = logging.getLogger("sgo.reports")
 
@@ -145,6 +155,91 @@ async def on_role_withdrawn(session: AsyncSession, envelope: Envelope) -> None:
     )
 
 
+# periods: the progress summary and its archive
+
+
+async def _frozen(session: AsyncSession, academic_year_id: UUID, envelope: Envelope) -> bool:
+    """A change that happened after the year's closing never reaches the archive."""
+    closed_at = await session.scalar(
+        select(ArchivedYear.closed_at).where(ArchivedYear.academic_year_id == academic_year_id)
+    )
+    if closed_at is not None and envelope.occurred_at > closed_at:
+        log.warning(
+            "year %s is archived: %s %s ignored", academic_year_id, envelope.type, envelope.id
+        )
+        return True
+    return False
+
+
+async def on_period_mark_set(session: AsyncSession, envelope: Envelope) -> None:
+    p = envelope.payload
+    year_id = _uuid(p["academic_year_id"])
+    if await _frozen(session, year_id, envelope):
+        return
+    values = {
+        "school_id": _uuid(p["school_id"]),
+        "academic_year_id": year_id,
+        "study_period_id": _uuid(p["study_period_id"]) if p.get("study_period_id") else None,
+        "study_period_name": p.get("study_period_name"),
+        "kind": p["kind"],
+        "school_class_id": _uuid(p["school_class_id"]),
+        "subject_id": _uuid(p["subject_id"]),
+        "subject_name": p["subject_name"],
+        "student_id": _uuid(p["student_id"]),
+        "value": p.get("value"),
+        "special": p.get("special"),
+        "average": Decimal(str(p["average"])) if p.get("average") is not None else None,
+        "proposed": p.get("proposed"),
+        "removed": False,
+        "event_at": envelope.occurred_at,
+    }
+    stmt = insert(ProgressSummaryMark).values(period_mark_id=_uuid(p["period_mark_id"]), **values)
+    await session.execute(
+        stmt.on_conflict_do_update(
+            index_elements=[ProgressSummaryMark.period_mark_id],
+            set_=values,
+            where=ProgressSummaryMark.event_at <= envelope.occurred_at,
+        )
+    )
+
+
+async def on_period_mark_removed(session: AsyncSession, envelope: Envelope) -> None:
+    p = envelope.payload
+    if await _frozen(session, _uuid(p["academic_year_id"]), envelope):
+        return
+    await session.execute(
+        update(ProgressSummaryMark)
+        .where(
+            ProgressSummaryMark.period_mark_id == _uuid(p["period_mark_id"]),
+            ProgressSummaryMark.event_at <= envelope.occurred_at,
+        )
+        .values(removed=True, event_at=envelope.occurred_at)
+    )
+
+
+async def on_year_closed(session: AsyncSession, envelope: Envelope) -> None:
+    p = envelope.payload
+    await session.execute(
+        insert(ArchivedYear)
+        .values(
+            academic_year_id=_uuid(p["academic_year_id"]),
+            school_id=_uuid(p["school_id"]),
+            closed_by=_uuid(p["closed_by"]) if p.get("closed_by") else None,
+            closed_at=envelope.occurred_at,
+            results=p.get("results") or [],
+            subject_names=p.get("subject_names") or {},
+        )
+        .on_conflict_do_nothing(index_elements=[ArchivedYear.academic_year_id])
+    )
+
+
+PROGRESS_HANDLERS: dict[str, Handler] = {
+    "journal.period_mark.set": on_period_mark_set,
+    "journal.period_mark.removed": on_period_mark_removed,
+    "journal.year.closed": on_year_closed,
+}
+
+
 # The journal handlers a rebuild replays; the live consumer uses exactly these.
 MARK_HANDLERS: dict[str, Handler] = {
     "journal.mark.recorded": on_mark_recorded,
@@ -153,7 +248,7 @@ MARK_HANDLERS: dict[str, Handler] = {
 }
 
 SUBSCRIPTIONS: list[Subscription] = [
-    Subscription(context="journal", handlers=MARK_HANDLERS),
+    Subscription(context="journal", handlers={**MARK_HANDLERS, **PROGRESS_HANDLERS}),
     Subscription(
         context="people",
         handlers={

@@ -13,7 +13,9 @@ from services.journal.schema.class_events import ClassEventsMutation, ClassEvent
 from services.journal.schema.curriculum import CurriculumMutation, CurriculumQuery
 from services.journal.schema.lessons import LessonsMutation
 from services.journal.schema.marks import MarksMutation
+from services.journal.schema.period_marks import PeriodMarksMutation, PeriodMarksQuery
 from services.journal.schema.reads import ReadsQuery
+from services.journal.schema.settings import SettingsMutation, SettingsQuery
 from services.journal.schema.substitutions import SubstitutionsMutation, SubstitutionsQuery
 from services.journal.schema.timetable import TimetableMutation, TimetableQuery
 from services.journal.schema.types import (
@@ -26,6 +28,7 @@ from services.journal.schema.types import (
     Student,
     Subject,
 )
+from services.journal.schema.year_closing import YearClosingMutation, YearClosingQuery
 from services.kernel.graphql import build_schema
 
 
@@ -38,6 +41,10 @@ class Query(
     ClassEventsQuery,
     SubstitutionsQuery,
     AttendanceQuery,
+    # periods
+    SettingsQuery,
+    PeriodMarksQuery,
+    YearClosingQuery,
 ):
     pass
 
@@ -52,6 +59,10 @@ class Mutation(
     # class events
     ClassEventsMutation,
     SubstitutionsMutation,
+    # periods
+    SettingsMutation,
+    PeriodMarksMutation,
+    YearClosingMutation,
 ):
     pass
 

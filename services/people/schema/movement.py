@@ -80,6 +80,18 @@ async def _class(info: Info, class_id: UUID | None) -> SchoolClass | None:
     return SchoolClass.from_row(row) if row else None
 
 
+# periods: why a student is not simply promoted
+
+
+@federation.type(
+    requires_scopes=PROMOTERS,
+    description="Учащийся с академической задолженностью по итогам закрытого года",
+)
+class PromotionNote:
+    student: Student
+    reason: str
+
+
 @federation.type(requires_scopes=PROMOTERS, description="Что перевод сделает с одним классом")
 class ClassPromotionPlan:
     from_class: SchoolClass
@@ -92,6 +104,15 @@ class ClassPromotionPlan:
     )
     promoted: list[Student]
     held_back: list[Student]
+    conditionally_promoted: list[PromotionNote] = federation.field(
+        requires_scopes=PROMOTERS,
+        description="Переводятся условно: академическая задолженность по итогам года "
+        "(ст. 58 273-ФЗ); в «promoted» их нет",
+    )
+    held_back_reasons: list[PromotionNote] = federation.field(
+        requires_scopes=PROMOTERS,
+        description="Почему оставлены (задолженность по итогам закрытого года)",
+    )
 
 
 @federation.type(requires_scopes=PROMOTERS, description="Перевод всех классов в следующий год")
@@ -100,6 +121,10 @@ class PromotionPlan:
     to_academic_year: str
     classes: list[ClassPromotionPlan]
     student_count: int
+    year_closed: bool = federation.field(
+        requires_scopes=PROMOTERS,
+        description="Журнал закрыл учебный год: предложение учитывает итоговые отметки",
+    )
 
     @classmethod
     def from_promotion(cls, p: movement.Promotion, *, applied: bool) -> Self:
@@ -114,8 +139,17 @@ class PromotionPlan:
                     and not c.target_exists
                     and not applied
                 ),
-                promoted=[Student.from_row(s) for s in c.promoted],
+                promoted=[Student.from_row(s) for s in c.promoted if s.id not in c.reasons],
                 held_back=[Student.from_row(s) for s in c.held_back],
+                conditionally_promoted=[
+                    PromotionNote(student=Student.from_row(s), reason=c.reasons[s.id])
+                    for s in c.conditionally_promoted
+                ],
+                held_back_reasons=[
+                    PromotionNote(student=Student.from_row(s), reason=c.reasons[s.id])
+                    for s in c.held_back
+                    if s.id in c.reasons
+                ],
             )
             for c in p.classes
         ]
@@ -124,6 +158,7 @@ class PromotionPlan:
             to_academic_year=p.to_year.name,
             classes=plans,
             student_count=sum(len(c.promoted) + len(c.held_back) for c in p.classes),
+            year_closed=p.year_closed,
         )
 
 
