@@ -188,6 +188,16 @@ class AttendanceSet(Event):
         # One student's attendance on one lesson is one aggregate: its settings stay in order.
         return f"{self.lesson_id}:{self.student_id}"
 
+    # attendance: the code's category; events without it knew only ОТ and ОП
+    category: str = ""
+
+    @model_validator(mode="after")
+    def _category_of_the_code(self) -> AttendanceSet:
+        if not self.category:
+            category = "late" if self.code == "ОП" else "absent_unknown"
+            object.__setattr__(self, "category", category)
+        return self
+
 
 # curriculum, teaching load, bells, timetable and class events
 
@@ -412,16 +422,6 @@ class SubstitutionCancelled(Event):
 
     def aggregate_id(self) -> str:
         return str(self.lesson_id)
-
-    # attendance: the code's category; events without it knew only ОТ and ОП
-    category: str = ""
-
-    @model_validator(mode="after")
-    def _category_of_the_code(self) -> AttendanceSet:
-        if not self.category:
-            category = "late" if self.code == "ОП" else "absent_unknown"
-            object.__setattr__(self, "category", category)
-        return self
 
 
 class AttendanceCleared(Event):
