@@ -560,3 +560,27 @@ class YearClosing(Base):
     school_id: Mapped[UUID] = mapped_column(index=True)
     closed_by: Mapped[UUID | None]
     closed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+# --- reads: enrolment history (a past year's diary and class journal) --------------------------
+
+
+class EnrolmentHistory(Base):
+    """Every stay of a student in a class: `enrolment` keeps only the current one.
+
+    A stay runs from ``enrolled_on`` (NULL: from the start) up to, not including, ``left_on``
+    (NULL: still there); a transfer closes the old stay on the day the new one starts.
+    """
+
+    __tablename__ = "enrolment_history"
+    __table_args__ = (
+        Index("ix_enrolment_history_person", "person_id", "enrolled_on"),
+        Index("ix_enrolment_history_class", "school_class_id", "enrolled_on"),
+    )
+
+    id: Mapped[UUID] = mapped_column(primary_key=True)
+    school_id: Mapped[UUID]
+    person_id: Mapped[UUID]
+    school_class_id: Mapped[UUID]
+    enrolled_on: Mapped[date | None] = mapped_column(Date)
+    left_on: Mapped[date | None] = mapped_column(Date)
