@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
+from decimal import Decimal
 from uuid import UUID
 
 from services.journal import domain
@@ -74,6 +75,9 @@ class LessonView:
 class DiaryDayView:
     date: date
     lessons: list[LessonView]
+    # reads: the class's events that day and the debts for that day's lessons
+    class_events: list[ClassEventView] = field(default_factory=list)
+    debts: list[DebtView] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -82,6 +86,8 @@ class ClassJournalView:
     subject_id: UUID
     student_ids: list[UUID]
     lessons: list[LessonView]
+    # reads: per student, the average over the page and the debts
+    rows: list[ClassJournalRowView] = field(default_factory=list)
 
 
 def mark_view(m: Mark, weight: int) -> MarkView:
@@ -123,3 +129,24 @@ def class_event_view(e: ClassEvent) -> ClassEventView:
         e.id, e.school_class_id, domain.ClassEventKind(e.kind), e.title, e.description, e.place,
         e.starts_on, e.ends_on, e.starts_at, e.created_by,
     )  # fmt: skip
+
+
+# --- reads: debts and the class journal's rows ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DebtView:
+    assignment_id: UUID
+    topic: str | None
+    assignment_type: str
+    lesson: LessonView
+    subject_id: UUID
+    due_on: date
+    student_id: UUID
+
+
+@dataclass(frozen=True)
+class ClassJournalRowView:
+    student_id: UUID
+    average: Decimal | None
+    debts: list[DebtView]

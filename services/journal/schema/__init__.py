@@ -10,6 +10,7 @@ import strawberry
 
 from services.journal.schema.attendance import AttendanceMutation
 from services.journal.schema.curriculum import CurriculumMutation, CurriculumQuery
+from services.journal.schema.debts import DebtsQuery
 from services.journal.schema.lessons import LessonsMutation
 from services.journal.schema.marks import MarksMutation
 from services.journal.schema.reads import ReadsQuery
@@ -28,7 +29,11 @@ from services.kernel.graphql import build_schema
 
 
 @strawberry.type
-class Query(CurriculumQuery, ReadsQuery):
+class Query(
+    CurriculumQuery,
+    ReadsQuery,
+    DebtsQuery,  # reads: debts
+):
     pass
 
 
