@@ -6,9 +6,10 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 from uuid import UUID
 
-from sqlalchemy import ColumnElement, and_, exists, false, func, or_, select
+from sqlalchemy import ColumnElement, ScalarSelect, and_, exists, false, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.journal.access import require
@@ -61,6 +62,31 @@ async def stays_of(s: AsyncSession, student_ids: Iterable[UUID]) -> dict[UUID, l
     for person_id, class_id, enrolled_on, left_on in rows:
         stays[person_id].append(Stay(class_id, enrolled_on, left_on))
     return stays
+
+
+def stays_column(student_id: UUID) -> ScalarSelect[Any]:
+    """A student's stays as one JSON column, to ride along another query."""
+    h = EnrolmentHistory
+    return (
+        select(func.json_agg(func.json_build_array(h.school_class_id, h.enrolled_on, h.left_on)))
+        .where(h.person_id == student_id)
+        .scalar_subquery()
+    )
+
+
+def subgroups_column(student_id: UUID) -> ScalarSelect[Any]:
+    return (
+        select(func.array_agg(SubgroupMember.subgroup_id))
+        .where(SubgroupMember.student_id == student_id)
+        .scalar_subquery()
+    )
+
+
+def parse_stays(rows: list[list[str | None]] | None) -> list[Stay]:
+    def day(value: str | None) -> date | None:
+        return date.fromisoformat(value) if value else None
+
+    return [Stay(UUID(str(c)), day(e), day(left)) for c, e, left in rows or []]
 
 
 async def subgroups_of(s: AsyncSession, student_ids: Iterable[UUID]) -> dict[UUID, frozenset[UUID]]:

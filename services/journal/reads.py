@@ -18,9 +18,11 @@ from services.journal.debts import (
     Owed,
     debts_by_student,
     overdue,
+    parse_stays,
     stays_clause,
-    stays_of,
+    stays_column,
     subgroup_clause,
+    subgroups_column,
     subgroups_of,
 )
 from services.journal.domain.reads import Stay, in_class_on, weighted_average
@@ -116,7 +118,15 @@ async def diary(
     async with db.sessionmaker() as s:
         row = (
             await s.execute(
-                select(Person.kind, Person.school_id, School.timezone, guardian)
+                # One round trip: the student, the caller's link, the stays and subgroups.
+                select(
+                    Person.kind,
+                    Person.school_id,
+                    School.timezone,
+                    guardian,
+                    stays_column(student_id),
+                    subgroups_column(student_id),
+                )
                 .outerjoin(School, School.id == Person.school_id)
                 .where(Person.id == student_id)
             )
@@ -126,8 +136,8 @@ async def diary(
         if not (person_id == student_id or bool(row[3])):
             raise Forbidden(FAMILY_ONLY)
         today = datetime.now(ZoneInfo(row.timezone or "Asia/Tomsk")).date()
-        stays = (await stays_of(s, [student_id])).get(student_id, [])
-        subgroups = (await subgroups_of(s, [student_id])).get(student_id, frozenset())
+        stays = parse_stays(row[4])
+        subgroups = frozenset(row[5] or ())
         if not stays:
             return []
         lessons = await assemble(
