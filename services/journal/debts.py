@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, ScalarSelect, and_, exists, false, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -15,7 +16,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.journal.access import require
 from services.journal.domain.debts import MandatoryAssignment, owes
 from services.journal.domain.reads import Stay
-from services.journal.lock import school_today
 from services.journal.models import (
     AcademicYear,
     Assignment,
@@ -27,6 +27,7 @@ from services.journal.models import (
     Mark,
     Person,
     RoleGrant,
+    School,
     SchoolClass,
     SubgroupMember,
     TeachingLoad,
@@ -47,21 +48,6 @@ class Owed:
     assignment_type: str
     subject_id: UUID
     marked: frozenset[UUID]
-
-
-async def stays_of(s: AsyncSession, student_ids: Iterable[UUID]) -> dict[UUID, list[Stay]]:
-    rows = await s.execute(
-        select(
-            EnrolmentHistory.person_id,
-            EnrolmentHistory.school_class_id,
-            EnrolmentHistory.enrolled_on,
-            EnrolmentHistory.left_on,
-        ).where(EnrolmentHistory.person_id.in_(list(student_ids)))
-    )
-    stays: dict[UUID, list[Stay]] = defaultdict(list)
-    for person_id, class_id, enrolled_on, left_on in rows:
-        stays[person_id].append(Stay(class_id, enrolled_on, left_on))
-    return stays
 
 
 def stays_column(student_id: UUID) -> ScalarSelect[Any]:
@@ -236,19 +222,31 @@ async def debts(
 
     require(principal)
     async with db.sessionmaker() as s:
-        student = await s.get(Person, student_id)
-        if student is None or student.kind != "student" or student.school_id != principal.school_id:
+        row = (
+            await s.execute(
+                select(
+                    Person.kind,
+                    Person.school_id,
+                    School.timezone,
+                    stays_column(student_id),
+                    subgroups_column(student_id),
+                )
+                .outerjoin(School, School.id == Person.school_id)
+                .where(Person.id == student_id)
+            )
+        ).first()
+        if row is None or row.kind != "student" or row.school_id != principal.school_id:
             raise NotFound("Учащийся не найден.")
         if not await may_read_student(s, principal, student_id):
             raise Forbidden(
                 "Точки учащегося видят он сам, его родители, классный руководитель, учителя "
                 "класса и администрация."
             )
-        today = await school_today(s, student.school_id)
-        year = await _year(s, student.school_id, academic_year_id, today)
+        today = datetime.now(ZoneInfo(row.timezone or "Asia/Tomsk")).date()
+        year = await _year(s, row.school_id, academic_year_id, today)
         start, end = (year.starts_on, year.ends_on) if year else (date.min, date.max)
-        stays = (await stays_of(s, [student_id])).get(student_id, [])
-        subgroups = (await subgroups_of(s, [student_id])).get(student_id, frozenset())
+        stays = parse_stays(row[3])
+        subgroups = frozenset(row[4] or ())
         owed = await overdue(s, today, stays_clause(stays, start, end), [student_id])
         lesson_ids = {o.assignment.lesson_id for o in owed}
         if not lesson_ids:

@@ -584,3 +584,12 @@ class EnrolmentHistory(Base):
     school_class_id: Mapped[UUID]
     enrolled_on: Mapped[date | None] = mapped_column(Date)
     left_on: Mapped[date | None] = mapped_column(Date)
+
+
+# reads: debts look up only the mandatory assignments of a page's lessons
+Index(
+    "ix_assignment_mandatory_lesson",
+    Assignment.lesson_id,
+    Assignment.due_on,
+    postgresql_where=Assignment.mandatory,
+)

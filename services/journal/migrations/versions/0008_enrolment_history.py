@@ -35,6 +35,12 @@ def upgrade() -> None:
     op.create_index(
         "ix_enrolment_history_class", "enrolment_history", ["school_class_id", "enrolled_on"]
     )
+    op.create_index(
+        "ix_assignment_mandatory_lesson",
+        "assignment",
+        ["lesson_id", "due_on"],
+        postgresql_where=sa.text("mandatory"),
+    )
     # The current enrolments are the open stays.
     op.execute(
         "INSERT INTO enrolment_history (id, school_id, person_id, school_class_id, enrolled_on) "
@@ -44,6 +50,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index("ix_assignment_mandatory_lesson", table_name="assignment")
     op.drop_index("ix_enrolment_history_class", table_name="enrolment_history")
     op.drop_index("ix_enrolment_history_person", table_name="enrolment_history")
     op.drop_table("enrolment_history")
