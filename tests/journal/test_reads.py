@@ -5,11 +5,22 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
+from uuid import uuid4
 
 import pytest
+from sqlalchemy import select
 
-from tests.journal.reads_world import PAST_LESSON, TODAY, ReadsWorld, day, reads_world
-from tests.support import Infra
+from services.journal.models import EnrolmentHistory
+from tests.journal.reads_world import (
+    PAST_LESSON,
+    TODAY,
+    YEAR_STARTS,
+    ReadsWorld,
+    day,
+    reads_world,
+)
+from tests.journal.roster import envelope, publish
+from tests.support import Infra, eventually
 
 DIARY = """query($s: ID!, $from: Date!, $to: Date!) {
   diary(studentId: $s, from: $from, to: $to) {
@@ -225,3 +236,59 @@ async def test_a_past_class_journal_lists_the_students_enrolled_then(world: Read
     # 7Б then had none of today's students.
     page = data(await journal(world, "teacher", "7Б", "алгебра", start, end))["classJournal"]
     assert page["students"] == []
+
+
+async def test_a_departed_student_stays_on_the_class_journal_of_the_days_they_were_there(
+    world: ReadsWorld,
+) -> None:
+    r, person_id = world.roster, uuid4()
+    person = {"person_id": person_id, "school_id": r.school_id, "school_class_id": world.ids["7Б"]}
+    await publish(
+        world.svc.runtime.extras["nats"],
+        world.svc.settings.namespace,
+        [
+            envelope(
+                "people.person.registered",
+                r.school_id,
+                {
+                    "person_id": person_id,
+                    "school_id": r.school_id,
+                    "kind": "student",
+                    "last_name": "Уехавший",
+                    "first_name": "Иван",
+                },
+            ),
+            envelope(
+                "people.student.enrolled",
+                r.school_id,
+                {**person, "enrolled_on": YEAR_STARTS.isoformat()},
+            ),
+            envelope(
+                "people.student.left",
+                r.school_id,
+                {
+                    **person,
+                    "left_on": day(-1).isoformat(),
+                    "kind": "departure",
+                    "destination_school_id": None,
+                    "destination_school_name": "СОШ № 2",
+                    "order_number": "12-у",
+                    "order_date": day(-2).isoformat(),
+                },
+            ),
+        ],
+    )
+
+    async def left() -> bool:
+        async with world.svc.runtime.db.sessionmaker() as s:
+            return bool(
+                await s.scalar(
+                    select(EnrolmentHistory.left_on).where(EnrolmentHistory.person_id == person_id)
+                )
+            )
+
+    await eventually(left)
+    week = data(await journal(world, "teacher", "7Б", "алгебра", day(-6), TODAY))["classJournal"]
+    assert str(person_id) in {s["id"] for s in week["students"]}
+    today = data(await journal(world, "teacher", "7Б", "алгебра", TODAY, TODAY))["classJournal"]
+    assert str(person_id) not in {s["id"] for s in today["students"]}
