@@ -87,14 +87,11 @@ async def subgroups_of(s: AsyncSession, student_ids: Iterable[UUID]) -> dict[UUI
     return {k: frozenset(v) for k, v in found.items()}
 
 
-async def overdue(
-    s: AsyncSession, today: date, lessons: ColumnElement[bool], student_ids: Iterable[UUID]
-) -> list[Owed]:
+async def overdue(s: AsyncSession, today: date, lessons: ColumnElement[bool]) -> list[Owed]:
     """Mandatory assignments of the ``lessons`` due before today, in one query with their marks."""
-    students = list(student_ids)
     marked = (
         select(func.array_agg(Mark.student_id))
-        .where(Mark.assignment_id == Assignment.id, Mark.student_id.in_(students))
+        .where(Mark.assignment_id == Assignment.id)
         .scalar_subquery()
     )
     rows = await s.execute(
@@ -247,7 +244,7 @@ async def debts(
         start, end = (year.starts_on, year.ends_on) if year else (date.min, date.max)
         stays = parse_stays(row[3])
         subgroups = frozenset(row[4] or ())
-        owed = await overdue(s, today, stays_clause(stays, start, end), [student_id])
+        owed = await overdue(s, today, stays_clause(stays, start, end))
         lesson_ids = {o.assignment.lesson_id for o in owed}
         if not lesson_ids:
             return []

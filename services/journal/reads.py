@@ -162,11 +162,7 @@ async def diary(
             .order_by(ClassEvent.starts_on, ClassEvent.starts_at, ClassEvent.title)
         )
         event_views = [class_event_view(e) for e in events]
-        owed = (
-            await overdue(s, today, Lesson.id.in_([x.id for x in lessons]), [student_id])
-            if lessons
-            else []
-        )
+        owed = await overdue(s, today, Lesson.id.in_([x.id for x in lessons])) if lessons else []
     by_lesson = {lesson.id: lesson for lesson in lessons}
     debt_views = debts_by_student(
         owed, today, [student_id], {student_id: stays}, {student_id: subgroups}, by_lesson
@@ -309,7 +305,7 @@ async def class_journal(
         owed: list[Owed] = []
         subgroups: dict[UUID, frozenset[UUID]] = {}
         if lessons and student_ids:
-            owed = await overdue(s, today, Lesson.id.in_([x.id for x in lessons]), student_ids)
+            owed = await overdue(s, today, Lesson.id.in_([x.id for x in lessons]))
             if owed:
                 subgroups = await subgroups_of(s, student_ids)
     by_lesson = {lesson.id: lesson for lesson in lessons}
