@@ -100,6 +100,7 @@ async def is_class_teacher(session: AsyncSession, person_id: UUID, school_class_
 
 
 async def is_enrolled(session: AsyncSession, student_id: UUID, school_class_id: UUID) -> bool:
+    """In the class now (writes); past stays are in ``enrolment_history`` for the reads."""
     return bool(
         await session.scalar(
             select(

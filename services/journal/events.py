@@ -66,6 +66,8 @@ members, persons, enrolments, guardianships and role grants, upserted idempotent
 replica tables;
 ``person.renamed`` and ``person.anonymised`` replace the replicated names (the marks stay); a
 student's departure or graduation (``people.student.left``) takes them off the class's roster.
+Every stay in a class is also kept in ``enrolment_history`` (a transfer or promotion closes the
+old stay), so that a past year's diary and class journal show who was in the class then.
 """
 
 from __future__ import annotations
@@ -73,10 +75,10 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, ClassVar
-from uuid import NAMESPACE_URL, UUID, uuid5
+from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
 
 from pydantic import BaseModel, model_validator
-from sqlalchemy import delete, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -84,6 +86,7 @@ from services.journal.defaults import ensure_school_defaults
 from services.journal.models import (
     AcademicYear,
     Enrolment,
+    EnrolmentHistory,
     Guardianship,
     Person,
     RoleGrant,
@@ -673,6 +676,7 @@ async def on_student_enrolled(session: AsyncSession, envelope: Envelope) -> None
     await session.execute(
         stmt.on_conflict_do_update(index_elements=["person_id", "school_class_id"], set_=values)
     )
+    await _open_stay(session, person_id, class_id, values["school_id"], values["enrolled_on"])
 
 
 async def on_guardianship_linked(session: AsyncSession, envelope: Envelope) -> None:
@@ -733,6 +737,57 @@ async def on_student_left(session: AsyncSession, envelope: Envelope) -> None:
         delete(Enrolment).where(
             Enrolment.person_id == UUID(p["person_id"]),
             Enrolment.school_class_id == UUID(p["school_class_id"]),
+        )
+    )
+    # The stay stays in the history: the class's past journal still lists the student.
+    await session.execute(
+        update(EnrolmentHistory)
+        .where(
+            EnrolmentHistory.person_id == UUID(p["person_id"]),
+            EnrolmentHistory.school_class_id == UUID(p["school_class_id"]),
+            EnrolmentHistory.left_on.is_(None),
+        )
+        .values(left_on=_date(p, "left_on"))
+    )
+
+
+# reads: enrolment history
+
+
+async def _open_stay(
+    session: AsyncSession,
+    person_id: UUID,
+    class_id: UUID,
+    school_id: UUID,
+    enrolled_on: date | None,
+) -> None:
+    """Close the stay in another class (a transfer or promotion) and open one in this class."""
+    await session.execute(
+        update(EnrolmentHistory)
+        .where(
+            EnrolmentHistory.person_id == person_id,
+            EnrolmentHistory.school_class_id != class_id,
+            EnrolmentHistory.left_on.is_(None),
+        )
+        .values(left_on=enrolled_on)
+    )
+    current = await session.scalar(
+        select(EnrolmentHistory).where(
+            EnrolmentHistory.person_id == person_id,
+            EnrolmentHistory.school_class_id == class_id,
+            EnrolmentHistory.left_on.is_(None),
+        )
+    )
+    if current is not None:
+        current.enrolled_on = enrolled_on  # a replayed or corrected enrolment
+        return
+    session.add(
+        EnrolmentHistory(
+            id=uuid4(),
+            school_id=school_id,
+            person_id=person_id,
+            school_class_id=class_id,
+            enrolled_on=enrolled_on,
         )
     )
 

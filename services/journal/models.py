@@ -584,3 +584,36 @@ class AbsenceControl(Base):
     # How many ОТ marks were still without a reason when the check ran.
     unresolved: Mapped[int] = mapped_column(SmallInteger, default=0)
     checked_at: Mapped[datetime] = _now()
+
+
+# --- reads: enrolment history (a past year's diary and class journal) --------------------------
+
+
+class EnrolmentHistory(Base):
+    """Every stay of a student in a class: `enrolment` keeps only the current one.
+
+    A stay runs from ``enrolled_on`` (NULL: from the start) up to, not including, ``left_on``
+    (NULL: still there); a transfer closes the old stay on the day the new one starts.
+    """
+
+    __tablename__ = "enrolment_history"
+    __table_args__ = (
+        Index("ix_enrolment_history_person", "person_id", "enrolled_on"),
+        Index("ix_enrolment_history_class", "school_class_id", "enrolled_on"),
+    )
+
+    id: Mapped[UUID] = mapped_column(primary_key=True)
+    school_id: Mapped[UUID]
+    person_id: Mapped[UUID]
+    school_class_id: Mapped[UUID]
+    enrolled_on: Mapped[date | None] = mapped_column(Date)
+    left_on: Mapped[date | None] = mapped_column(Date)
+
+
+# reads: debts look up only the mandatory assignments of a page's lessons
+Index(
+    "ix_assignment_mandatory_lesson",
+    Assignment.lesson_id,
+    Assignment.due_on,
+    postgresql_where=Assignment.mandatory,
+)

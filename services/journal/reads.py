@@ -3,44 +3,63 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date
+from datetime import date, datetime, timedelta
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, exists, select
+from sqlalchemy import Select, exists, false, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.journal.access import (
     check_range,
-    is_class_teacher,
     require,
-    teaches,
 )
+from services.journal.debts import (
+    Owed,
+    debts_by_student,
+    overdue,
+    parse_stays,
+    stays_clause,
+    stays_column,
+    subgroup_clause,
+    subgroups_column,
+    subgroups_of,
+)
+from services.journal.domain.reads import Stay, in_class_on, weighted_average
 from services.journal.models import (
     Assignment,
     AssignmentType,
     Attendance,
     AttendanceCodeEntry,
-    Enrolment,
+    ClassEvent,
+    EnrolmentHistory,
     Guardianship,
     Lesson,
     Mark,
     Person,
+    RoleGrant,
+    School,
     SchoolClass,
+    SubgroupMember,
+    Substitution,
+    TeachingLoad,
 )
 from services.journal.views import (
     AttendanceView,
+    ClassJournalRowView,
     ClassJournalView,
     DiaryDayView,
     LessonView,
     MarkView,
     attendance_view,
+    class_event_view,
     lesson_view,
     mark_view,
 )
 from services.kernel.db import Database
-from services.kernel.errors import Forbidden, NotFound
+from services.kernel.errors import Forbidden, NotFound, ValidationFailed
 from services.kernel.principal import Principal
-from services.kernel.roles import ADMINISTRATION, STAFF, Role
+from services.kernel.roles import ADMINISTRATION, Role
 
 
 async def assemble(
@@ -82,50 +101,148 @@ async def assemble(
     return lessons
 
 
+MAX_DIARY_DAYS = 31  # a week to a month of the diary at a time
+FAMILY_ONLY = "Дневник видят учащийся и его родители; сотрудники школы читают журнал класса."
+
+
 async def diary(
     db: Database, principal: Principal, student_id: UUID, start: date, end: date
 ) -> list[DiaryDayView]:
+    """A student's days: lessons of their class then (and their subgroups), events, debts.
+
+    Any range of any year: the class is the one the student was in on each day. Cancelled
+    lessons are skipped; days with no lessons but with a class event are there too.
+    """
     person_id = require(principal)
     check_range(start, end)
-    async with db.sessionmaker() as s:
-        student = await s.get(Person, student_id)
-        is_staff = principal.has_role(*STAFF)
-        if student is None or student.kind != "student" or student.school_id != principal.school_id:
-            if is_staff:
-                raise NotFound("Учащийся не найден.")
-            raise Forbidden("Дневник доступен учащемуся, его родителям и сотрудникам школы.")
-        allowed = (
-            person_id == student_id
-            or (
-                principal.has_role(Role.PARENT)
-                and bool(
-                    await s.scalar(
-                        select(
-                            exists().where(
-                                Guardianship.parent_id == person_id,
-                                Guardianship.student_id == student_id,
-                            )
-                        )
-                    )
-                )
-            )
-            or (is_staff and principal.school_id == student.school_id)
+    if (end - start).days >= MAX_DIARY_DAYS:
+        raise ValidationFailed(
+            f"Дневник показывается не больше чем за {MAX_DIARY_DAYS} дней.", field="to"
         )
-        if not allowed:
-            raise Forbidden("Дневник доступен учащемуся, его родителям и сотрудникам школы.")
-        classes = select(Enrolment.school_class_id).where(Enrolment.person_id == student_id)
+    guardian = (
+        exists().where(Guardianship.parent_id == person_id, Guardianship.student_id == student_id)
+        if principal.has_role(Role.PARENT)
+        else false()
+    )
+    async with db.sessionmaker() as s:
+        row = (
+            await s.execute(
+                # One round trip: the student, the caller's link, the stays and subgroups.
+                select(
+                    Person.kind,
+                    Person.school_id,
+                    School.timezone,
+                    guardian,
+                    stays_column(student_id),
+                    subgroups_column(student_id),
+                )
+                .outerjoin(School, School.id == Person.school_id)
+                .where(Person.id == student_id)
+            )
+        ).first()
+        if row is None or row.kind != "student" or row.school_id != principal.school_id:
+            raise Forbidden(FAMILY_ONLY)
+        if not (person_id == student_id or bool(row[3])):
+            raise Forbidden(FAMILY_ONLY)
+        today = datetime.now(ZoneInfo(row.timezone or "Asia/Tomsk")).date()
+        stays = parse_stays(row[4])
+        subgroups = frozenset(row[5] or ())
+        if not stays:
+            return []
         lessons = await assemble(
             s,
             select(Lesson)
-            .where(Lesson.school_class_id.in_(classes), Lesson.date.between(start, end))
-            .where(Lesson.cancelled.is_(False))  # timetable: a cancelled lesson is not taught
+            .where(
+                stays_clause(stays, start, end),
+                subgroup_clause(subgroups),
+                Lesson.cancelled.is_(False),
+            )
             .order_by(Lesson.date, Lesson.number),
             student_id=student_id,
         )
-    days: dict[date, list[LessonView]] = defaultdict(list)
+        events = await s.scalars(
+            select(ClassEvent)
+            .where(
+                ClassEvent.school_class_id.in_({stay.school_class_id for stay in stays}),
+                ClassEvent.starts_on <= end,
+                ClassEvent.ends_on >= start,
+                ClassEvent.cancelled.is_(False),
+            )
+            .order_by(ClassEvent.starts_on, ClassEvent.starts_at, ClassEvent.title)
+        )
+        event_views = [class_event_view(e) for e in events]
+        owed = await overdue(s, today, Lesson.id.in_([x.id for x in lessons])) if lessons else []
+    by_lesson = {lesson.id: lesson for lesson in lessons}
+    debt_views = debts_by_student(
+        owed, today, [student_id], {student_id: stays}, {student_id: subgroups}, by_lesson
+    ).get(student_id, [])
+    days: dict[date, DiaryDayView] = {}
+
+    def day(d: date) -> DiaryDayView:
+        if d not in days:
+            days[d] = DiaryDayView(d, [])
+        return days[d]
+
     for lesson in lessons:
-        days[lesson.date].append(lesson)
-    return [DiaryDayView(d, items) for d, items in days.items()]
+        day(lesson.date).lessons.append(lesson)
+    for event in event_views:
+        d = max(start, event.starts_on)
+        while d <= min(end, event.ends_on):
+            if in_class_on(stays, event.school_class_id, d):
+                day(d).class_events.append(event)
+            d += timedelta(days=1)
+    for debt in debt_views:
+        day(debt.lesson.date).debts.append(debt)
+    return [days[d] for d in sorted(days)]
+
+
+async def _journal_scope(
+    s: AsyncSession,
+    principal: Principal,
+    person_id: UUID,
+    school_class_id: UUID,
+    subject_id: UUID,
+    start: date,
+    end: date,
+) -> frozenset[UUID] | None:
+    """What of the class's journal the caller reads: all of it (an empty set), only their
+    subgroups' part (those subgroups), or nothing (None)."""
+    if principal.has_role(*ADMINISTRATION):
+        return frozenset()
+    loads = (
+        select(func.array_agg(TeachingLoad.subgroup_id))
+        .where(
+            TeachingLoad.teacher_id == person_id,
+            TeachingLoad.school_class_id == school_class_id,
+            TeachingLoad.subject_id == subject_id,
+        )
+        .scalar_subquery()
+    )
+    class_teacher = or_(
+        exists().where(
+            RoleGrant.person_id == person_id,
+            RoleGrant.role == Role.CLASS_TEACHER.value,
+            RoleGrant.school_class_id == school_class_id,
+        ),
+        exists().where(
+            SchoolClass.id == school_class_id, SchoolClass.class_teacher_id == person_id
+        ),
+    )
+    substitute = exists().where(
+        Substitution.lesson_id == Lesson.id,
+        Substitution.substitute_id == person_id,
+        Lesson.school_class_id == school_class_id,
+        Lesson.subject_id == subject_id,
+        Lesson.date.between(start, end),
+    )
+    subgroup_ids, is_class_teacher, substitutes = (
+        await s.execute(select(loads, class_teacher, substitute))
+    ).one()
+    if is_class_teacher or substitutes or (subgroup_ids and None in subgroup_ids):
+        return frozenset()
+    if subgroup_ids:
+        return frozenset(subgroup_ids)
+    return None
 
 
 async def class_journal(
@@ -136,41 +253,81 @@ async def class_journal(
     start: date,
     end: date,
 ) -> ClassJournalView:
+    """Students × lessons of a class and subject over a range of any year.
+
+    The students are those enrolled in the class at some day of the range; a subgroup's
+    teacher sees their subgroups' lessons and students. Cancelled lessons are skipped.
+    """
     person_id = require(principal)
     check_range(start, end)
     async with db.sessionmaker() as s:
-        school_class = await s.get(SchoolClass, school_class_id)
-        if school_class is None or school_class.school_id != principal.school_id:
+        found = (
+            await s.execute(
+                select(SchoolClass, School.timezone)
+                .outerjoin(School, School.id == SchoolClass.school_id)
+                .where(SchoolClass.id == school_class_id)
+            )
+        ).first()
+        if found is None or found[0].school_id != principal.school_id:
             raise NotFound("Класс не найден.")
-        allowed = (
-            principal.has_role(*ADMINISTRATION)
-            or await teaches(s, person_id, school_class_id, subject_id)
-            or await is_class_teacher(s, person_id, school_class_id)
+        school_class, timezone = found
+        scope = await _journal_scope(
+            s, principal, person_id, school_class_id, subject_id, start, end
         )
-        if not allowed:
+        if scope is None:
             raise Forbidden(
                 f"Журнал класса {school_class.name} по этому предмету ведёт учитель с нагрузкой; "
                 "его видят также классный руководитель и администрация."
             )
-        students = await s.scalars(
-            select(Person.id)
-            .join(Enrolment, Enrolment.person_id == Person.id)
-            .where(Enrolment.school_class_id == school_class_id)
-            .order_by(Person.last_name, Person.first_name, Person.middle_name)
-        )
-        student_ids = list(students)
-        lessons = await assemble(
-            s,
-            select(Lesson)
-            .where(
-                Lesson.school_class_id == school_class_id,
-                Lesson.subject_id == subject_id,
-                Lesson.date.between(start, end),
-                Lesson.cancelled.is_(False),  # timetable
+        today = datetime.now(ZoneInfo(timezone or "Asia/Tomsk")).date()
+        roster = (
+            select(
+                EnrolmentHistory.person_id,
+                EnrolmentHistory.enrolled_on,
+                EnrolmentHistory.left_on,
             )
-            .order_by(Lesson.date, Lesson.number),
+            .join(Person, Person.id == EnrolmentHistory.person_id)
+            .where(
+                EnrolmentHistory.school_class_id == school_class_id,
+                or_(EnrolmentHistory.enrolled_on.is_(None), EnrolmentHistory.enrolled_on <= end),
+                or_(EnrolmentHistory.left_on.is_(None), EnrolmentHistory.left_on > start),
+            )
+            .order_by(Person.last_name, Person.first_name, Person.middle_name, Person.id)
         )
-    return ClassJournalView(school_class_id, subject_id, student_ids, lessons)
+        lesson_query = select(Lesson).where(
+            Lesson.school_class_id == school_class_id,
+            Lesson.subject_id == subject_id,
+            Lesson.date.between(start, end),
+            Lesson.cancelled.is_(False),
+        )
+        if scope:
+            members = select(SubgroupMember.student_id).where(
+                SubgroupMember.subgroup_id.in_(list(scope))
+            )
+            roster = roster.where(EnrolmentHistory.person_id.in_(members))
+            lesson_query = lesson_query.where(Lesson.subgroup_id.in_(list(scope)))
+        stays: dict[UUID, list[Stay]] = defaultdict(list)
+        for student_id, enrolled_on, left_on in await s.execute(roster):
+            stays[student_id].append(Stay(school_class_id, enrolled_on, left_on))
+        student_ids = list(stays)  # in roster order: dicts keep it
+        lessons = await assemble(s, lesson_query.order_by(Lesson.date, Lesson.number))
+        owed: list[Owed] = []
+        subgroups: dict[UUID, frozenset[UUID]] = {}
+        if lessons and student_ids:
+            owed = await overdue(s, today, Lesson.id.in_([x.id for x in lessons]))
+            if owed:
+                subgroups = await subgroups_of(s, student_ids)
+    by_lesson = {lesson.id: lesson for lesson in lessons}
+    debt_views = debts_by_student(owed, today, student_ids, stays, subgroups, by_lesson)
+    marks: dict[UUID, list[tuple[int, int]]] = defaultdict(list)
+    for lesson in lessons:
+        for mark in lesson.marks:
+            marks[mark.student_id].append((mark.value, mark.weight))
+    rows = [
+        ClassJournalRowView(sid, weighted_average(marks.get(sid, [])), debt_views.get(sid, []))
+        for sid in student_ids
+    ]
+    return ClassJournalView(school_class_id, subject_id, student_ids, lessons, rows)
 
 
 async def lessons(
@@ -192,9 +349,11 @@ async def lessons(
     query = select(Lesson).where(
         Lesson.school_id == principal.school_id, Lesson.date.between(start, end)
     )
-    query = query.where(Lesson.cancelled.is_(False))  # timetable: not a lesson to fill in
+    query = query.where(Lesson.cancelled.is_(False))  # not a lesson to fill in
     if teacher_id is not None:
-        query = query.where(Lesson.teacher_id == teacher_id)
+        # A teacher's lessons include the ones they give as a substitute.
+        substituted = select(Substitution.lesson_id).where(Substitution.substitute_id == teacher_id)
+        query = query.where(or_(Lesson.teacher_id == teacher_id, Lesson.id.in_(substituted)))
     if school_class_id is not None:
         query = query.where(Lesson.school_class_id == school_class_id)
     async with db.sessionmaker() as s:

@@ -82,6 +82,9 @@ class LessonView:
 class DiaryDayView:
     date: date
     lessons: list[LessonView]
+    # reads: the class's events that day and the debts for that day's lessons
+    class_events: list[ClassEventView] = field(default_factory=list)
+    debts: list[DebtView] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -90,6 +93,8 @@ class ClassJournalView:
     subject_id: UUID
     student_ids: list[UUID]
     lessons: list[LessonView]
+    # reads: per student, the average over the page and the debts
+    rows: list[ClassJournalRowView] = field(default_factory=list)
 
 
 def mark_view(m: Mark, weight: int) -> MarkView:
@@ -282,3 +287,24 @@ class AttendanceSummaryView:
     student_id: UUID | None  # None: the whole class
     school_class_id: UUID | None
     count: domain_attendance.AttendanceCount
+
+
+# --- reads: debts and the class journal's rows ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DebtView:
+    assignment_id: UUID
+    topic: str | None
+    assignment_type: str
+    lesson: LessonView
+    subject_id: UUID
+    due_on: date
+    student_id: UUID
+
+
+@dataclass(frozen=True)
+class ClassJournalRowView:
+    student_id: UUID
+    average: Decimal | None
+    debts: list[DebtView]

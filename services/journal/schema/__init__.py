@@ -11,6 +11,7 @@ import strawberry
 from services.journal.schema.attendance import AttendanceMutation, AttendanceQuery
 from services.journal.schema.class_events import ClassEventsMutation, ClassEventsQuery
 from services.journal.schema.curriculum import CurriculumMutation, CurriculumQuery
+from services.journal.schema.debts import DebtsQuery
 from services.journal.schema.lessons import LessonsMutation
 from services.journal.schema.marks import MarksMutation
 from services.journal.schema.period_marks import PeriodMarksMutation, PeriodMarksQuery
@@ -45,6 +46,8 @@ class Query(
     SettingsQuery,
     PeriodMarksQuery,
     YearClosingQuery,
+    # reads: debts
+    DebtsQuery,
 ):
     pass
 

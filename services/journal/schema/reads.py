@@ -1,4 +1,4 @@
-"""Reading the journal: the diary, the class journal, lessons."""
+"""Reading the journal: the diary, the class journal, lessons (of any academic year)."""
 
 from __future__ import annotations
 
@@ -9,35 +9,49 @@ import strawberry
 
 from services.journal import reads
 from services.journal.schema.types import (
-    DIARY_READERS,
     JOURNAL_READERS,
     LESSON_READERS,
+    ClassEvent,
     ClassJournal,
+    ClassJournalRow,
+    Debt,
     DiaryDay,
     Lesson,
     SchoolClass,
     Student,
 )
 from services.kernel.graphql import Info, parse_id
-from services.kernel.roles import any_of
+from services.kernel.roles import Role, any_of
 
 From = Annotated[date, strawberry.argument(name="from")]
+# The diary is the family's: staff read the class journal instead.
+FAMILY = (Role.STUDENT, Role.PARENT)
 
 
 @strawberry.type
 class ReadsQuery:
     @strawberry.federation.field(
-        requires_scopes=any_of(*DIARY_READERS),
-        description="Дневник учащегося: сам учащийся, его родители, сотрудники школы.",
+        requires_scopes=any_of(*FAMILY),
+        description="Дневник учащегося за неделю (до месяца) любого учебного года: сам "
+        "учащийся и его родители (сотрудники читают журнал класса). Отменённые уроки "
+        "не показываются.",
     )
     async def diary(
         self, info: Info, student_id: strawberry.ID, from_: From, to: date
     ) -> list[DiaryDay]:
-        principal = info.context.require(*DIARY_READERS)
+        principal = info.context.require(*FAMILY)
         days = await reads.diary(
             info.context.runtime.db, principal, parse_id(student_id, "studentId"), from_, to
         )
-        return [DiaryDay(date=d.date, lessons=[Lesson.of(x) for x in d.lessons]) for d in days]
+        return [
+            DiaryDay(
+                date=d.date,
+                lessons=[Lesson.of(x) for x in d.lessons],
+                class_events=[ClassEvent.of(e) for e in d.class_events],
+                debts=[Debt.of(x) for x in d.debts],
+            )
+            for d in days
+        ]
 
     @strawberry.federation.field(
         requires_scopes=any_of(*JOURNAL_READERS),
@@ -66,6 +80,7 @@ class ReadsQuery:
             students=[Student(id=strawberry.ID(str(s))) for s in view.student_ids],
             lessons=[Lesson.of(x) for x in view.lessons],
             subject_id=view.subject_id,
+            rows=[ClassJournalRow.of(r) for r in view.rows],
         )
 
     @strawberry.federation.field(

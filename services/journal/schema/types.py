@@ -270,6 +270,14 @@ class Lesson:
 class DiaryDay:
     date: date
     lessons: list[Lesson]
+    # reads: the day's class events and the debts for the day's lessons
+    class_events: list[ClassEvent] = strawberry.field(
+        default_factory=list, description="Мероприятия класса в этот день (без отменённых)."
+    )
+    debts: list[Debt] = strawberry.field(
+        default_factory=list,
+        description="Точки: обязательные задания уроков этого дня без отметки после срока.",
+    )
 
 
 @strawberry.federation.type(authenticated=True)
@@ -283,6 +291,12 @@ class ClassJournal:
     async def subject(self, info: Info) -> Subject | None:
         view = await _subjects(info).load(self.subject_id)
         return Subject.of(view) if view else None
+
+    # reads: per student, the weighted average over the page and the debts
+    rows: list[ClassJournalRow] = strawberry.field(
+        default_factory=list,
+        description="Строки журнала по учащимся: средний взвешенный балл за период и точки.",
+    )
 
 
 @strawberry.federation.type(authenticated=True)
@@ -458,4 +472,56 @@ class Substitution:
             subject_id=v.subject_id,
             reason_text=v.reason,
             view=v,
+        )
+
+
+# --- reads: debts and the class journal's rows ---------------------------------------------------
+
+
+@strawberry.federation.type(
+    authenticated=True,
+    description="Точка: обязательное задание, за которое нет отметки после срока сдачи.",
+)
+class Debt:
+    assignment_id: strawberry.ID
+    topic: str | None
+    type_name: str = strawberry.field(description="Тип задания (контрольная работа …).")
+    lesson: Lesson
+    due_on: date
+    student: Student
+    subject_id: strawberry.Private[UUID]
+
+    @strawberry.federation.field(authenticated=True)
+    async def subject(self, info: Info) -> Subject:
+        view = await _subjects(info).load(self.subject_id)
+        assert view is not None  # a lesson's subject is a foreign key
+        return Subject.of(view)
+
+    @classmethod
+    def of(cls, v: views.DebtView) -> Debt:
+        return cls(
+            assignment_id=strawberry.ID(str(v.assignment_id)),
+            topic=v.topic,
+            type_name=v.assignment_type,
+            lesson=Lesson.of(v.lesson),
+            due_on=v.due_on,
+            student=Student(id=strawberry.ID(str(v.student_id))),
+            subject_id=v.subject_id,
+        )
+
+
+@strawberry.federation.type(authenticated=True, description="Строка журнала класса: учащийся.")
+class ClassJournalRow:
+    student: Student
+    average: float | None = strawberry.field(
+        description="Средний взвешенный балл за период (вес — вес типа задания)."
+    )
+    debts: list[Debt]
+
+    @classmethod
+    def of(cls, v: views.ClassJournalRowView) -> ClassJournalRow:
+        return cls(
+            student=Student(id=strawberry.ID(str(v.student_id))),
+            average=float(v.average) if v.average is not None else None,
+            debts=[Debt.of(d) for d in v.debts],
         )
