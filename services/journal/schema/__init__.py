@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import strawberry
 
+from services.journal.schema.assignments import AssignmentsMutation, AssignmentsQuery
 from services.journal.schema.attendance import AttendanceMutation
+from services.journal.schema.corrections import CorrectionsMutation, CorrectionsQuery
 from services.journal.schema.curriculum import CurriculumMutation, CurriculumQuery
 from services.journal.schema.lessons import LessonsMutation
-from services.journal.schema.marks import MarksMutation
+from services.journal.schema.marks import MarksMutation, MarksQuery
 from services.journal.schema.reads import ReadsQuery
 from services.journal.schema.timetable import TimetableMutation
 from services.journal.schema.types import (
@@ -28,7 +30,14 @@ from services.kernel.graphql import build_schema
 
 
 @strawberry.type
-class Query(CurriculumQuery, ReadsQuery):
+class Query(
+    CurriculumQuery,
+    ReadsQuery,
+    # marks
+    AssignmentsQuery,
+    MarksQuery,
+    CorrectionsQuery,
+):
     pass
 
 
@@ -39,6 +48,9 @@ class Mutation(
     LessonsMutation,
     MarksMutation,
     AttendanceMutation,
+    # marks
+    AssignmentsMutation,
+    CorrectionsMutation,
 ):
     pass
 
