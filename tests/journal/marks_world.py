@@ -72,7 +72,7 @@ async def marks_world(infra: Infra) -> AsyncIterator[World]:
     namespace = new_namespace()
     r = Roster()
     c7b, c8a = r.school_class(7, "Б"), r.school_class(8, "А")
-    ids = {"7Б": c7b, "8А": c8a}
+    ids = {"7Б": c7b, "8А": c8a, "school": r.school_id, "year": r.year_id}
     ids["teacher"] = r.staff("Учителев", Role.SUBJECT_TEACHER)
     ids["other_teacher"] = r.staff("Другов", Role.SUBJECT_TEACHER)
     ids["klassruk"] = r.staff(
