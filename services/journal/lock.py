@@ -9,22 +9,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Date, and_, cast, exists, func, literal, or_, select
+from sqlalchemy import Date, cast, exists, func, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.journal import domain
 from services.journal.domain.marks import is_past_lock as past_lock
 from services.journal.models import (
     AcademicYear,
-    Enrolment,
     JournalSettings,
     Lesson,
     School,
-    SchoolClass,
-    Subject,
     Substitution,
     TeachingLoad,
     YearClosing,
@@ -139,10 +137,34 @@ async def ensure_editable(session: AsyncSession, lesson: Lesson) -> None:
 
 
 @dataclass(frozen=True)
+class LessonRow:
+    """The lesson's columns a write needs (plain data: no ORM instance to build per request)."""
+
+    id: UUID
+    school_id: UUID
+    school_class_id: UUID
+    subject_id: UUID
+    teacher_id: UUID
+    subgroup_id: UUID | None
+    date: date
+    number: int
+
+
+@dataclass(frozen=True)
+class TypedAssignment:
+    """An assignment a mark may go to, with its type (the weight is read now)."""
+
+    assignment_id: UUID
+    lesson_id: UUID
+    type_name: str
+    weight: int
+
+
+@dataclass(frozen=True)
 class LessonFacts:
     """What a write to a lesson's journal needs to know, fetched in one query."""
 
-    lesson: Lesson
+    lesson: LessonRow
     subject_name: str
     class_name: str
     may_write: bool
@@ -150,6 +172,12 @@ class LessonFacts:
     today: date
     lock_days: int
     year_closed: bool
+    student_id: UUID | None = None
+    # The assignment asked for (None when not asked or not the school's).
+    assignment: TypedAssignment | None = None
+    # The school's default type and the lesson's assignment of it the student has no mark on.
+    default_type: tuple[UUID, str, int] | None = None
+    free_default_id: UUID | None = None
 
     @property
     def locked(self) -> bool:
@@ -179,7 +207,7 @@ class LessonFacts:
             raise _lock_error(self.lesson.date, self.lock_days)
 
 
-def may_write_clause(person_id: UUID) -> object:
+def may_write_clause(person_id: UUID) -> Any:
     """The load puts the person on this class, subject (and subgroup), or a substitution does."""
     load = exists().where(
         TeachingLoad.teacher_id == person_id,
@@ -197,47 +225,86 @@ def may_write_clause(person_id: UUID) -> object:
     return or_(load, substitution)
 
 
+# Written out once, executed as a prepared statement: building this expression per request
+# cost more than running it. Keep it in step with ``may_write_clause`` and ``_year_closed``.
+_LESSON_FACTS = text(
+    """
+SELECT l.id, l.school_id, l.school_class_id, l.subject_id, l.teacher_id, l.subgroup_id,
+       l.date, l.number,
+       s.name,
+       coalesce(c.name, '—'),
+       CAST(:person_id AS uuid) IS NOT NULL AND (
+         EXISTS (SELECT 1 FROM teaching_load t
+                 WHERE t.teacher_id = CAST(:person_id AS uuid)
+                   AND t.school_class_id = l.school_class_id AND t.subject_id = l.subject_id
+                   AND (l.subgroup_id IS NULL OR t.subgroup_id IS NULL
+                        OR t.subgroup_id = l.subgroup_id))
+         OR EXISTS (SELECT 1 FROM substitution x
+                    WHERE x.lesson_id = l.id AND x.substitute_id = CAST(:person_id AS uuid))),
+       CAST(:student_id AS uuid) IS NULL OR EXISTS (
+         SELECT 1 FROM enrolment e
+         WHERE e.person_id = CAST(:student_id AS uuid) AND e.school_class_id = l.school_class_id),
+       CAST(timezone(coalesce((SELECT z.timezone FROM school z WHERE z.id = l.school_id),
+                              :default_timezone), now()) AS date),
+       coalesce((SELECT j.lock_days FROM journal_settings j WHERE j.school_id = l.school_id),
+                :default_lock_days),
+       EXISTS (SELECT 1 FROM year_closing y JOIN academic_year ay ON ay.id = y.academic_year_id
+               WHERE ay.school_id = l.school_id
+                 AND ay.starts_on <= l.date AND ay.ends_on >= l.date),
+       a.id, a.lesson_id, at.name, at.weight,
+       dt.id, dt.name, dt.weight,
+       (SELECT f.id FROM assignment f
+        WHERE f.lesson_id = l.id AND f.assignment_type_id = dt.id
+          AND NOT EXISTS (SELECT 1 FROM mark m
+                          WHERE m.assignment_id = f.id
+                            AND m.student_id = CAST(:student_id AS uuid))
+        ORDER BY f.created_at, f.id LIMIT 1)
+FROM lesson l
+JOIN subject s ON s.id = l.subject_id
+LEFT JOIN school_class c ON c.id = l.school_class_id
+LEFT JOIN assignment a ON a.id = CAST(:assignment_id AS uuid) AND a.school_id = l.school_id
+LEFT JOIN assignment_type at ON at.id = a.assignment_type_id
+LEFT JOIN assignment_type dt ON dt.school_id = l.school_id AND dt.is_default
+WHERE l.id = CAST(:lesson_id AS uuid) AND l.school_id = CAST(:school_id AS uuid)
+LIMIT 1
+"""
+)
+
+
 async def lesson_facts(
     session: AsyncSession,
     principal: Principal,
     lesson_id: UUID,
     student_id: UUID | None = None,
+    assignment_id: UUID | None = None,
 ) -> LessonFacts:
     """The lesson with the caller's right to write it and its locks; another school's is absent.
 
     Raises NOT_FOUND for a lesson the caller's school does not have; the other checks are left
     to the caller (``ensure_writer``, ``ensure_enrolled``, ``ensure_editable``).
     """
-    person_id = principal.person_id
-    enrolled = (
-        exists().where(
-            Enrolment.person_id == student_id,
-            Enrolment.school_class_id == Lesson.school_class_id,
-        )
-        if student_id is not None
-        else literal(True)
-    )
     row = (
         await session.execute(
-            select(
-                Lesson,
-                Subject.name,
-                func.coalesce(SchoolClass.name, "—"),
-                may_write_clause(person_id) if person_id else literal(False),
-                enrolled,
-                _today(Lesson.school_id),
-                _lock_days(Lesson.school_id),
-                _year_closed(Lesson.school_id, Lesson.date),
-            )
-            .join(Subject, Subject.id == Lesson.subject_id)
-            .outerjoin(SchoolClass, SchoolClass.id == Lesson.school_class_id)
-            .where(and_(Lesson.id == lesson_id, Lesson.school_id == principal.school_id))
+            _LESSON_FACTS,
+            {
+                "lesson_id": lesson_id,
+                "school_id": principal.school_id,
+                "person_id": principal.person_id,
+                "student_id": student_id,
+                "assignment_id": assignment_id,
+                "default_timezone": DEFAULT_TIMEZONE,
+                "default_lock_days": domain.DEFAULT_LOCK_DAYS,
+            },
         )
     ).first()
     if row is None:
         raise NotFound("Урок не найден.")
-    lesson, subject_name, class_name, may_write, is_enrolled, today, days, closed = row
+    lesson = LessonRow(*row[:8])
+    assignment = (
+        TypedAssignment(row[15], row[16], row[17], int(row[18])) if row[15] is not None else None
+    )
+    default_type = (row[19], row[20], int(row[21])) if row[19] is not None else None
     return LessonFacts(
-        lesson, subject_name, class_name, bool(may_write), bool(is_enrolled), today, int(days),
-        bool(closed),
+        lesson, row[8], row[9], bool(row[10]), bool(row[11]), row[12], int(row[13]),
+        bool(row[14]), student_id, assignment, default_type, row[22],
     )  # fmt: skip

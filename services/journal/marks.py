@@ -21,7 +21,7 @@ from services.journal import domain
 from services.journal.access import require
 from services.journal.domain.marks import ALREADY_MARKED, MAX_MARKS_AT_ONCE
 from services.journal.events import MarkChanged, MarkRecorded, MarkRemoved
-from services.journal.lock import LessonFacts, lesson_facts, may_write_clause
+from services.journal.lock import LessonFacts, LessonRow, lesson_facts, may_write_clause
 from services.journal.models import (
     Assignment,
     AssignmentType,
@@ -74,7 +74,7 @@ RETURNING mark_id
 )
 
 
-async def _default_target(s: AsyncSession, lesson: Lesson, student_id: UUID) -> Target | None:
+async def _default_target(s: AsyncSession, lesson: LessonRow, student_id: UUID) -> Target | None:
     """The lesson's "ответ на уроке" the student has no mark on yet; None when there is none."""
     free = (
         select(Assignment.id)
@@ -89,25 +89,22 @@ async def _default_target(s: AsyncSession, lesson: Lesson, student_id: UUID) -> 
     )
     row = (
         await s.execute(
-            select(AssignmentType.id, AssignmentType.name, AssignmentType.weight, free).where(
+            select(AssignmentType.name, AssignmentType.weight, free).where(
                 AssignmentType.school_id == lesson.school_id, AssignmentType.is_default
             )
         )
     ).one()
-    _, name, weight, assignment_id = row
+    name, weight, assignment_id = row
     if assignment_id is None:
         return None
     return Target(assignment_id, name, int(weight))
 
 
-async def _new_default_target(s: AsyncSession, lesson: Lesson, by: UUID | None) -> Target:
-    type_id, name, weight = (
-        await s.execute(
-            select(AssignmentType.id, AssignmentType.name, AssignmentType.weight).where(
-                AssignmentType.school_id == lesson.school_id, AssignmentType.is_default
-            )
-        )
-    ).one()
+async def _new_default_target(s: AsyncSession, facts: LessonFacts, by: UUID | None) -> Target:
+    lesson = facts.lesson
+    if facts.default_type is None:
+        raise Conflict("В школе не задан тип задания по умолчанию.", field="assignmentId")
+    type_id, name, weight = facts.default_type
     assignment_id = uuid7()
     await s.execute(
         insert(Assignment).values(
@@ -119,10 +116,10 @@ async def _new_default_target(s: AsyncSession, lesson: Lesson, by: UUID | None) 
             created_at=utcnow(),
         )
     )
-    return Target(assignment_id, name, int(weight))
+    return Target(assignment_id, name, weight)
 
 
-async def assignment_target(s: AsyncSession, lesson: Lesson, assignment_id: UUID) -> Target:
+async def assignment_target(s: AsyncSession, lesson: LessonRow, assignment_id: UUID) -> Target:
     row = (
         await s.execute(
             select(Assignment.lesson_id, AssignmentType.name, AssignmentType.weight)
@@ -139,7 +136,7 @@ async def assignment_target(s: AsyncSession, lesson: Lesson, assignment_id: UUID
 
 async def _insert_mark(
     s: AsyncSession,
-    lesson: Lesson,
+    lesson: LessonRow,
     target: Target,
     student_id: UUID,
     value: int,
@@ -166,6 +163,16 @@ async def _insert_mark(
         },
     )
     return mark_id if inserted is not None else None
+
+
+async def _target(s: AsyncSession, facts: LessonFacts, assignment_id: UUID) -> Target:
+    """The assignment the facts query brought along, or asked for now."""
+    found = facts.assignment
+    if found is None or found.assignment_id != assignment_id:
+        return await assignment_target(s, facts.lesson, assignment_id)
+    if found.lesson_id != facts.lesson.id:
+        raise ValidationFailed("Задание относится к другому уроку.", field="assignmentId")
+    return Target(found.assignment_id, found.type_name, found.weight)
 
 
 def _recorded(
@@ -202,7 +209,7 @@ async def apply_record(
     s, lesson, by = uow.session, facts.lesson, uow.principal.person_id
     now = utcnow()
     if assignment_id is not None:
-        target = await assignment_target(s, lesson, assignment_id)
+        target = await _target(s, facts, assignment_id)
         mark_id = await _insert_mark(
             s, lesson, target, student_id, value, comment, by, now, correction_request_id
         )
@@ -211,7 +218,14 @@ async def apply_record(
     else:
         # Another answer on the same lesson goes to another "ответ на уроке"; a concurrent
         # mark that took the free one first sends this one to a new assignment.
-        default = await _default_target(s, lesson, student_id)
+        if facts.student_id == student_id and facts.default_type is not None:
+            default = (
+                Target(facts.free_default_id, facts.default_type[1], facts.default_type[2])
+                if facts.free_default_id is not None
+                else None
+            )
+        else:
+            default = await _default_target(s, lesson, student_id)
         mark_id = None
         if default is not None:
             target = default
@@ -219,7 +233,7 @@ async def apply_record(
                 s, lesson, target, student_id, value, comment, by, now, correction_request_id
             )
         if mark_id is None:
-            target = await _new_default_target(s, lesson, by)
+            target = await _new_default_target(s, facts, by)
             mark_id = await _insert_mark(
                 s, lesson, target, student_id, value, comment, by, now, correction_request_id
             )
@@ -245,7 +259,7 @@ async def record_mark(
     domain.check_mark(value)
     comment_text = domain.check_comment(comment)
     async with uow:
-        facts = await lesson_facts(uow.session, principal, lesson_id, student_id)
+        facts = await lesson_facts(uow.session, principal, lesson_id, student_id, assignment_id)
         facts.ensure_writer()
         facts.ensure_enrolled()
         facts.ensure_editable()
@@ -289,11 +303,11 @@ async def record_marks(
         )
         if lesson_id is None:
             raise NotFound("Задание не найдено.")
-        facts = await lesson_facts(s, principal, lesson_id)
+        facts = await lesson_facts(s, principal, lesson_id, assignment_id=assignment_id)
         facts.ensure_writer()
         facts.ensure_editable()
         lesson = facts.lesson
-        target = await assignment_target(s, lesson, assignment_id)
+        target = await _target(s, facts, assignment_id)
         enrolled = set(
             await s.scalars(
                 select(Enrolment.person_id).where(
