@@ -9,6 +9,8 @@ from typing import Any
 import pytest
 from sqlalchemy import event
 
+from services.journal.domain.marks import check_assignment, normalize_assignment_type_name
+from services.kernel.errors import ValidationFailed
 from tests.journal.marks_world import (
     FRESH_DAY,
     World,
@@ -67,6 +69,40 @@ DIARY = """query($s: ID!, $from: Date!, $to: Date!) {
     lessons { assignments { topic type { name } } marks { value assignment { topic } } }
   }
 }"""
+
+
+# --- the rules (no database) ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["контрольная работа", "ответ на уроке", "работа (устная)"])
+def test_full_lower_case_russian_type_names_pass(name: str) -> None:
+    assert normalize_assignment_type_name(f"  {name} ") == name
+
+
+@pytest.mark.parametrize("name", ["", "К/р", "Контрольная", "контр. работа", "test", "изо"])
+def test_abbreviated_or_capitalised_type_names_are_refused(name: str) -> None:
+    with pytest.raises(ValidationFailed):
+        normalize_assignment_type_name(name)
+
+
+def test_a_mandatory_assignment_is_due_no_earlier_than_its_lesson() -> None:
+    lesson_day = date(2026, 11, 20)
+    with pytest.raises(ValidationFailed) as missing:
+        check_assignment(
+            lesson_date=lesson_day, topic="Дроби", comment=None, mandatory=True, due_on=None
+        )
+    assert missing.value.extensions["field"] == "dueOn"
+    with pytest.raises(ValidationFailed):
+        check_assignment(
+            lesson_date=lesson_day,
+            topic="Дроби",
+            comment=None,
+            mandatory=False,
+            due_on=lesson_day - timedelta(days=1),
+        )
+    assert check_assignment(
+        lesson_date=lesson_day, topic=" Дроби ", comment=" ", mandatory=True, due_on=lesson_day
+    ) == ("Дроби", None)
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,15 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from services.journal.domain.marks import (
+    CorrectionAction,
+    check_approvers,
+    check_correction_fields,
+    check_reason,
+)
 from services.journal.models import Attendance, AttendanceHistory, Mark
+from services.kernel.errors import ValidationFailed
+from services.kernel.roles import Role
 from tests.journal.marks_world import World, code_of, data, marks_world, message_of
 from tests.support import Infra, eventually
 
@@ -40,6 +48,41 @@ HISTORY = """query($l: ID, $m: ID) {
   }
 }"""
 REASON = "Отметка пропущена: учащийся писал работу в другой день."
+
+
+# --- the rules (no database) ---------------------------------------------------------------------
+
+
+def test_a_reason_is_required_and_russian() -> None:
+    assert check_reason("  Ошибка при вводе ") == "Ошибка при вводе"
+    for reason in (None, "", "typo"):
+        with pytest.raises(ValidationFailed):
+            check_reason(reason)
+
+
+@pytest.mark.parametrize(
+    ("action", "fields", "missing"),
+    [
+        (CorrectionAction.CHANGE_MARK, {"value": 4}, "markId"),
+        (CorrectionAction.REMOVE_MARK, {}, "markId"),
+        (CorrectionAction.RECORD_MARK, {}, "value"),
+        (CorrectionAction.SET_ATTENDANCE, {}, "attendanceCode"),
+    ],
+)
+def test_each_action_names_what_it_changes(
+    action: CorrectionAction, fields: dict[str, Any], missing: str
+) -> None:
+    arguments: dict[str, Any] = {"mark_id": None, "value": None, "attendance_code": None}
+    with pytest.raises(ValidationFailed) as caught:
+        check_correction_fields(action, **{**arguments, **fields})
+    assert caught.value.extensions["field"] == missing
+
+
+def test_only_the_administration_approves_corrections() -> None:
+    assert check_approvers([Role.DIRECTOR, Role.DIRECTOR]) == ["director"]
+    for roles in ([], [Role.SUBJECT_TEACHER], [Role.DIRECTOR, Role.CLASS_TEACHER]):
+        with pytest.raises(ValidationFailed):
+            check_approvers(roles)
 
 
 @pytest.fixture(scope="module")

@@ -8,6 +8,7 @@ from enum import StrEnum
 from services.journal.domain import (
     _ABBREVIATIONS,
     _WORD,
+    DEFAULT_ASSIGNMENT_TYPES,
     MAX_COMMENT,
     MAX_TOPIC,
     check_russian,
@@ -23,6 +24,8 @@ ASSIGNMENT_TYPE_NAME_RULE = (
 MAX_TYPE_NAME = 80
 MAX_REASON = 1000
 MAX_MARKS_AT_ONCE = 60  # a class and a bit: one journal page in one transaction
+# The type a mark given without an assignment goes to, as a new school gets it.
+DEFAULT_TYPE_NAME = next(t.name for t in DEFAULT_ASSIGNMENT_TYPES if t.is_default)
 ALREADY_MARKED = "У учащегося уже есть отметка за это задание: измените её."
 
 
