@@ -236,6 +236,28 @@ async def test_an_approved_attendance_correction_sets_it_with_history(world: Wor
         ]
 
     await eventually(published)
+    clear = data(await _request(world, s=world.id("third"), action="CLEAR_ATTENDANCE", v=None))[
+        "requestCorrection"
+    ]
+    data(await world.gql(DECIDE, "director", id=clear["id"], approve=True))
+    async with world.svc.runtime.db.sessionmaker() as s:
+        left = await s.scalar(
+            select(Attendance.code).where(
+                Attendance.lesson_id == world.ids["locked_7b"],
+                Attendance.student_id == world.ids["third"],
+            )
+        )
+        changes = list(
+            await s.scalars(
+                select(AttendanceHistory)
+                .where(AttendanceHistory.student_id == world.ids["third"])
+                .order_by(AttendanceHistory.changed_at)
+            )
+        )
+    assert left is None
+    assert [(h.code_before, h.code_after) for h in changes] == [(None, "Б"), ("Б", None)]
+    nothing_to_clear = await _request(world, s=world.id("third"), action="CLEAR_ATTENDANCE")
+    assert code_of(nothing_to_clear) == "VALIDATION"
 
 
 async def test_a_teacher_cannot_decide_a_request(world: World) -> None:

@@ -26,7 +26,7 @@ MAX_REASON = 1000
 MAX_MARKS_AT_ONCE = 60  # a class and a bit: one journal page in one transaction
 # The type a mark given without an assignment goes to, as a new school gets it.
 DEFAULT_TYPE_NAME = next(t.name for t in DEFAULT_ASSIGNMENT_TYPES if t.is_default)
-ALREADY_MARKED = "У учащегося уже есть отметка за это задание: измените её."
+ALREADY_MARKED = "За это задание у учащегося уже есть отметка, измените её."
 
 
 def normalize_assignment_type_name(name: str) -> str:
