@@ -74,32 +74,6 @@ RETURNING mark_id
 )
 
 
-async def _default_target(s: AsyncSession, lesson: LessonRow, student_id: UUID) -> Target | None:
-    """The lesson's "ответ на уроке" the student has no mark on yet; None when there is none."""
-    free = (
-        select(Assignment.id)
-        .where(
-            Assignment.lesson_id == lesson.id,
-            Assignment.assignment_type_id == AssignmentType.id,
-            ~exists().where(Mark.assignment_id == Assignment.id, Mark.student_id == student_id),
-        )
-        .order_by(Assignment.created_at, Assignment.id)
-        .limit(1)
-        .scalar_subquery()
-    )
-    row = (
-        await s.execute(
-            select(AssignmentType.name, AssignmentType.weight, free).where(
-                AssignmentType.school_id == lesson.school_id, AssignmentType.is_default
-            )
-        )
-    ).one()
-    name, weight, assignment_id = row
-    if assignment_id is None:
-        return None
-    return Target(assignment_id, name, int(weight))
-
-
 async def _new_default_target(s: AsyncSession, facts: LessonFacts, by: UUID | None) -> Target:
     lesson = facts.lesson
     if facts.default_type is None:
@@ -218,14 +192,12 @@ async def apply_record(
     else:
         # Another answer on the same lesson goes to another "ответ на уроке"; a concurrent
         # mark that took the free one first sends this one to a new assignment.
-        if facts.student_id == student_id and facts.default_type is not None:
-            default = (
-                Target(facts.free_default_id, facts.default_type[1], facts.default_type[2])
-                if facts.free_default_id is not None
-                else None
-            )
-        else:
-            default = await _default_target(s, lesson, student_id)
+        assert facts.student_id == student_id  # the facts name this student's free one
+        default = (
+            Target(facts.free_default_id, facts.default_type[1], facts.default_type[2])
+            if facts.free_default_id is not None and facts.default_type is not None
+            else None
+        )
         mark_id = None
         if default is not None:
             target = default
