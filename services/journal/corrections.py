@@ -10,6 +10,7 @@ from uuid import UUID
 
 from sqlalchemy import delete, select
 from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.journal import domain
 from services.journal.access import require
@@ -89,7 +90,7 @@ def request_view(r: CorrectionRequest, lesson_date: date) -> CorrectionRequestVi
 # --- who approves ------------------------------------------------------------------------------
 
 
-async def _approvers(s: Any, school_id: UUID | None) -> list[Role]:
+async def _approvers(s: AsyncSession, school_id: UUID | None) -> list[Role]:
     stored = await s.scalar(
         select(JournalSettings.correction_approvers).where(JournalSettings.school_id == school_id)
     )
@@ -134,7 +135,7 @@ async def set_correction_approvers(uow: UnitOfWork, roles: list[Role]) -> list[R
 
 
 async def _check_target(
-    s: Any,
+    s: AsyncSession,
     facts: LessonFacts,
     student_id: UUID,
     action: CorrectionAction,
@@ -169,7 +170,7 @@ async def _check_target(
     return None
 
 
-async def _attendance_code(s: Any, school_id: UUID, code: str) -> str:
+async def _attendance_code(s: AsyncSession, school_id: UUID, code: str) -> str:
     clean = code.strip().upper()
     found = await s.scalar(
         select(AttendanceCodeEntry.code).where(
