@@ -283,8 +283,10 @@ async def lesson_facts(
     Raises NOT_FOUND for a lesson the caller's school does not have; the other checks are left
     to the caller (``ensure_writer``, ``ensure_enrolled``, ``ensure_editable``).
     """
+    # On the session's connection, past the ORM's execution layer: a text query needs none of it.
+    connection = await session.connection()
     row = (
-        await session.execute(
+        await connection.execute(
             _LESSON_FACTS,
             {
                 "lesson_id": lesson_id,

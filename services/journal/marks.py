@@ -120,7 +120,8 @@ async def _insert_mark(
     correction_request_id: UUID | None,
 ) -> UUID | None:
     mark_id = uuid7()
-    inserted = await s.scalar(
+    connection = await s.connection()  # a text statement needs no ORM execution layer
+    inserted = await connection.scalar(
         _INSERT_MARK,
         {
             "id": mark_id,
