@@ -23,7 +23,7 @@ from services.journal.domain.marks import (
     check_reason,
 )
 from services.journal.events import AttendanceSet, CorrectionDecided, CorrectionRequested
-from services.journal.lock import LessonFacts, lesson_facts
+from services.journal.lock import LessonFacts, LessonRow, lesson_facts
 from services.journal.marks import (
     apply_change,
     apply_record,
@@ -70,6 +70,9 @@ class CorrectionRequestView:
     decided_by: UUID | None
     decided_at: datetime | None
     decision_comment: str | None
+    lesson_number: int
+    school_class_id: UUID
+    subject_id: UUID
 
 
 def _uuid(payload: dict[str, Any], key: str) -> UUID | None:
@@ -77,13 +80,14 @@ def _uuid(payload: dict[str, Any], key: str) -> UUID | None:
     return UUID(str(value)) if value else None
 
 
-def request_view(r: CorrectionRequest, lesson_date: date) -> CorrectionRequestView:
+def request_view(r: CorrectionRequest, lesson: LessonRow) -> CorrectionRequestView:
     p = r.payload or {}
     return CorrectionRequestView(
-        r.id, r.lesson_id, lesson_date, r.student_id, CorrectionAction(r.action),
+        r.id, r.lesson_id, lesson.date, r.student_id, CorrectionAction(r.action),
         _uuid(p, "mark_id"), _uuid(p, "assignment_id"), p.get("value"), p.get("comment"),
         p.get("attendance_code"), r.reason, CorrectionStatus(r.status), r.requested_by,
-        r.requested_at, r.decided_by, r.decided_at, r.decision_comment,
+        r.requested_at, r.decided_by, r.decided_at, r.decision_comment, lesson.number,
+        lesson.school_class_id, lesson.subject_id,
     )  # fmt: skip
 
 
@@ -256,7 +260,7 @@ async def request_correction(
             school_id=row.school_id,
         )
         await uow.commit()
-    return request_view(row, facts.lesson.date)
+    return request_view(row, facts.lesson)
 
 
 async def _apply(uow: UnitOfWork, request: CorrectionRequest, facts: LessonFacts) -> None:
@@ -397,7 +401,7 @@ async def decide_correction(
             school_id=row.school_id,
         )
         await uow.commit()
-    return request_view(row, facts.lesson.date)
+    return request_view(row, facts.lesson)
 
 
 async def correction_requests(
@@ -408,7 +412,17 @@ async def correction_requests(
     async with db.sessionmaker() as s:
         approvers = await _approvers(s, principal.school_id)
         query = (
-            select(CorrectionRequest, Lesson.date)
+            select(
+                CorrectionRequest,
+                Lesson.id,
+                Lesson.school_id,
+                Lesson.school_class_id,
+                Lesson.subject_id,
+                Lesson.teacher_id,
+                Lesson.subgroup_id,
+                Lesson.date,
+                Lesson.number,
+            )
             .join(Lesson, Lesson.id == CorrectionRequest.lesson_id)
             .where(CorrectionRequest.school_id == principal.school_id)
         )
@@ -419,4 +433,4 @@ async def correction_requests(
         rows = await s.execute(
             query.order_by(CorrectionRequest.requested_at.desc(), CorrectionRequest.id).limit(500)
         )
-        return [request_view(r, d) for r, d in rows]
+        return [request_view(r, LessonRow(*lesson)) for r, *lesson in rows]

@@ -37,7 +37,9 @@ DECIDE = """mutation($id: ID!, $approve: Boolean!, $c: String) {
 APPROVERS = "mutation($r: [Role!]!) { setCorrectionApprovers(roles: $r) }"
 READ_APPROVERS = "query { correctionApprovers }"
 REQUESTS = """query($st: CorrectionStatus) {
-  correctionRequests(status: $st) { id status requestedBy { id } }
+  correctionRequests(status: $st) {
+    id status requestedBy { id } lessonNumber subject { name } schoolClass { id }
+  }
 }"""
 RECORD = """mutation($l: ID!, $s: ID!, $v: Int!) {
   recordMark(input: {lessonId: $l, studentId: $s, value: $v}) { id }
@@ -300,7 +302,9 @@ async def test_approvers_see_the_schools_requests_and_a_teacher_only_their_own(
         await _request(world, s=world.id("student"), action="SET_ATTENDANCE", code="УП", v=None)
     )["requestCorrection"]
     everything = data(await world.gql(REQUESTS, "quality"))["correctionRequests"]
-    assert mine["id"] in {r["id"] for r in everything}
+    [found] = [r for r in everything if r["id"] == mine["id"]]
+    assert found["subject"] == {"name": "алгебра"} and found["lessonNumber"] == 2
+    assert found["schoolClass"] == {"id": world.id("7Б")}
     pending = data(await world.gql(REQUESTS, "director", st="PENDING"))["correctionRequests"]
     assert {r["status"] for r in pending} == {"PENDING"}
     own = data(await world.gql(REQUESTS, "teacher"))["correctionRequests"]

@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from uuid import UUID
 
 import strawberry
 
 from services.journal import corrections
 from services.journal.domain.marks import CorrectionAction, CorrectionStatus
-from services.journal.schema.types import TEACHERS, Person, Student
+from services.journal.schema.types import (
+    TEACHERS,
+    Person,
+    SchoolClass,
+    Student,
+    Subject,
+    _subjects,
+)
 from services.kernel.graphql import Info, parse_id, schema_enum
 from services.kernel.roles import ADMINISTRATION, STAFF, Role, any_of
 
@@ -45,6 +53,15 @@ class CorrectionRequest:
     decided_by: Person | None
     decided_at: datetime | None
     decision_comment: str | None
+    lesson_number: int
+    school_class: SchoolClass
+    subject_id: strawberry.Private[UUID]
+
+    @strawberry.federation.field(authenticated=True, description="Предмет урока.")
+    async def subject(self, info: Info) -> Subject:
+        view = await _subjects(info).load(self.subject_id)
+        assert view is not None  # a lesson's subject is a foreign key
+        return Subject.of(view)
 
     @strawberry.federation.field(authenticated=True, description="Что исправить, по-русски.")
     def action_label(self) -> str:
@@ -73,6 +90,9 @@ class CorrectionRequest:
             decided_by=Person(id=strawberry.ID(str(v.decided_by))) if v.decided_by else None,
             decided_at=v.decided_at,
             decision_comment=v.decision_comment,
+            lesson_number=v.lesson_number,
+            school_class=SchoolClass(id=strawberry.ID(str(v.school_class_id))),
+            subject_id=v.subject_id,
         )
 
 
