@@ -141,8 +141,14 @@ async def test_quality_deputy_and_administrator_create_assignment_types(world: W
 
 
 @pytest.mark.parametrize("who", ["teacher", "deputy", "director"])
-async def test_others_cannot_create_assignment_types(world: World, who: str) -> None:
+async def test_others_cannot_create_or_change_assignment_types(world: World, who: str) -> None:
     assert code_of(await world.gql(CREATE_TYPE, who, n="викторина", w=1)) == "FORBIDDEN"
+    test_type = world.types["тест"]
+    assert code_of(await world.gql(UPDATE_TYPE, who, id=test_type, w=5)) == "FORBIDDEN"
+
+
+async def test_assignment_types_need_a_signed_in_caller(world: World) -> None:
+    assert code_of(await world.svc.gql(TYPES)) == "UNAUTHENTICATED"
 
 
 @pytest.mark.parametrize(
@@ -384,6 +390,8 @@ async def test_an_assignment_with_marks_cannot_be_removed(world: World) -> None:
     assert data(await world.gql(REMOVE, "teacher", id=empty))["removeAssignment"] == empty
     changed = data(await world.gql(UPDATE, "teacher", id=assignment, topic="Графики"))
     assert changed["updateAssignment"]["topic"] == "Графики"
+    refused = await world.gql(UPDATE, "other_teacher", id=assignment, topic="Чужое")
+    assert code_of(refused) == "FORBIDDEN"
 
 
 # --- history -----------------------------------------------------------------------------------

@@ -284,6 +284,7 @@ async def test_a_changed_approver_list_takes_effect(world: World) -> None:
     assert data(await world.gql(READ_APPROVERS, "teacher"))["correctionApprovers"] == [
         "DEPUTY_DIRECTOR_GENERAL"
     ]
+    assert code_of(await world.gql(READ_APPROVERS, "student")) == "FORBIDDEN"
     try:
         request = data(await _request(world, s=world.id("third"), v=3))["requestCorrection"]
         assert code_of(await world.gql(DECIDE, "quality", id=request["id"], approve=True)) == (
