@@ -265,7 +265,10 @@ LEFT JOIN school_class c ON c.id = l.school_class_id
 LEFT JOIN assignment a ON a.id = CAST(:assignment_id AS uuid) AND a.school_id = l.school_id
 LEFT JOIN assignment_type at ON at.id = a.assignment_type_id
 LEFT JOIN assignment_type dt ON dt.school_id = l.school_id AND dt.is_default
-WHERE l.id = CAST(:lesson_id AS uuid) AND l.school_id = CAST(:school_id AS uuid)
+WHERE l.id = coalesce(CAST(:lesson_id AS uuid),
+                      (SELECT w.lesson_id FROM assignment w
+                       WHERE w.id = CAST(:assignment_id AS uuid)))
+  AND l.school_id = CAST(:school_id AS uuid)
 LIMIT 1
 """
 )
@@ -274,14 +277,15 @@ LIMIT 1
 async def lesson_facts(
     session: AsyncSession,
     principal: Principal,
-    lesson_id: UUID,
+    lesson_id: UUID | None,
     student_id: UUID | None = None,
     assignment_id: UUID | None = None,
 ) -> LessonFacts:
     """The lesson with the caller's right to write it and its locks; another school's is absent.
 
-    Raises NOT_FOUND for a lesson the caller's school does not have; the other checks are left
-    to the caller (``ensure_writer``, ``ensure_enrolled``, ``ensure_editable``).
+    Without ``lesson_id`` the lesson is the assignment's. Raises NOT_FOUND for a lesson (or an
+    assignment) the caller's school does not have; the other checks are left to the caller
+    (``ensure_writer``, ``ensure_enrolled``, ``ensure_editable``).
     """
     # On the session's connection, past the ORM's execution layer: a text query needs none of it.
     connection = await session.connection()
@@ -300,7 +304,7 @@ async def lesson_facts(
         )
     ).first()
     if row is None:
-        raise NotFound("Урок не найден.")
+        raise NotFound("Урок не найден." if lesson_id else "Задание не найдено.")
     lesson = LessonRow(*row[:8])
     assignment = (
         TypedAssignment(row[15], row[16], row[17], int(row[18])) if row[15] is not None else None

@@ -269,14 +269,7 @@ async def record_marks(
     ]
     async with uow:
         s = uow.session
-        lesson_id = await s.scalar(
-            select(Assignment.lesson_id).where(
-                Assignment.id == assignment_id, Assignment.school_id == principal.school_id
-            )
-        )
-        if lesson_id is None:
-            raise NotFound("Задание не найдено.")
-        facts = await lesson_facts(s, principal, lesson_id, assignment_id=assignment_id)
+        facts = await lesson_facts(s, principal, None, assignment_id=assignment_id)
         facts.ensure_writer()
         facts.ensure_editable()
         lesson = facts.lesson
