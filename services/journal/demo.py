@@ -16,6 +16,7 @@ from uuid import UUID
 
 from sqlalchemy import func, insert, select
 
+from services.journal.domain.marks import DEFAULT_TYPE_NAME
 from services.journal.events import AttendanceSet, LessonScheduled, MarkRecorded, SubjectCreated
 from services.journal.models import (
     Assignment,
@@ -501,6 +502,8 @@ def _mark_lesson(
                 value=value,
                 weight=answer_type[1],
                 date=lesson["date"],
+                assignment_id=assignment_id,
+                assignment_type=DEFAULT_TYPE_NAME,
             ),
             school_id=school_id,
         )

@@ -6,7 +6,8 @@ Published (subject ``<namespace>.<type>``; ids are UUID strings, dates ISO):
 - journal.lesson.scheduled: lesson_id, school_id, school_class_id, subject_id, subject_name,
   teacher_id, date, number, subgroup_id (null: the whole class), room (null when not set)
 - journal.mark.recorded: mark_id, school_id, lesson_id, student_id, school_class_id,
-  subject_id, subject_name, teacher_id, value (2..5), weight, date
+  subject_id, subject_name, teacher_id, value (2..5), weight, date, assignment_id,
+  assignment_type (the type's name; the weight is the type's at recording)
 - journal.mark.changed: mark_id, school_id, student_id, school_class_id, subject_id,
   value_before, value
 - journal.mark.removed: mark_id, school_id, student_id, school_class_id, subject_id
@@ -59,6 +60,15 @@ Published (subject ``<namespace>.<type>``; ids are UUID strings, dates ISO):
 - journal.year.closed: academic_year_id, school_id, closed_by, subject_names {id: name},
   results [{student_id, school_class_id, failed_subject_ids (year mark 2 or «незач»),
   not_attested_subject_ids («н/а»)}] for every student enrolled in a class of the year
+- journal.assignment_type.changed (created or changed): assignment_type_id, school_id, name,
+  weight (1..10), is_default, archived
+- journal.assignment.created / journal.assignment.changed: assignment_id, school_id, lesson_id,
+  school_class_id, subject_id, assignment_type_id, assignment_type, weight, mandatory, due_on
+- journal.assignment.removed: assignment_id, school_id, lesson_id
+- journal.correction.requested: request_id, school_id, lesson_id, student_id, action
+  (record_mark|change_mark|remove_mark|set_attendance|clear_attendance), requested_by
+- journal.correction.decided: request_id, school_id, lesson_id, student_id, action, approved,
+  requested_by, decided_by (an approved request's change is published by its own event too)
 
 Consumed: ``people.*`` — schools (each gets the journal's default settings, assignment types
 and attendance codes), academic years with their study periods, classes, subgroups and their
@@ -143,6 +153,9 @@ class MarkRecorded(Event):
     value: int
     weight: int
     date: date
+    # marks: the assignment the mark is on and its type's name (the weight is the type's)
+    assignment_id: UUID | None = None
+    assignment_type: str | None = None
 
     def aggregate_id(self) -> str:
         return str(self.mark_id)
@@ -564,6 +577,81 @@ class YearClosed(Event):
 
     def aggregate_id(self) -> str:
         return str(self.academic_year_id)
+
+
+# --- marks: assignment types, assignments, correction requests
+
+
+class AssignmentTypeChanged(Event):
+    type: ClassVar[str] = "journal.assignment_type.changed"
+    assignment_type_id: UUID
+    school_id: UUID
+    name: str
+    weight: int
+    is_default: bool
+    archived: bool
+
+    def aggregate_id(self) -> str:
+        return str(self.assignment_type_id)
+
+
+class AssignmentCreated(Event):
+    type: ClassVar[str] = "journal.assignment.created"
+    assignment_id: UUID
+    school_id: UUID
+    lesson_id: UUID
+    school_class_id: UUID
+    subject_id: UUID
+    assignment_type_id: UUID
+    assignment_type: str
+    weight: int
+    mandatory: bool
+    due_on: date | None
+
+    def aggregate_id(self) -> str:
+        return str(self.assignment_id)
+
+
+class AssignmentChanged(AssignmentCreated):
+    type: ClassVar[str] = "journal.assignment.changed"
+
+
+class AssignmentRemoved(Event):
+    type: ClassVar[str] = "journal.assignment.removed"
+    assignment_id: UUID
+    school_id: UUID
+    lesson_id: UUID
+
+    def aggregate_id(self) -> str:
+        return str(self.assignment_id)
+
+
+class CorrectionRequested(Event):
+    type: ClassVar[str] = "journal.correction.requested"
+    request_id: UUID
+    school_id: UUID
+    lesson_id: UUID
+    student_id: UUID
+    action: str
+    requested_by: UUID
+
+    def aggregate_id(self) -> str:
+        return str(self.request_id)
+
+
+class CorrectionDecided(Event):
+    type: ClassVar[str] = "journal.correction.decided"
+    request_id: UUID
+    school_id: UUID
+    lesson_id: UUID
+    student_id: UUID
+    action: str
+    approved: bool
+    requested_by: UUID
+    decided_by: UUID
+
+    def aggregate_id(self) -> str:
+        return str(self.request_id)
 
 
 # --- consumed: the roster replica ---------------------------------------------------------------

@@ -1,23 +1,42 @@
-"""The journal's locks: a lesson's marks and attendance after the lock period, a closed year."""
+"""The journal's locks: a lesson's marks and attendance after the lock period, a closed year.
+
+A write path asks once (``lesson_facts``): the lesson, its subject and class, whether the caller
+may write it, whether the student is on the class's roster, the school's today and lock period
+and whether the year is closed — one round trip instead of one query per check.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import exists, select
+from sqlalchemy import Date, cast, exists, func, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.journal import domain
-from services.journal.models import AcademicYear, JournalSettings, Lesson, School, YearClosing
-from services.kernel.errors import Locked
+from services.journal.domain.marks import is_past_lock as past_lock
+from services.journal.models import (
+    AcademicYear,
+    JournalSettings,
+    Lesson,
+    School,
+    Substitution,
+    TeachingLoad,
+    YearClosing,
+)
+from services.kernel.errors import Conflict, Forbidden, Locked, NotFound, ValidationFailed
+from services.kernel.principal import Principal
+
+DEFAULT_TIMEZONE = "Asia/Tomsk"
 
 
 async def school_today(session: AsyncSession, school_id: UUID) -> date:
     """Today where the school is (Tomsk is UTC+7: "today" is not the server's)."""
     tz = await session.scalar(select(School.timezone).where(School.id == school_id))
-    return datetime.now(ZoneInfo(tz or "Asia/Tomsk")).date()
+    return datetime.now(ZoneInfo(tz or DEFAULT_TIMEZONE)).date()
 
 
 async def lock_days(session: AsyncSession, school_id: UUID) -> int:
@@ -27,33 +46,79 @@ async def lock_days(session: AsyncSession, school_id: UUID) -> int:
     return domain.DEFAULT_LOCK_DAYS if days is None else int(days)
 
 
+def _year_closed(school_id: object, day: object) -> object:
+    return exists().where(
+        YearClosing.academic_year_id == AcademicYear.id,
+        AcademicYear.school_id == school_id,
+        AcademicYear.starts_on <= day,
+        AcademicYear.ends_on >= day,
+    )
+
+
+def _today(school_id: object) -> object:
+    tz = (
+        select(School.timezone).where(School.id == school_id).scalar_subquery()
+    )  # the school's zone; the server's clock
+    return cast(func.timezone(func.coalesce(tz, DEFAULT_TIMEZONE), func.now()), Date)
+
+
+def _lock_days(school_id: object) -> object:
+    days = (
+        select(JournalSettings.lock_days)
+        .where(JournalSettings.school_id == school_id)
+        .scalar_subquery()
+    )
+    return func.coalesce(days, domain.DEFAULT_LOCK_DAYS)
+
+
 async def year_closed_on(session: AsyncSession, school_id: UUID, day: date) -> bool:
     """Whether the academic year that holds ``day`` is closed."""
-    return bool(
-        await session.scalar(
+    return bool(await session.scalar(select(_year_closed(school_id, day))))
+
+
+def _year_closed_error() -> Locked:
+    return Locked(
+        "Учебный год закрыт: журнал этого года доступен только для чтения.",
+        reason="year_closed",
+    )
+
+
+def _lock_error(lesson_date: date, days: int) -> Locked:
+    return Locked(
+        f"Отметки и посещаемость урока {lesson_date:%d.%m.%Y} нельзя изменить: прошло "
+        f"больше {days} дней. Подайте заявку на исправление с указанием причины.",
+        reason="lock_period",
+    )
+
+
+@dataclass(frozen=True)
+class LockFacts:
+    today: date
+    lock_days: int
+    year_closed: bool
+
+
+async def lock_facts(session: AsyncSession, lesson: Lesson) -> LockFacts:
+    row = (
+        await session.execute(
             select(
-                exists().where(
-                    YearClosing.academic_year_id == AcademicYear.id,
-                    AcademicYear.school_id == school_id,
-                    AcademicYear.starts_on <= day,
-                    AcademicYear.ends_on >= day,
-                )
+                _today(lesson.school_id),
+                _lock_days(lesson.school_id),
+                _year_closed(lesson.school_id, lesson.date),
             )
         )
-    )
+    ).one()
+    return LockFacts(row[0], int(row[1]), bool(row[2]))
 
 
 async def ensure_year_open(session: AsyncSession, lesson: Lesson) -> None:
     if await year_closed_on(session, lesson.school_id, lesson.date):
-        raise Locked(
-            "Учебный год закрыт: журнал этого года доступен только для чтения.",
-            reason="year_closed",
-        )
+        raise _year_closed_error()
 
 
 async def is_past_lock(session: AsyncSession, lesson: Lesson) -> bool:
-    today = await school_today(session, lesson.school_id)
-    return (today - lesson.date).days > await lock_days(session, lesson.school_id)
+    facts = await lock_facts(session, lesson)
+    return past_lock(lesson.date, facts.today, facts.lock_days)
 
 
 async def ensure_editable(session: AsyncSession, lesson: Lesson) -> None:
@@ -61,14 +126,202 @@ async def ensure_editable(session: AsyncSession, lesson: Lesson) -> None:
 
     Past it the change goes through a correction request the administration decides.
     """
-    await ensure_year_open(session, lesson)
-    if await is_past_lock(session, lesson):
-        days = await lock_days(session, lesson.school_id)
-        raise Locked(
-            f"Отметки и посещаемость урока {lesson.date:%d.%m.%Y} нельзя изменить: прошло "
-            f"больше {days} дней. Подайте заявку на исправление с указанием причины.",
-            reason="lock_period",
+    facts = await lock_facts(session, lesson)
+    if facts.year_closed:
+        raise _year_closed_error()
+    if past_lock(lesson.date, facts.today, facts.lock_days):
+        raise _lock_error(lesson.date, facts.lock_days)
+
+
+# --- one round trip for a write path (marks, assignments, correction requests) ----------------
+
+
+@dataclass(frozen=True)
+class LessonRow:
+    """The lesson's columns a write needs (plain data: no ORM instance to build per request)."""
+
+    id: UUID
+    school_id: UUID
+    school_class_id: UUID
+    subject_id: UUID
+    teacher_id: UUID
+    subgroup_id: UUID | None
+    date: date
+    number: int
+
+
+@dataclass(frozen=True)
+class TypedAssignment:
+    """An assignment a mark may go to, with its type (the weight is read now)."""
+
+    assignment_id: UUID
+    lesson_id: UUID
+    type_name: str
+    weight: int
+
+
+@dataclass(frozen=True)
+class LessonFacts:
+    """What a write to a lesson's journal needs to know, fetched in one query."""
+
+    lesson: LessonRow
+    subject_name: str
+    class_name: str
+    may_write: bool
+    enrolled: bool
+    today: date
+    lock_days: int
+    year_closed: bool
+    student_id: UUID | None = None
+    # The assignment asked for (None when not asked or not the school's).
+    assignment: TypedAssignment | None = None
+    # The school's default type and the lesson's assignment of it the student has no mark on.
+    default_type: tuple[UUID, str, int] | None = None
+    free_default_id: UUID | None = None
+    cancelled: bool = False
+
+    @property
+    def locked(self) -> bool:
+        return past_lock(self.lesson.date, self.today, self.lock_days)
+
+    def ensure_writer(self) -> None:
+        if self.cancelled:  # a cancelled lesson is not a lesson to fill in
+            raise Conflict(
+                f"Урок {self.lesson.date:%d.%m.%Y} отменён: отметки и посещаемость в нём не "
+                "ставятся.",
+                field="lessonId",
+            )
+        if not self.may_write:
+            raise Forbidden(
+                f"Вы не ведёте предмет «{self.subject_name}» в классе {self.class_name}: "
+                "заполнять журнал этого урока может учитель с такой нагрузкой или назначенный "
+                "на замену."
+            )
+
+    def ensure_enrolled(self) -> None:
+        if not self.enrolled:
+            raise ValidationFailed(
+                f"Учащийся не числится в классе {self.class_name}.", field="studentId"
+            )
+
+    def ensure_year_open(self) -> None:
+        if self.year_closed:
+            raise _year_closed_error()
+
+    def ensure_editable(self) -> None:
+        self.ensure_year_open()
+        if self.locked:
+            raise _lock_error(self.lesson.date, self.lock_days)
+
+
+def may_write_clause(person_id: UUID) -> Any:
+    """The load puts the person on this class, subject (and subgroup), or a substitution does."""
+    load = exists().where(
+        TeachingLoad.teacher_id == person_id,
+        TeachingLoad.school_class_id == Lesson.school_class_id,
+        TeachingLoad.subject_id == Lesson.subject_id,
+        or_(
+            Lesson.subgroup_id.is_(None),
+            TeachingLoad.subgroup_id.is_(None),
+            TeachingLoad.subgroup_id == Lesson.subgroup_id,
+        ),
+    )
+    substitution = exists().where(
+        Substitution.lesson_id == Lesson.id, Substitution.substitute_id == person_id
+    )
+    return or_(load, substitution)
+
+
+# Written out once, executed as a prepared statement: building this expression per request
+# cost more than running it. Keep it in step with ``may_write_clause`` and ``_year_closed``.
+_LESSON_FACTS = text(
+    """
+SELECT l.id, l.school_id, l.school_class_id, l.subject_id, l.teacher_id, l.subgroup_id,
+       l.date, l.number,
+       s.name,
+       coalesce(c.name, '—'),
+       CAST(:person_id AS uuid) IS NOT NULL AND (
+         EXISTS (SELECT 1 FROM teaching_load t
+                 WHERE t.teacher_id = CAST(:person_id AS uuid)
+                   AND t.school_class_id = l.school_class_id AND t.subject_id = l.subject_id
+                   AND (l.subgroup_id IS NULL OR t.subgroup_id IS NULL
+                        OR t.subgroup_id = l.subgroup_id))
+         OR EXISTS (SELECT 1 FROM substitution x
+                    WHERE x.lesson_id = l.id AND x.substitute_id = CAST(:person_id AS uuid))),
+       CAST(:student_id AS uuid) IS NULL OR EXISTS (
+         SELECT 1 FROM enrolment e
+         WHERE e.person_id = CAST(:student_id AS uuid) AND e.school_class_id = l.school_class_id),
+       CAST(timezone(coalesce((SELECT z.timezone FROM school z WHERE z.id = l.school_id),
+                              :default_timezone), now()) AS date),
+       coalesce((SELECT j.lock_days FROM journal_settings j WHERE j.school_id = l.school_id),
+                :default_lock_days),
+       EXISTS (SELECT 1 FROM year_closing y JOIN academic_year ay ON ay.id = y.academic_year_id
+               WHERE ay.school_id = l.school_id
+                 AND ay.starts_on <= l.date AND ay.ends_on >= l.date),
+       a.id, a.lesson_id, at.name, at.weight,
+       dt.id, dt.name, dt.weight,
+       (SELECT f.id FROM assignment f
+        WHERE f.lesson_id = l.id AND f.assignment_type_id = dt.id
+          AND NOT EXISTS (SELECT 1 FROM mark m
+                          WHERE m.assignment_id = f.id
+                            AND m.student_id = CAST(:student_id AS uuid))
+        ORDER BY f.created_at, f.id LIMIT 1),
+       l.cancelled
+FROM lesson l
+JOIN subject s ON s.id = l.subject_id
+LEFT JOIN school_class c ON c.id = l.school_class_id
+LEFT JOIN assignment a ON a.id = CAST(:assignment_id AS uuid) AND a.school_id = l.school_id
+LEFT JOIN assignment_type at ON at.id = a.assignment_type_id
+LEFT JOIN assignment_type dt ON dt.school_id = l.school_id AND dt.is_default
+WHERE l.id = coalesce(CAST(:lesson_id AS uuid),
+                      (SELECT w.lesson_id FROM assignment w
+                       WHERE w.id = CAST(:assignment_id AS uuid)))
+  AND l.school_id = CAST(:school_id AS uuid)
+LIMIT 1
+"""
+)
+
+
+async def lesson_facts(
+    session: AsyncSession,
+    principal: Principal,
+    lesson_id: UUID | None,
+    student_id: UUID | None = None,
+    assignment_id: UUID | None = None,
+) -> LessonFacts:
+    """The lesson with the caller's right to write it and its locks; another school's is absent.
+
+    Without ``lesson_id`` the lesson is the assignment's. Raises NOT_FOUND for a lesson (or an
+    assignment) the caller's school does not have; the other checks are left to the caller
+    (``ensure_writer``, ``ensure_enrolled``, ``ensure_editable``).
+    """
+    # On the session's connection, past the ORM's execution layer: a text query needs none of it.
+    connection = await session.connection()
+    row = (
+        await connection.execute(
+            _LESSON_FACTS,
+            {
+                "lesson_id": lesson_id,
+                "school_id": principal.school_id,
+                "person_id": principal.person_id,
+                "student_id": student_id,
+                "assignment_id": assignment_id,
+                "default_timezone": DEFAULT_TIMEZONE,
+                "default_lock_days": domain.DEFAULT_LOCK_DAYS,
+            },
         )
+    ).first()
+    if row is None:
+        raise NotFound("Урок не найден." if lesson_id else "Задание не найдено.")
+    lesson = LessonRow(*row[:8])
+    assignment = (
+        TypedAssignment(row[15], row[16], row[17], int(row[18])) if row[15] is not None else None
+    )
+    default_type = (row[19], row[20], int(row[21])) if row[19] is not None else None
+    return LessonFacts(
+        lesson, row[8], row[9], bool(row[10]), bool(row[11]), row[12], int(row[13]),
+        bool(row[14]), student_id, assignment, default_type, row[22], bool(row[23]),
+    )  # fmt: skip
 
 
 # periods: period marks belong to a year, not to a lesson's date

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import strawberry
 
+from services.journal.schema.assignments import AssignmentsMutation, AssignmentsQuery
 from services.journal.schema.attendance import AttendanceMutation, AttendanceQuery
 from services.journal.schema.class_events import ClassEventsMutation, ClassEventsQuery
+from services.journal.schema.corrections import CorrectionsMutation, CorrectionsQuery
 from services.journal.schema.curriculum import CurriculumMutation, CurriculumQuery
 from services.journal.schema.debts import DebtsQuery
 from services.journal.schema.lessons import LessonsMutation
-from services.journal.schema.marks import MarksMutation
+from services.journal.schema.marks import MarksMutation, MarksQuery
 from services.journal.schema.period_marks import PeriodMarksMutation, PeriodMarksQuery
 from services.journal.schema.reads import ReadsQuery
 from services.journal.schema.settings import SettingsMutation, SettingsQuery
@@ -48,6 +50,10 @@ class Query(
     YearClosingQuery,
     # reads: debts
     DebtsQuery,
+    # marks
+    AssignmentsQuery,
+    MarksQuery,
+    CorrectionsQuery,
 ):
     pass
 
@@ -66,6 +72,9 @@ class Mutation(
     SettingsMutation,
     PeriodMarksMutation,
     YearClosingMutation,
+    # marks
+    AssignmentsMutation,
+    CorrectionsMutation,
 ):
     pass
 

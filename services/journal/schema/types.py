@@ -12,6 +12,7 @@ from strawberry.dataloader import DataLoader
 from strawberry.federation.schema_directives import Key
 
 from services.journal import (
+    assignments,
     bells,
     curriculum,
     domain,
@@ -113,10 +114,23 @@ class Mark:
     updated_at: datetime | None
     student: Student
     created_by: Person | None
+    # marks: the assignment the mark is on (resolved through a per-request DataLoader)
+    assignment_id: strawberry.Private[UUID | None] = None
 
     @strawberry.federation.field(authenticated=True, description="Словесная оценка отметки.")
     def label(self) -> str:
         return domain.MARK_LABELS[self.value]
+
+    @strawberry.federation.field(
+        authenticated=True, description="Задание, за которое поставлена отметка (его тип и вес)."
+    )
+    async def assignment(self, info: Info) -> Assignment | None:
+        if self.assignment_id is None:
+            return None
+        view = await _assignments_by_id(info).load(self.assignment_id)
+        if view is None or view.school_id != info.context.principal.school_id:
+            return None
+        return Assignment.of(view)
 
     @classmethod
     def of(cls, v: views.MarkView) -> Mark:
@@ -130,6 +144,7 @@ class Mark:
             updated_at=v.updated_at,
             student=Student(id=strawberry.ID(str(v.student_id))),
             created_by=Person(id=strawberry.ID(str(v.created_by))) if v.created_by else None,
+            assignment_id=v.assignment_id,
         )
 
 
@@ -194,6 +209,14 @@ class Lesson:
         view = await _subjects(info).load(self.subject_id)
         assert view is not None  # a lesson's subject is a foreign key
         return Subject.of(view)
+
+    # marks: the lesson's assignments, all lessons of a page in one query
+    @strawberry.federation.field(
+        authenticated=True, description="Задания урока: тип (вес), тема, срок сдачи."
+    )
+    async def assignments(self, info: Info) -> list[Assignment]:
+        views = await _assignments_by_lesson(info).load(parse_id(self.id, "id"))
+        return [Assignment.of(v) for v in views]
 
     # attendance: when the register was confirmed (one query for all the request's lessons)
     @strawberry.federation.field(
@@ -524,4 +547,69 @@ class ClassJournalRow:
             student=Student(id=strawberry.ID(str(v.student_id))),
             average=float(v.average) if v.average is not None else None,
             debts=[Debt.of(d) for d in v.debts],
+        )
+
+
+# --- marks: assignment types and assignments ------------------------------------------------------
+
+
+def _assignments_by_lesson(info: Info) -> DataLoader[UUID, list[assignments.AssignmentView]]:
+    db = info.context.runtime.db
+    return _loader(info, "assignments_by_lesson", lambda ids: assignments.by_lesson(db, ids))
+
+
+def _assignments_by_id(info: Info) -> DataLoader[UUID, assignments.AssignmentView | None]:
+    db = info.context.runtime.db
+    return _loader(info, "assignment", lambda ids: assignments.by_id(db, ids))
+
+
+@strawberry.federation.type(
+    name="AssignmentType",
+    authenticated=True,
+    description="Тип задания (контрольная работа, ответ на уроке …) и его вес в среднем балле.",
+)
+class AssignmentKind:
+    id: strawberry.ID
+    name: str
+    weight: int
+    is_default: bool = strawberry.field(
+        description="В этот тип попадают отметки, поставленные без задания."
+    )
+    archived: bool
+
+    @classmethod
+    def of(cls, v: assignments.AssignmentTypeView) -> AssignmentKind:
+        return cls(
+            id=strawberry.ID(str(v.id)),
+            name=v.name,
+            weight=v.weight,
+            is_default=v.is_default,
+            archived=v.archived,
+        )
+
+
+@strawberry.federation.type(
+    authenticated=True, description="Задание урока, за которое ставят отметки."
+)
+class Assignment:
+    id: strawberry.ID
+    lesson_id: strawberry.ID
+    type: AssignmentKind
+    topic: str | None
+    comment: str | None
+    mandatory: bool
+    due_on: date | None
+    created_by: Person | None
+
+    @classmethod
+    def of(cls, v: assignments.AssignmentView) -> Assignment:
+        return cls(
+            id=strawberry.ID(str(v.id)),
+            lesson_id=strawberry.ID(str(v.lesson_id)),
+            type=AssignmentKind.of(v.type),
+            topic=v.topic,
+            comment=v.comment,
+            mandatory=v.mandatory,
+            due_on=v.due_on,
+            created_by=Person(id=strawberry.ID(str(v.created_by))) if v.created_by else None,
         )
