@@ -449,4 +449,5 @@ async def test_lessons_assignments_come_in_one_query_for_a_whole_journal(world: 
     on_assignments = [
         s for s in statements if "FROM assignment" in s and "JOIN assignment_type" in s
     ]
-    assert len(on_assignments) <= 2  # the lessons' assignments; the marks' assignments
+    # The lessons' assignments, the marks' assignments and the class's overdue mandatory ones.
+    assert len(on_assignments) <= 3
