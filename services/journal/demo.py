@@ -193,12 +193,13 @@ EXTRA_WORK = (
     ("контрольная работа", 20, True),
     ("диктант", 15, True),
 )
-EXTRA_WORK_SHARE = 0.12
+EXTRA_WORK_SHARE = 0.08
 DUE_DAYS = 7  # a mandatory work is due a week after the lesson; unmarked after that, a debt
 NO_MARKS_GRADES = (1,)  # the first grade is taught without marks
 # What class teachers find out about an absence: a whole day away, a single lesson missed.
 DAY_REASONS = (("Б", 60), ("УП", 30), ("НП", 10))
 LESSON_REASONS = (("УП", 40), ("НП", 60))
+DEMO_STUDENT = demo_id("person:student")
 UNRESOLVED_CLASSES = 3  # besides 7Б, classes whose teacher has not explained today's ОТ yet
 SUBSTITUTIONS = (
     "болезнь учителя",
@@ -607,7 +608,7 @@ def _teach(school: _School, rows: _Rows, rng: random.Random, lesson: dict[str, A
     present = [p for p in roster if p not in absent]
     marked_at = school.at(lesson["date"], ends, -5)
     answer = _assignment(school, rows, lesson, "ответ на уроке", lesson["topic"], None)
-    for student in rng.sample(present, k=max(1, len(present) // 4)):
+    for student in rng.sample(present, k=max(1, len(present) // 5)):
         _mark(school, rows, rng, lesson, name, answer, student, marked_at)
     # The demo teacher's story: 7Б's first algebra lesson had a контрольная (debts by now).
     first_test = (
@@ -714,9 +715,10 @@ def _mark(
 def _away_today(school: _School, class_id: UUID, day: date, roster: list[UUID]) -> set[UUID]:
     """Who misses the whole day (the same for every lesson of it: one seed per class and day)."""
     rng = random.Random(f"{class_id}:{day.isoformat()}")
-    away = {p for p in roster if rng.random() < 0.03}
-    if day == school.day and class_id == demo_id("class:7Б") and len(roster) > 1:
-        away.add(roster[1])  # 7Б's class teacher has an absence to explain today
+    away = {p for p in roster if rng.random() < 0.015}
+    if day == school.day and class_id == demo_id("class:7Б"):
+        # 7Б's class teacher has an absence to explain today (not the demo student's).
+        away.add(next(p for p in roster if p != DEMO_STUDENT))
     return away
 
 
@@ -733,10 +735,13 @@ def _attendance(
     absent."""
     away = _away_today(school, lesson["school_class_id"], lesson["date"], roster)
     codes = {student: "ОТ" for student in away}
-    if rng.random() < 0.06:
+    if rng.random() < 0.04:
         codes.setdefault(rng.choice(roster), "ОТ")
-    if rng.random() < 0.12:
+    if rng.random() < 0.08:
         codes.setdefault(rng.choice(roster), "ОП")
+    if lesson["date"] >= school.day - timedelta(days=school.day.weekday()):
+        # The demo student's current week is clean: an absence marked now is news to the parent.
+        codes.pop(DEMO_STUDENT, None)
     set_at = school.at(lesson["date"], starts, 5)
     for student, code in codes.items():
         row = rows.add(

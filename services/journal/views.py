@@ -92,9 +92,11 @@ def mark_view(m: Mark, weight: int) -> MarkView:
 
 
 def attendance_view(a: Attendance) -> AttendanceView:
-    return AttendanceView(
-        a.id, a.lesson_id, a.student_id, domain.AttendanceCode(a.code), a.set_by, a.set_at
-    )
+    # demo: a class teacher's reason (Б, УП, НП) reads as the absence it explains until the
+    # attendance reads expose reasons.
+    known = a.code in {c.value for c in domain.AttendanceCode}
+    code = domain.AttendanceCode(a.code) if known else domain.AttendanceCode.ABSENT
+    return AttendanceView(a.id, a.lesson_id, a.student_id, code, a.set_by, a.set_at)
 
 
 def lesson_view(row: Lesson) -> LessonView:
