@@ -715,7 +715,7 @@ def _mark(
 def _away_today(school: _School, class_id: UUID, day: date, roster: list[UUID]) -> set[UUID]:
     """Who misses the whole day (the same for every lesson of it: one seed per class and day)."""
     rng = random.Random(f"{class_id}:{day.isoformat()}")
-    away = {p for p in roster if rng.random() < 0.015}
+    away = {p for p in roster if rng.random() < 0.008}
     if day == school.day and class_id == demo_id("class:7Б"):
         # 7Б's class teacher has an absence to explain today (not the demo student's).
         away.add(next(p for p in roster if p != DEMO_STUDENT))

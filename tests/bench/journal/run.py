@@ -352,6 +352,11 @@ async def _idle(scene: Scene) -> None:
 # --- the run ----------------------------------------------------------------------------------
 
 
+def _load() -> str:
+    """The machine's load: figures taken beside other work are not the system's own."""
+    return " ".join(f"{x:.1f}" for x in os.getloadavg())
+
+
 def _row(name: str, f: Figures) -> str:
     return (
         f"{name:<32} {f.throughput:>8.0f} {f.mean_ms:>8.2f} {f.p50_ms:>8.2f} {f.p99_ms:>8.2f}"
@@ -371,7 +376,8 @@ async def run(infra: Infra) -> None:
             print(await _same_data(scene))
             print(
                 f"{CLIENTS} clients, {SECONDS:.0f} s per figure after {WARMUP:.0f} s warm-up; "
-                f"raw = asyncpg on the journal's database, a pool of {CLIENTS}"
+                f"raw = asyncpg on the journal's database, a pool of {CLIENTS}; "
+                f"load average {_load()} on {os.cpu_count()} CPUs"
             )
             print(
                 f"{'':<32} {'req/s':>8} {'mean ms':>8} {'p50 ms':>8} {'p99 ms':>8} {'requests':>8}"
@@ -393,7 +399,7 @@ async def run(infra: Infra) -> None:
             raw_writes = await measure(await _writes_raw(scene))
             print(_row("mark + outbox insert: raw SQL", raw_writes))
             figures["mark writes"] = (writes, raw_writes)
-    print("\nratios gateway/raw")
+    print(f"\nload average after the run {_load()}; ratios gateway/raw")
     for name, (through, raw) in figures.items():
         print(
             f"{name:<20} mean {through.mean_ms / raw.mean_ms:>6.2f}x  "
