@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import random
 import time
 from collections import Counter, defaultdict
@@ -248,13 +249,23 @@ class _School:
     def at(self, day: date, moment: dtime, minutes: int = 0) -> datetime:
         return datetime.combine(day, moment, tzinfo=self.tz) + timedelta(minutes=minutes)
 
-    def mark_value(self, rng: random.Random, student: UUID, subject: str) -> int:
-        """Marks around the student's level in the subject (drawn once, seeded)."""
+    def level_of(self, rng: random.Random, student: UUID, subject: str) -> float:
+        """The student's level in the subject: their own (from their id) and a subject's turn."""
         key = (student, subject)
         if key not in self.level:
-            base = 3.3 + 1.6 * random.Random(student.int).random()
+            base = 3.3 + 1.6 * (student.int % 997) / 997
             self.level[key] = min(5.2, max(2.6, base + rng.gauss(0, 0.35)))
-        return min(5, max(2, round(rng.gauss(self.level[key], 0.75))))
+        return self.level[key]
+
+    def mark_value(self, rng: random.Random, student: UUID, subject: str) -> int:
+        """A mark around the student's level in the subject."""
+        return min(5, max(2, round(rng.gauss(self.level_of(rng, student, subject), 0.75))))
+
+    def mark_values(self, rng: random.Random, student: UUID, subject: str, k: int) -> list[int]:
+        """``k`` marks around the level at once (the same spread as ``mark_value``)."""
+        level = self.level_of(rng, student, subject)
+        odds = [math.exp(-((v - level) ** 2) / (2 * 0.75**2)) for v in (2, 3, 4, 5)]
+        return rng.choices((2, 3, 4, 5), weights=odds, k=k)
 
 
 async def _read_school(s: Any, school_id: UUID, today: date) -> _School:
@@ -864,10 +875,14 @@ def _term_marks(school: _School, rows: _Rows, rng: random.Random) -> None:
                 continue
             for name, teacher_id in school.teacher_of[school_class.id].items():
                 for student in school.students.get(school_class.id, []):
-                    drawn = [
-                        (school.mark_value(rng, student, name), rng.choice(weights))
-                        for _ in range(rng.randint(6, 12))
-                    ]
+                    k = rng.randint(6, 12)
+                    drawn = list(
+                        zip(
+                            school.mark_values(rng, student, name, k),
+                            rng.choices(weights, k=k),
+                            strict=True,
+                        )
+                    )
                     average = plan.weighted_average(drawn)
                     if average is None:
                         continue
