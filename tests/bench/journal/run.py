@@ -359,7 +359,7 @@ def _load() -> str:
 
 def _row(name: str, f: Figures) -> str:
     return (
-        f"{name:<32} {f.throughput:>8.0f} {f.mean_ms:>8.2f} {f.p50_ms:>8.2f} {f.p99_ms:>8.2f}"
+        f"{name:<34} {f.throughput:>8.0f} {f.mean_ms:>8.2f} {f.p50_ms:>8.2f} {f.p99_ms:>8.2f}"
         f" {f.requests:>8}"
     )
 
@@ -380,14 +380,17 @@ async def run(infra: Infra) -> None:
                 f"load average {_load()} on {os.cpu_count()} CPUs"
             )
             print(
-                f"{'':<32} {'req/s':>8} {'mean ms':>8} {'p50 ms':>8} {'p99 ms':>8} {'requests':>8}"
+                f"{'':<34} {'req/s':>8} {'mean ms':>8} {'p50 ms':>8} {'p99 ms':>8} {'requests':>8}"
             )
             figures: dict[str, tuple[Figures, Figures]] = {}
             plans = (
                 ("diary week", _diary_gateway(scene), _diary_raw(scene)),
                 ("class journal month", _journal_gateway(scene), _journal_raw(scene)),
             )
+            await _idle(scene)
             for name, gateway_call, raw_call in plans:
+                # One client: what a request costs on its own, without the queue of thirty.
+                print(_row(f"{name}: gateway, 1 client", await measure(gateway_call, clients=1)))
                 through = await measure(gateway_call)
                 print(_row(f"{name}: gateway", through))
                 raw = await measure(raw_call)
