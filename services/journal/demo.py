@@ -729,7 +729,7 @@ def _away_today(school: _School, class_id: UUID, day: date, roster: list[UUID]) 
     away = {p for p in roster if rng.random() < 0.008}
     if day == school.day and class_id == demo_id("class:7Б"):
         # 7Б's class teacher has an absence to explain today (not the demo student's).
-        away.add(next(p for p in roster if p != DEMO_STUDENT))
+        away.update([p for p in roster if p != DEMO_STUDENT][:1])
     return away
 
 
@@ -812,9 +812,9 @@ def _explain_absences(school: _School, rows: _Rows, rng: random.Random) -> None:
             continue
         if whole_day:
             key = (row["student_id"], lesson["date"])
-            reason = reason_of.setdefault(key, rng.choices(*zip(*DAY_REASONS, strict=True))[0])
+            reason = reason_of.setdefault(key, _pick(rng, DAY_REASONS))
         else:
-            reason = rng.choices(*zip(*LESSON_REASONS, strict=True))[0]
+            reason = _pick(rng, LESSON_REASONS)
         at = school.at(lesson["date"], dtime(16, 30))
         row.update(code=reason, set_by=explainer, set_at=at)
         rows.add(
@@ -828,6 +828,11 @@ def _explain_absences(school: _School, rows: _Rows, rng: random.Random) -> None:
             changed_by=explainer,
             changed_at=at,
         )
+
+
+def _pick(rng: random.Random, options: tuple[tuple[str, int], ...]) -> str:
+    """One of (value, weight) pairs, by weight."""
+    return rng.choices([v for v, _ in options], weights=[w for _, w in options])[0]
 
 
 def _class_events(school: _School, rows: _Rows) -> None:
