@@ -11,6 +11,7 @@ from datetime import time as dtime
 from decimal import Decimal
 from uuid import UUID, uuid4
 
+import pytest
 from sqlalchemy import and_, func, select, text
 
 from services.journal import demo
@@ -162,10 +163,12 @@ def _count(query: object) -> object:
     return select(func.count()).select_from(query.subquery())  # type: ignore[attr-defined]
 
 
+# Today as it is, and a Wednesday of the third quarter (two quarters ended, today taught).
+@pytest.mark.parametrize("on", [None, date(2027, 2, 17)], ids=["today", "wednesday"])
 async def test_the_demo_journal_is_generated_around_today_from_a_timetable(
-    infra: Infra, namespace: str
+    infra: Infra, namespace: str, on: date | None
 ) -> None:
-    today = demo_today()
+    today = on or demo_today()
     day = plan.current_school_day(today)
     async with running_service(infra, "journal", namespace=namespace) as svc:
         roster = demo_roster(today)
