@@ -22,6 +22,8 @@ from services.journal.domain import demo as plan
 from services.journal.events import MarkRecorded
 from services.kernel.demo import demo_id, demo_today
 from services.kernel.events import Envelope, uuid7
+from services.kernel.principal import PRINCIPAL_HEADER, encode_principal_header
+from services.kernel.tokens import verify_access_token
 from tests.bench.gateway.load import STUCK_SECONDS
 from tests.bench.gateway.run import _demo_system, _login, _post, _settle
 from tests.bench.journal import queries
@@ -80,6 +82,7 @@ class Scene:
 
     url: str
     http: httpx.AsyncClient
+    system: Any
     pool: asyncpg.Pool
     tokens: dict[str, str]
     student: UUID
@@ -93,6 +96,21 @@ class Scene:
     async def gql(self, login: str, query: str, variables: dict[str, Any]) -> dict[str, Any]:
         headers = {"authorization": f"Bearer {self.tokens[login]}"}
         return await _post(self.http, self.url, {"query": query, "variables": variables}, headers)
+
+    def direct(self, login: str, query: str, variables: dict[str, Any]) -> Call:
+        """The same operation sent to the journal subgraph as the gateway sends it (a signed
+        principal, fresh for each figure: a signature is good for five minutes)."""
+        url = f"{self.system.service_url('journal')}/graphql"
+        principal = verify_access_token(self.tokens[login], self.system.public_key)
+        headers = {
+            PRINCIPAL_HEADER: encode_principal_header(principal, self.system.internal_secret)
+        }
+        body = {"query": query, "variables": variables}
+
+        async def call() -> None:
+            await _post(self.http, url, body, headers)
+
+        return call
 
 
 async def _scene(system: Any, http: httpx.AsyncClient, pool: asyncpg.Pool) -> Scene:
@@ -130,6 +148,7 @@ async def _scene(system: Any, http: httpx.AsyncClient, pool: asyncpg.Pool) -> Sc
     scene = Scene(
         url=url,
         http=http,
+        system=system,
         pool=pool,
         tokens=tokens,
         student=UUID(children["myChildren"][0]["id"]),
@@ -359,7 +378,7 @@ def _load() -> str:
 
 def _row(name: str, f: Figures) -> str:
     return (
-        f"{name:<34} {f.throughput:>8.0f} {f.mean_ms:>8.2f} {f.p50_ms:>8.2f} {f.p99_ms:>8.2f}"
+        f"{name:<40} {f.throughput:>8.0f} {f.mean_ms:>8.2f} {f.p50_ms:>8.2f} {f.p99_ms:>8.2f}"
         f" {f.requests:>8}"
     )
 
@@ -380,19 +399,32 @@ async def run(infra: Infra) -> None:
                 f"load average {_load()} on {os.cpu_count()} CPUs"
             )
             print(
-                f"{'':<34} {'req/s':>8} {'mean ms':>8} {'p50 ms':>8} {'p99 ms':>8} {'requests':>8}"
+                f"{'':<40} {'req/s':>8} {'mean ms':>8} {'p50 ms':>8} {'p99 ms':>8} {'requests':>8}"
             )
             figures: dict[str, tuple[Figures, Figures]] = {}
+            diary = ("parent", queries.DIARY, _diary_variables(scene))
+            journal = ("teacher", queries.CLASS_JOURNAL, _journal_variables(scene))
             plans = (
-                ("diary week", _diary_gateway(scene), _diary_raw(scene)),
-                ("class journal month", _journal_gateway(scene), _journal_raw(scene)),
+                (
+                    "diary week",
+                    _diary_gateway(scene),
+                    _diary_raw(scene),
+                    lambda: scene.direct(*diary),
+                ),
+                (
+                    "class journal month",
+                    _journal_gateway(scene),
+                    _journal_raw(scene),
+                    lambda: scene.direct(*journal),
+                ),
             )
             await _idle(scene)
-            for name, gateway_call, raw_call in plans:
+            for name, gateway_call, raw_call, direct in plans:
                 # One client: what a request costs on its own, without the queue of thirty.
                 print(_row(f"{name}: gateway, 1 client", await measure(gateway_call, clients=1)))
                 through = await measure(gateway_call)
                 print(_row(f"{name}: gateway", through))
+                print(_row(f"{name}: journal subgraph", await measure(direct())))
                 raw = await measure(raw_call)
                 print(_row(f"{name}: raw SQL", raw))
                 figures[name] = (through, raw)
