@@ -14,7 +14,7 @@ import random
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from datetime import time as dtime
 from pathlib import Path
 from typing import Any
@@ -22,7 +22,7 @@ from uuid import UUID
 
 from sqlalchemy import insert, text
 
-from services.kernel.demo import demo_id
+from services.kernel.demo import demo_id, demo_year
 from services.kernel.events import Event, utcnow, uuid7
 from services.kernel.graphql import Runtime
 from services.kernel.principal import Principal
@@ -53,17 +53,14 @@ log = logging.getLogger("sgo.people.demo")
 
 _LOCK_KEY = 0x5600_0101
 SCHOOL_ID = demo_id("school")
-YEAR_ID = demo_id("year:2026")
 SCHOOL_NAME = "МАОУ Школа «Перспектива» г. Томска"
 SCHOOL_SHORT_NAME = "Школа «Перспектива»"
 TIMEZONE = "Asia/Tomsk"
-YEAR_STARTS, YEAR_ENDS = date(2026, 9, 1), date(2027, 5, 31)
-QUARTERS = (
-    ("1 четверть", date(2026, 9, 1), date(2026, 10, 26)),
-    ("2 четверть", date(2026, 11, 5), date(2026, 12, 28)),
-    ("3 четверть", date(2027, 1, 12), date(2027, 3, 22)),
-    ("4 четверть", date(2027, 4, 1), date(2027, 5, 31)),
-)
+# The academic year around today (the same one the journal's demo fills with lessons).
+DEMO_YEAR = demo_year()
+YEAR_ID = DEMO_YEAR.id
+YEAR_STARTS, YEAR_ENDS = DEMO_YEAR.starts_on, DEMO_YEAR.ends_on
+QUARTERS = tuple((p.name, p.starts_on, p.ends_on) for p in DEMO_YEAR.periods)
 STUDENTS_PER_CLASS = (20, 25)
 CONSENT_DOCUMENT = "Согласие на обработку персональных данных (152-ФЗ), бумажный экземпляр"
 
@@ -310,7 +307,7 @@ def build(seed: int = 2026) -> DemoSchool:
                 rng,
                 key="student" if demo_student else f"student:{name}:{number}",
                 class_id=school_class["id"],
-                birth_year=2026 - 7 - grade + rng.choice((0, 0, 0, 1)),
+                birth_year=YEAR_STARTS.year - 7 - grade + rng.choice((0, 0, 0, 1)),
                 demo_family=demo_student,
             )
     return school
@@ -453,7 +450,7 @@ class _Batch:
 
 def _insert_rows(school: DemoSchool, password_hash: str) -> _Batch:
     now = utcnow()
-    given_at = datetime.combine(date(2026, 8, 28), dtime(10, 0), tzinfo=now.tzinfo)
+    given_at = datetime.combine(YEAR_STARTS - timedelta(days=4), dtime(10, 0), tzinfo=now.tzinfo)
     batch = _Batch()
     ev = batch.events
 
@@ -486,7 +483,7 @@ def _insert_rows(school: DemoSchool, password_hash: str) -> _Batch:
     }
     periods = [
         {
-            "id": demo_id(f"period:2026:{n}"),
+            "id": demo_id(f"period:{YEAR_STARTS.year}:{n}"),
             "school_id": SCHOOL_ID,
             "academic_year_id": YEAR_ID,
             "name": name,

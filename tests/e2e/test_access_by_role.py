@@ -15,10 +15,10 @@ import pytest
 
 from services.kernel.demo import DEMO_LOGINS
 from tests.e2e.conftest import Gateway
+from tests.e2e.demo_days import WEEK
 
 pytestmark = pytest.mark.e2e
 
-WEEK = {"from": "2026-11-23", "to": "2026-11-27"}
 ANY_ID = "00000000-0000-0000-0000-000000000000"  # refused before any subgraph reads it
 
 CLASS_ROSTERS = "{ schoolClasses { name students { id } } }"

@@ -13,6 +13,7 @@ from gateway.bootstrap import compose_from_subgraphs
 from gateway.subgraph_client import SubgraphClient
 from services.kernel.demo import DEMO_LOGINS
 from tests.e2e.conftest import Gateway
+from tests.e2e.demo_days import ALL_DAYS, WEEK
 from tests.support import eventually
 
 pytestmark = pytest.mark.e2e
@@ -49,7 +50,7 @@ async def person_id(gateway: Gateway, login: str) -> str:
 
 
 async def teachers_algebra_lesson_in_7b(gateway: Gateway) -> dict[str, Any]:
-    result = await gateway.as_user("teacher", LESSONS, {"from": "2026-11-23", "to": "2026-11-27"})
+    result = await gateway.as_user("teacher", LESSONS, WEEK)
     lessons = [
         lesson
         for lesson in result["data"]["lessons"]
@@ -110,9 +111,7 @@ async def test_the_teacher_records_a_mark_the_student_and_parent_read_it_with_na
 async def test_the_teacher_cannot_mark_a_class_they_do_not_teach(gateway: Gateway) -> None:
     classes = await gateway.as_user("zavuch", "{ schoolClasses { id name } }")
     other = next(c for c in classes["data"]["schoolClasses"] if c["name"] == "9А")
-    lessons = await gateway.as_user(
-        "zavuch", LESSONS, {"from": "2026-11-23", "to": "2026-11-27", "class": other["id"]}
-    )
+    lessons = await gateway.as_user("zavuch", LESSONS, {**WEEK, "class": other["id"]})
     lesson = lessons["data"]["lessons"][0]
     students = await gateway.as_user(
         "zavuch",
@@ -159,7 +158,7 @@ async def test_the_diary_is_refused_to_another_family_and_another_student(gatewa
     )
     own = await person_id(gateway, "student")
     classmate = next(s["id"] for s in students["data"]["schoolClass"]["students"] if s["id"] != own)
-    variables = {"id": classmate, "from": "2026-11-23", "to": "2026-11-27"}
+    variables = {"id": classmate, **WEEK}
     for reader in ("parent", "student"):
         refused = await gateway.as_user(reader, DIARY, variables)
         assert error_codes(refused) == ["FORBIDDEN"], (reader, refused)
@@ -183,7 +182,8 @@ async def test_an_absence_reaches_the_parent_as_a_notice(gateway: Gateway) -> No
             n for n in result["data"]["myNotices"] if "алгебра" in n["text"] and day in n["text"]
         ]
 
-    notices = await eventually(notice, timeout=20)
+    # Messaging replays the demo's absences first: a while on a loaded 2-core machine.
+    notices = await eventually(notice, timeout=120)
     assert "отсутствовал" in notices[0]["text"]
     # The student is no recipient of a notice about themself.
     own = await gateway.as_user("student", "{ myNotices { id } }")
@@ -195,10 +195,8 @@ async def test_the_class_average_agrees_with_the_journal(gateway: Gateway) -> No
     seven_b = next(r["schoolClass"] for r in me["data"]["me"]["roles"] if r["schoolClass"])
     subjects = await gateway.as_user("klassruk", "{ subjects { id name } }")
     algebra_id = next(s["id"] for s in subjects["data"]["subjects"] if s["name"] == "алгебра")
-    journal_query = """query($class: ID!, $subject: ID!) {
-      classJournal(
-        schoolClassId: $class, subjectId: $subject, from: "2026-11-01", to: "2026-12-31"
-      ) {
+    journal_query = """query($class: ID!, $subject: ID!, $from: Date!, $to: Date!) {
+      classJournal(schoolClassId: $class, subjectId: $subject, from: $from, to: $to) {
         lessons { marks { value weight } }
       }
     }"""
@@ -217,7 +215,9 @@ async def test_the_class_average_agrees_with_the_journal(gateway: Gateway) -> No
 
     async def agrees() -> dict[str, Any] | None:
         journal = await gateway.as_user(
-            "klassruk", journal_query, {"class": seven_b["id"], "subject": algebra_id}
+            "klassruk",
+            journal_query,
+            {"class": seven_b["id"], "subject": algebra_id, **ALL_DAYS},
         )
         assert "errors" not in journal, journal
         marks = [m for les in journal["data"]["classJournal"]["lessons"] for m in les["marks"]]

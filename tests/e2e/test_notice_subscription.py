@@ -12,6 +12,7 @@ from websockets.exceptions import ConnectionClosed
 
 from deploy.system import System
 from tests.e2e.conftest import Gateway
+from tests.e2e.demo_days import WEEK
 from tests.e2e.test_journey import LESSONS, MARK_ABSENT, person_id
 
 pytestmark = pytest.mark.e2e
@@ -32,7 +33,7 @@ async def send(ws: ClientConnection, message: dict[str, Any]) -> None:
 async def test_a_parent_subscription_receives_the_absence_and_closes_at_logout(
     system: System, gateway: Gateway
 ) -> None:
-    lessons = await gateway.as_user("teacher", LESSONS, {"from": "2026-11-23", "to": "2026-11-27"})
+    lessons = await gateway.as_user("teacher", LESSONS, WEEK)
     lesson = next(
         les
         for les in lessons["data"]["lessons"]

@@ -7,6 +7,7 @@ import os
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,8 @@ from deploy import _os
 from deploy.infra import Infrastructure
 from deploy.provision import deprovision
 from deploy.system import System
+from services.journal.domain.demo import current_school_day, demo_days
+from services.kernel.demo import demo_today
 from services.kernel.principal import ANONYMOUS, PRINCIPAL_HEADER, encode_principal_header
 from services.kernel.tokens import verify_access_token
 from tests.bench.gateway import node, queries
@@ -24,8 +27,10 @@ from tests.bench.gateway.load import Figures, measure
 from tests.support import Infra, new_namespace, remove_dir, scratch_dir
 
 PASSWORD = "Perspektiva-2026!"
-DIARY_DAY = "2026-11-27"  # a Friday inside the demo's three taught weeks
-MONTH = ("2026-11-01", "2026-11-30")
+# The demo journal is generated around today: its current school day (taught) and a month of it.
+_DAYS = demo_days(demo_today())
+DIARY_DAY = current_school_day(demo_today()).isoformat()
+MONTH = (_DAYS[0].isoformat(), (_DAYS[0] + timedelta(days=30)).isoformat())
 SECONDS = float(os.environ.get("SGO_BENCH_SECONDS", "6"))
 PEERS = (("c  Apollo Gateway", "apollo.mjs"), ("d  Hive Gateway", "hive.mjs"))
 LEVELS = (1, 30)  # one client shows the hop's cost; thirty show throughput under load
