@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from deploy.system import System
-from services.journal.demo import FIRST_DAY, LAST_DAY, TODAY
 from tests.e2e.conftest import Gateway
+from tests.e2e.demo_days import FIRST_DAY, LAST_DAY, TODAY
 from tests.e2e.test_journey import error_codes, person_id
 
 pytestmark = pytest.mark.e2e
@@ -76,7 +76,8 @@ async def test_the_teacher_writes_a_russian_topic_and_the_student_downloads_the_
     file_id = attached["data"]["attachHomeworkFile"]["id"]
 
     student = await person_id(gateway, "student")
-    diary = await gateway.as_user("student", DIARY, {"id": student, **WINDOW})
+    day = lesson["date"]
+    diary = await gateway.as_user("student", DIARY, {"id": student, "from": day, "to": day})
     assert "errors" not in diary, diary
     [found] = [
         f

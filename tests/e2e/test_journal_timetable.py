@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from services.journal.demo import LAST_DAY
 from services.people.demo import QUARTERS
 from tests.e2e.conftest import Gateway
+from tests.e2e.demo_days import LAST_DAY
 
 pytestmark = pytest.mark.e2e
 
@@ -111,11 +111,12 @@ async def test_the_secretary_builds_a_week_families_and_the_class_teacher_read_i
     generated = ok(
         await gateway.as_user("secretary", GENERATE, {"input": {"schoolClassId": class_7b, **week}})
     )["generateLessons"]
-    assert generated["created"] == 1 and generated["days"] == 6
+    # The demo's own weekly timetable fills the rest of the week too.
+    assert generated["created"] >= 1 and generated["days"] == 6
     again = ok(
         await gateway.as_user("secretary", GENERATE, {"input": {"schoolClassId": class_7b, **week}})
     )["generateLessons"]
-    assert again["created"] == 0 and again["kept"] == 1
+    assert again["created"] == 0 and again["kept"] == generated["created"]
     lessons = ok(await gateway.as_user("teacher", LESSONS, week))["lessons"]
     [lesson] = [x for x in lessons if x["number"] == 9]
     assert lesson["date"] == week["from"] and lesson["room"] == "214"
