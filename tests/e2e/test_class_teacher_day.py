@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from tests.e2e.conftest import Gateway
+from tests.e2e.demo_days import WEEK
 from tests.e2e.test_journey import LESSONS, error_codes, person_id
 
 pytestmark = pytest.mark.e2e
@@ -42,9 +43,7 @@ async def test_the_class_teacher_turns_an_absence_into_illness_and_none_is_left(
     gateway: Gateway,
 ) -> None:
     seven_b = (await classes(gateway))["7Б"]
-    lessons = await gateway.as_user(
-        "teacher", LESSONS, {"from": "2026-11-23", "to": "2026-11-27", "class": None}
-    )
+    lessons = await gateway.as_user("teacher", LESSONS, {**WEEK, "class": None})
     algebra = [
         les
         for les in lessons["data"]["lessons"]
@@ -111,8 +110,8 @@ async def test_the_class_teacher_of_7b_cannot_resolve_for_another_class(gateway:
     refused = await gateway.as_user(
         "klassruk",
         RESOLVE,
-        {"input": {"studentId": students[0]["id"], "date": "2026-11-25", "code": "Б"}},
+        {"input": {"studentId": students[0]["id"], "date": WEEK["from"], "code": "Б"}},
     )
     assert error_codes(refused) == ["FORBIDDEN"]
-    foreign = await gateway.as_user("klassruk", UNRESOLVED, {"date": "2026-11-25", "class": other})
+    foreign = await gateway.as_user("klassruk", UNRESOLVED, {"date": WEEK["from"], "class": other})
     assert error_codes(foreign) == ["FORBIDDEN"]

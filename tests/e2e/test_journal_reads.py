@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from tests.e2e.conftest import Gateway
+from tests.e2e.demo_days import WEEK
 
-WEEK = {"from": "2026-11-23", "to": "2026-11-27"}
 ME = "{ me { person { id } } }"
 DIARY = """query($id: ID!, $from: Date!, $to: Date!) {
   diary(studentId: $id, from: $from, to: $to) {
