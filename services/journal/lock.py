@@ -112,7 +112,12 @@ async def lock_facts(session: AsyncSession, lesson: Lesson) -> LockFacts:
 
 
 async def ensure_year_open(session: AsyncSession, lesson: Lesson) -> None:
-    if await year_closed_on(session, lesson.school_id, lesson.date):
+    await ensure_day_open(session, lesson.school_id, lesson.date)
+
+
+async def ensure_day_open(session: AsyncSession, school_id: UUID, day: date) -> None:
+    """Nothing is added to the journal of a closed year (a lesson put on one of its days)."""
+    if await year_closed_on(session, school_id, day):
         raise _year_closed_error()
 
 

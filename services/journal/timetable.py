@@ -28,7 +28,7 @@ from services.journal.events import (
     TimetableEntryRemoved,
     TimetableEntrySet,
 )
-from services.journal.lock import ensure_year_open, school_today
+from services.journal.lock import ensure_day_open, ensure_year_open, school_today
 from services.journal.models import (
     AcademicYear,
     Attendance,
@@ -42,6 +42,7 @@ from services.journal.models import (
     Subgroup,
     Subject,
     TimetableEntry,
+    YearClosing,
 )
 from services.journal.views import (
     GeneratedLessonsView,
@@ -149,6 +150,7 @@ async def schedule_lesson(
     async with uow:
         s = uow.session
         school_class, subject = await _class_and_subject(s, principal, school_class_id, subject_id)
+        await ensure_day_open(s, school_class.school_id, lesson_date)
         await _require_load(s, teacher_id, school_class, subject, None)
         await _serialize(s, school_class.school_id)
         busy = await s.scalar(
@@ -436,6 +438,8 @@ async def generate_lessons(
                     StudyPeriod.school_id == school_id,
                     StudyPeriod.starts_on <= end,
                     StudyPeriod.ends_on >= start,
+                    # A closed year's journal is read-only: no lessons are added to it.
+                    ~exists().where(YearClosing.academic_year_id == StudyPeriod.academic_year_id),
                 )
             )
         ]

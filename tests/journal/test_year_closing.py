@@ -7,7 +7,14 @@ from typing import Any
 
 import pytest
 
-from tests.journal.periods_world import RECORD, PeriodsWorld, code_of, data, periods_world
+from tests.journal.periods_world import (
+    LESSON_DAY,
+    RECORD,
+    PeriodsWorld,
+    code_of,
+    data,
+    periods_world,
+)
 from tests.support import Infra, eventually
 
 CHECK = """query($y: ID!) {
@@ -163,3 +170,44 @@ async def test_writes_into_a_closed_year_are_locked(world: PeriodsWorld) -> None
         value=5,
     )
     assert code_of(foreign) == "FORBIDDEN"
+
+
+SCHEDULE = """mutation($c: ID!, $s: ID!, $t: ID!, $d: Date!, $n: Int!) {
+  scheduleLesson(input: {schoolClassId: $c, subjectId: $s, teacherId: $t, date: $d, number: $n}) {
+    id
+  }
+}"""
+ENTRY = """mutation($input: SetTimetableEntryInput!) { setTimetableEntry(input: $input) { id } }"""
+GENERATE = """mutation($from: Date!, $to: Date!) {
+  generateLessons(input: {from: $from, to: $to}) { created days }
+}"""
+
+
+async def test_no_lesson_is_added_to_a_closed_year(world: PeriodsWorld) -> None:
+    ids = world.ids
+    lesson = await world.gql(
+        SCHEDULE,
+        "secretary",
+        c=str(ids["7Б"]),
+        s=str(ids["алгебра"]),
+        t=str(ids["teacher"]),
+        d=LESSON_DAY.isoformat(),
+        n=7,
+    )
+    assert code_of(lesson) == "LOCKED"
+    # A timetable slot on that weekday makes no lesson either: the year's days are closed.
+    if LESSON_DAY.isoweekday() == 7:  # no lessons on Sundays anyway
+        return
+    day = LESSON_DAY.isoformat()
+    slot = {
+        "schoolClassId": str(ids["7Б"]),
+        "weekday": LESSON_DAY.isoweekday(),
+        "number": 8,
+        "subjectId": str(ids["алгебра"]),
+        "teacherId": str(ids["teacher"]),
+        "validFrom": day,
+        "validTo": day,
+    }
+    data(await world.gql(ENTRY, "secretary", input=slot))
+    generated = data(await world.gql(GENERATE, "secretary", **{"from": day, "to": day}))
+    assert generated["generateLessons"]["created"] == 0
