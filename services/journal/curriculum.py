@@ -3,6 +3,7 @@ journal."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from uuid import UUID
 
@@ -109,6 +110,7 @@ async def rename_subject(uow: UnitOfWork, subject_id: UUID, name: str) -> Subjec
                 school_id=subject.school_id,
             )
         await uow.commit()
+    forget_subject(subject_id)
     return SubjectView(subject_id, subject.school_id, clean)
 
 
@@ -411,11 +413,35 @@ async def subjects(db: Database, principal: Principal) -> list[SubjectView]:
         return [SubjectView(r.id, r.school_id, r.name) for r in rows]
 
 
+# Every lesson of a diary or a journal page names its subject; subjects are few and renamed
+# rarely, so each process keeps them for a minute instead of asking on every request. A rename
+# is seen at once by the process that made it, by others within SUBJECT_CACHE_SECONDS.
+SUBJECT_CACHE_SECONDS = 60.0
+_subject_cache: dict[UUID, tuple[float, SubjectView]] = {}
+
+
+def forget_subject(subject_id: UUID) -> None:
+    _subject_cache.pop(subject_id, None)
+
+
 async def subjects_by_id(db: Database, ids: Sequence[UUID]) -> list[SubjectView | None]:
     """DataLoader batch: subjects in key order (curriculum names are not personal data)."""
-    async with db.sessionmaker() as s:
-        rows = await s.scalars(select(Subject).where(Subject.id.in_(list(set(ids)))))
-        found = {r.id: SubjectView(r.id, r.school_id, r.name) for r in rows}
+    now = time.monotonic()
+    found = {
+        i: hit[1]
+        for i in ids
+        if (hit := _subject_cache.get(i)) is not None and now - hit[0] < SUBJECT_CACHE_SECONDS
+    }
+    missing = list({i for i in ids if i not in found})
+    if missing:
+        async with db.sessionmaker() as s:
+            rows = await s.execute(
+                select(Subject.id, Subject.school_id, Subject.name).where(Subject.id.in_(missing))
+            )
+            for subject_id, school_id, name in rows:
+                view = SubjectView(subject_id, school_id, name)
+                found[subject_id] = view
+                _subject_cache[subject_id] = (now, view)
     return [found.get(i) for i in ids]
 
 

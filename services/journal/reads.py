@@ -65,20 +65,29 @@ from services.kernel.roles import ADMINISTRATION, Role
 async def assemble(
     s: AsyncSession, query: Select[tuple[Lesson]], student_id: UUID | None = None
 ) -> list[LessonView]:
-    """Lessons with their marks and attendance in three queries, whatever the number of rows."""
-    lessons = [lesson_view(r) for r in await s.scalars(query)]
+    """Lessons with their marks and attendance in three queries, whatever the number of rows.
+
+    Rows come back as plain column tuples, not ORM instances: these pages are read far more
+    often than anything else and only ever turned into views.
+    """
+    lesson_rows = await s.execute(query.with_only_columns(*Lesson.__table__.c))
+    lessons = [lesson_view(r) for r in lesson_rows]  # type: ignore[arg-type]
     if not lessons:
         return lessons
     ids = [lesson.id for lesson in lessons]
     mark_q = (
-        select(Mark, AssignmentType.weight)
+        select(*Mark.__table__.c, AssignmentType.weight.label("type_weight"))
         .join(Assignment, Assignment.id == Mark.assignment_id)
         .join(AssignmentType, AssignmentType.id == Assignment.assignment_type_id)
         .where(Mark.lesson_id.in_(ids))
         .order_by(Mark.created_at)
     )
     att_q = (
-        select(Attendance, AttendanceCodeEntry.label, AttendanceCodeEntry.category)
+        select(
+            *Attendance.__table__.c,
+            AttendanceCodeEntry.label.label("code_label"),
+            AttendanceCodeEntry.category.label("code_category"),
+        )
         .outerjoin(
             AttendanceCodeEntry,
             (AttendanceCodeEntry.school_id == Attendance.school_id)
@@ -90,11 +99,12 @@ async def assemble(
         mark_q = mark_q.where(Mark.student_id == student_id)
         att_q = att_q.where(Attendance.student_id == student_id)
     marks: dict[UUID, list[MarkView]] = defaultdict(list)
-    for m, weight in await s.execute(mark_q):
-        marks[m.lesson_id].append(mark_view(m, weight))
+    for m in await s.execute(mark_q):
+        marks[m.lesson_id].append(mark_view(m, m.type_weight))  # type: ignore[arg-type]
     attendance: dict[UUID, list[AttendanceView]] = defaultdict(list)
-    for a, label, category in await s.execute(att_q):
-        attendance[a.lesson_id].append(attendance_view(a, label, category))
+    for a in await s.execute(att_q):
+        view = attendance_view(a, a.code_label, a.code_category)  # type: ignore[arg-type]
+        attendance[a.lesson_id].append(view)
     for lesson in lessons:
         lesson.marks = marks.get(lesson.id, [])
         lesson.attendance = attendance.get(lesson.id, [])
