@@ -3,12 +3,22 @@
 from __future__ import annotations
 
 import secrets
+from datetime import timedelta
 
 import pytest
 
+from services.kernel.demo import demo_year
 from tests.e2e.conftest import Gateway
+from tests.e2e.demo_days import TODAY
 from tests.e2e.test_journey import ME, error_codes
 from tests.support import eventually
+
+
+def _days_ago(days: int) -> str:
+    """Dates inside the demo's year, which follows today (in September, from its first month)."""
+    base = max(TODAY, demo_year().starts_on + timedelta(days=35))
+    return (base - timedelta(days=days)).isoformat()
+
 
 pytestmark = pytest.mark.e2e
 
@@ -65,9 +75,9 @@ async def test_the_secretary_moves_a_student_on_orders_and_a_teacher_cannot(
     arrival = {
         "personId": student,
         "schoolClassId": classes["6В"],
-        "enrolledOn": "2026-11-02",
+        "enrolledOn": _days_ago(27),
         "orderNumber": order,
-        "orderDate": "2026-10-30",
+        "orderDate": _days_ago(30),
         "fromSchoolName": "МБОУ СОШ № 5 г. Северска",
     }
     assert "errors" not in await gateway.as_user("secretary", ARRIVAL, {"input": arrival})
@@ -75,9 +85,9 @@ async def test_the_secretary_moves_a_student_on_orders_and_a_teacher_cannot(
     transfer = {
         "personId": student,
         "toClassId": classes["6А"],
-        "transferredOn": "2026-11-09",
+        "transferredOn": _days_ago(20),
         "orderNumber": order,
-        "orderDate": "2026-11-06",
+        "orderDate": _days_ago(23),
     }
     refused = await gateway.as_user("teacher", TRANSFER, {"input": transfer})
     assert error_codes(refused) == ["FORBIDDEN"]
@@ -92,9 +102,9 @@ async def test_the_secretary_moves_a_student_on_orders_and_a_teacher_cannot(
 
     departure = {
         "personId": student,
-        "leftOn": "2026-11-16",
+        "leftOn": _days_ago(13),
         "orderNumber": order,
-        "orderDate": "2026-11-13",
+        "orderDate": _days_ago(16),
         "toSchoolName": "МБОУ СОШ № 5 г. Северска",
     }
     assert "errors" not in await gateway.as_user("secretary", DEPARTURE, {"input": departure})
