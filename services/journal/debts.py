@@ -11,7 +11,7 @@ from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, ScalarSelect, and_, exists, false, func, or_, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from services.journal.access import require
 from services.journal.domain.debts import MandatoryAssignment, owes
@@ -75,7 +75,9 @@ def parse_stays(rows: list[list[str | None]] | None) -> list[Stay]:
     return [Stay(UUID(str(c)), day(e), day(left)) for c, e, left in rows or []]
 
 
-async def subgroups_of(s: AsyncSession, student_ids: Iterable[UUID]) -> dict[UUID, frozenset[UUID]]:
+async def subgroups_of(
+    s: AsyncSession | AsyncConnection, student_ids: Iterable[UUID]
+) -> dict[UUID, frozenset[UUID]]:
     rows = await s.execute(
         select(SubgroupMember.student_id, SubgroupMember.subgroup_id).where(
             SubgroupMember.student_id.in_(list(student_ids))
@@ -87,7 +89,9 @@ async def subgroups_of(s: AsyncSession, student_ids: Iterable[UUID]) -> dict[UUI
     return {k: frozenset(v) for k, v in found.items()}
 
 
-async def overdue(s: AsyncSession, today: date, lessons: ColumnElement[bool]) -> list[Owed]:
+async def overdue(
+    s: AsyncSession | AsyncConnection, today: date, lessons: ColumnElement[bool]
+) -> list[Owed]:
     """Mandatory assignments of the ``lessons`` due before today, in one query with their marks."""
     marked = (
         select(func.array_agg(Mark.student_id))

@@ -8,7 +8,7 @@ from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, exists, false, func, or_, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from services.journal.access import (
     check_range,
@@ -63,7 +63,7 @@ from services.kernel.roles import ADMINISTRATION, Role
 
 
 async def assemble(
-    s: AsyncSession, query: Select[tuple[Lesson]], student_id: UUID | None = None
+    s: AsyncSession | AsyncConnection, query: Select[tuple[Lesson]], student_id: UUID | None = None
 ) -> list[LessonView]:
     """Lessons with their marks and attendance in three queries, whatever the number of rows.
 
@@ -134,7 +134,8 @@ async def diary(
         if principal.has_role(Role.PARENT)
         else false()
     )
-    async with db.sessionmaker() as s:
+    # A Core connection, not an ORM session: every query here returns plain rows.
+    async with db.engine.connect() as s:
         row = (
             await s.execute(
                 # One round trip: the student, the caller's link, the stays and subgroups.
@@ -170,8 +171,8 @@ async def diary(
             .order_by(Lesson.date, Lesson.number),
             student_id=student_id,
         )
-        events = await s.scalars(
-            select(ClassEvent)
+        events = await s.execute(
+            select(*ClassEvent.__table__.c)
             .where(
                 ClassEvent.school_class_id.in_({stay.school_class_id for stay in stays}),
                 ClassEvent.starts_on <= end,
@@ -180,7 +181,7 @@ async def diary(
             )
             .order_by(ClassEvent.starts_on, ClassEvent.starts_at, ClassEvent.title)
         )
-        event_views = [class_event_view(e) for e in events]
+        event_views = [class_event_view(e) for e in events]  # type: ignore[arg-type]
         owed = await overdue(s, today, Lesson.id.in_([x.id for x in lessons])) if lessons else []
     by_lesson = {lesson.id: lesson for lesson in lessons}
     debt_views = debts_by_student(
@@ -207,7 +208,7 @@ async def diary(
 
 
 async def _journal_scope(
-    s: AsyncSession,
+    s: AsyncSession | AsyncConnection,
     principal: Principal,
     person_id: UUID,
     school_class_id: UUID,
@@ -270,17 +271,17 @@ async def class_journal(
     """
     person_id = require(principal)
     check_range(start, end)
-    async with db.sessionmaker() as s:
-        found = (
+    async with db.engine.connect() as s:
+        school_class = (
             await s.execute(
-                select(SchoolClass, School.timezone)
+                select(SchoolClass.school_id, SchoolClass.name, School.timezone)
                 .outerjoin(School, School.id == SchoolClass.school_id)
                 .where(SchoolClass.id == school_class_id)
             )
         ).first()
-        if found is None or found[0].school_id != principal.school_id:
+        if school_class is None or school_class.school_id != principal.school_id:
             raise NotFound("Класс не найден.")
-        school_class, timezone = found
+        timezone = school_class.timezone
         scope = await _journal_scope(
             s, principal, person_id, school_class_id, subject_id, start, end
         )
