@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.journal.models import (
     Enrolment,
+    Guardianship,
     Lesson,
     RoleGrant,
     SchoolClass,
@@ -161,3 +162,24 @@ def check_range(start: date, end: date) -> None:
         raise ValidationFailed(
             f"Период не длиннее {MAX_RANGE_DAYS} дней: выберите четверть или месяц.", field="to"
         )
+
+
+async def is_family_of_class(
+    session: AsyncSession, principal: Principal, person_id: UUID, school_class_id: UUID
+) -> bool:
+    """A student of the class, or a parent of one (what the class shares with its families)."""
+    if principal.has_role(Role.STUDENT) and await is_enrolled(session, person_id, school_class_id):
+        return True
+    if principal.has_role(Role.PARENT):
+        return bool(
+            await session.scalar(
+                select(
+                    exists().where(
+                        Guardianship.parent_id == person_id,
+                        Enrolment.person_id == Guardianship.student_id,
+                        Enrolment.school_class_id == school_class_id,
+                    )
+                )
+            )
+        )
+    return False

@@ -13,7 +13,7 @@ from services.journal import domain
 from services.journal.access import (
     check_range,
     is_class_teacher,
-    is_enrolled,
+    is_family_of_class,
     require,
     same_school,
 )
@@ -21,8 +21,6 @@ from services.journal.domain.class_events import check_class_event
 from services.journal.events import ClassEventCancelled, ClassEventScheduled
 from services.journal.models import (
     ClassEvent,
-    Enrolment,
-    Guardianship,
     SchoolClass,
     TeachingLoad,
 )
@@ -175,21 +173,7 @@ async def _may_read(
         )
     ):
         return True
-    if principal.has_role(Role.STUDENT) and await is_enrolled(s, person_id, school_class_id):
-        return True
-    if principal.has_role(Role.PARENT):
-        return bool(
-            await s.scalar(
-                select(
-                    exists().where(
-                        Guardianship.parent_id == person_id,
-                        Enrolment.person_id == Guardianship.student_id,
-                        Enrolment.school_class_id == school_class_id,
-                    )
-                )
-            )
-        )
-    return False
+    return await is_family_of_class(s, principal, person_id, school_class_id)
 
 
 async def class_events(

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.journal import domain
 from services.journal.access import (
     check_range,
-    is_enrolled,
+    is_family_of_class,
     require,
     same_school,
     teaches,
@@ -32,8 +32,6 @@ from services.journal.lock import ensure_day_open, ensure_year_open, school_toda
 from services.journal.models import (
     AcademicYear,
     Attendance,
-    Enrolment,
-    Guardianship,
     Lesson,
     Mark,
     Person,
@@ -374,7 +372,7 @@ async def timetable(
             school_class = await s.get(SchoolClass, school_class_id)
             if school_class is None or school_class.school_id != principal.school_id:
                 raise NotFound("Класс не найден.")
-            if not staff and not await _of_class(s, principal, person_id, school_class_id):
+            if not staff and not await is_family_of_class(s, principal, person_id, school_class_id):
                 raise Forbidden(
                     f"Расписание класса {school_class.name} видят его учащиеся, их родители "
                     "и сотрудники школы."
@@ -384,27 +382,6 @@ async def timetable(
             query.order_by(TimetableEntry.weekday, TimetableEntry.number, TimetableEntry.room)
         )
         return [_entry_view(r) for r in rows]
-
-
-async def _of_class(
-    s: AsyncSession, principal: Principal, person_id: UUID, school_class_id: UUID
-) -> bool:
-    """A student of the class, or a parent of one."""
-    if principal.has_role(Role.STUDENT) and await is_enrolled(s, person_id, school_class_id):
-        return True
-    if principal.has_role(Role.PARENT):
-        return bool(
-            await s.scalar(
-                select(
-                    exists().where(
-                        Guardianship.parent_id == person_id,
-                        Enrolment.person_id == Guardianship.student_id,
-                        Enrolment.school_class_id == school_class_id,
-                    )
-                )
-            )
-        )
-    return False
 
 
 # --- lessons from the timetable ---------------------------------------------------------------
