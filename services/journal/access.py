@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any, Protocol, TypeVar
 from uuid import UUID
 
 from sqlalchemy import exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.journal.models import (
+    AcademicYear,
     Enrolment,
     Guardianship,
     Lesson,
     RoleGrant,
     SchoolClass,
+    StudyPeriod,
     Subject,
     Substitution,
     TeachingLoad,
@@ -183,3 +186,38 @@ async def is_family_of_class(
             )
         )
     return False
+
+
+# --- rows of the caller's school (another school's rows do not exist for the caller) -----------
+
+
+class _SchoolRow(Protocol):
+    school_id: Any
+
+
+RowT = TypeVar("RowT", bound=_SchoolRow)
+
+
+async def own_row(
+    session: AsyncSession, principal: Principal, model: type[RowT], row_id: UUID, missing: str
+) -> RowT:
+    row = await session.get(model, row_id)
+    if row is None or row.school_id != principal.school_id:
+        raise NotFound(missing)
+    return row
+
+
+async def own_school_class(s: AsyncSession, principal: Principal, row_id: UUID) -> SchoolClass:
+    return await own_row(s, principal, SchoolClass, row_id, "Класс не найден.")
+
+
+async def own_subject(s: AsyncSession, principal: Principal, row_id: UUID) -> Subject:
+    return await own_row(s, principal, Subject, row_id, "Предмет не найден.")
+
+
+async def own_academic_year(s: AsyncSession, principal: Principal, row_id: UUID) -> AcademicYear:
+    return await own_row(s, principal, AcademicYear, row_id, "Учебный год не найден.")
+
+
+async def own_study_period(s: AsyncSession, principal: Principal, row_id: UUID) -> StudyPeriod:
+    return await own_row(s, principal, StudyPeriod, row_id, "Учебный период не найден.")

@@ -14,6 +14,7 @@ from services.journal.access import (
     check_range,
     is_class_teacher,
     is_family_of_class,
+    own_school_class,
     require,
     same_school,
 )
@@ -59,15 +60,6 @@ class ClassEventInput:
     starts_at: time | None = None
 
 
-async def _class_of_school(
-    s: AsyncSession, principal: Principal, school_class_id: UUID
-) -> SchoolClass:
-    school_class = await s.get(SchoolClass, school_class_id)
-    if school_class is None or school_class.school_id != principal.school_id:
-        raise NotFound("Класс не найден.")
-    return school_class
-
-
 async def _require_organiser(
     s: AsyncSession, principal: Principal, person_id: UUID, school_class: SchoolClass
 ) -> None:
@@ -89,7 +81,7 @@ async def schedule_class_event(uow: UnitOfWork, event: ClassEventInput) -> Class
     )
     async with uow:
         s = uow.session
-        school_class = await _class_of_school(s, principal, event.school_class_id)
+        school_class = await own_school_class(s, principal, event.school_class_id)
         await _require_organiser(s, principal, person_id, school_class)
         row = ClassEvent(
             id=uuid7(),
@@ -132,7 +124,7 @@ async def cancel_class_event(uow: UnitOfWork, class_event_id: UUID) -> ClassEven
         if row is None:
             raise NotFound("Мероприятие не найдено.")
         same_school(principal, row.school_id, "Мероприятие")
-        school_class = await _class_of_school(s, principal, row.school_class_id)
+        school_class = await own_school_class(s, principal, row.school_class_id)
         await _require_organiser(s, principal, person_id, school_class)
         if row.cancelled:
             raise Conflict("Мероприятие уже отменено.", field="id")
@@ -183,7 +175,7 @@ async def class_events(
     person_id = require(principal, *CLASS_EVENT_READERS)
     check_range(start, end)
     async with db.sessionmaker() as s:
-        school_class = await _class_of_school(s, principal, school_class_id)
+        school_class = await own_school_class(s, principal, school_class_id)
         if not await _may_read(s, principal, person_id, school_class_id):
             raise Forbidden(
                 f"Мероприятия класса {school_class.name} видят его классный руководитель, "

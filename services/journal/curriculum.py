@@ -9,10 +9,12 @@ from uuid import UUID
 
 from sqlalchemy import and_, delete, exists, or_, select
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.journal import domain
 from services.journal.access import (
+    own_academic_year,
+    own_school_class,
+    own_subject,
     require,
     same_school,
 )
@@ -26,7 +28,6 @@ from services.journal.events import (
 )
 from services.journal.lock import school_today
 from services.journal.models import (
-    AcademicYear,
     CurriculumHours,
     Person,
     SchoolClass,
@@ -114,29 +115,6 @@ async def rename_subject(uow: UnitOfWork, subject_id: UUID, name: str) -> Subjec
     return SubjectView(subject_id, subject.school_id, clean)
 
 
-async def _school_subject(s: AsyncSession, principal: Principal, subject_id: UUID) -> Subject:
-    subject = await s.get(Subject, subject_id)
-    if subject is None or subject.school_id != principal.school_id:
-        raise NotFound("Предмет не найден.")
-    return subject
-
-
-async def _school_class(
-    s: AsyncSession, principal: Principal, school_class_id: UUID
-) -> SchoolClass:
-    school_class = await s.get(SchoolClass, school_class_id)
-    if school_class is None or school_class.school_id != principal.school_id:
-        raise NotFound("Класс не найден.")
-    return school_class
-
-
-async def _academic_year(s: AsyncSession, principal: Principal, year_id: UUID) -> AcademicYear:
-    year = await s.get(AcademicYear, year_id)
-    if year is None or year.school_id != principal.school_id:
-        raise NotFound("Учебный год не найден.")
-    return year
-
-
 def _one_target(school_class_id: UUID | None, grade_level: int | None) -> None:
     if (school_class_id is None) == (grade_level is None):
         raise ValidationFailed(
@@ -162,10 +140,10 @@ async def set_curriculum_hours(
     hours = rules.check_hours_per_week(hours_per_week)
     async with uow:
         s = uow.session
-        year = await _academic_year(s, principal, academic_year_id)
-        await _school_subject(s, principal, subject_id)
+        year = await own_academic_year(s, principal, academic_year_id)
+        await own_subject(s, principal, subject_id)
         if school_class_id is not None:
-            school_class = await _school_class(s, principal, school_class_id)
+            school_class = await own_school_class(s, principal, school_class_id)
             if school_class.academic_year_id not in (None, academic_year_id):
                 raise ValidationFailed(
                     f"Класс {school_class.name} относится к другому учебному году.",
@@ -233,7 +211,7 @@ async def curriculum(
     """Effective hours per class and subject of a year (a class, a parallel or the school)."""
     require(principal, *CURRICULUM_READERS)
     async with db.sessionmaker() as s:
-        await _academic_year(s, principal, academic_year_id)
+        await own_academic_year(s, principal, academic_year_id)
         classes_q = select(SchoolClass.id, SchoolClass.grade_level).where(
             SchoolClass.school_id == principal.school_id,
             or_(
@@ -242,7 +220,7 @@ async def curriculum(
             ),
         )
         if school_class_id is not None:
-            await _school_class(s, principal, school_class_id)
+            await own_school_class(s, principal, school_class_id)
             classes_q = classes_q.where(SchoolClass.id == school_class_id)
         if grade_level is not None:
             classes_q = classes_q.where(SchoolClass.grade_level == grade_level)
@@ -289,8 +267,8 @@ async def assign_teaching_load(
             raise NotFound("Учитель не найден.")
         if teacher.kind != "staff":
             raise ValidationFailed("Нагрузку можно назначить только сотруднику.", field="teacherId")
-        school_class = await _school_class(s, principal, school_class_id)
-        subject = await _school_subject(s, principal, subject_id)
+        school_class = await own_school_class(s, principal, school_class_id)
+        subject = await own_subject(s, principal, subject_id)
         if subgroup_id is not None:
             subgroup = await s.get(Subgroup, subgroup_id)
             if subgroup is None or subgroup.school_class_id != school_class_id:

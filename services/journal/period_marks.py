@@ -14,13 +14,21 @@ from sqlalchemy import exists, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.journal.access import is_class_teacher, require, same_school, teaches
+from services.journal.access import (
+    is_class_teacher,
+    own_academic_year,
+    own_school_class,
+    own_study_period,
+    own_subject,
+    require,
+    same_school,
+    teaches,
+)
 from services.journal.domain import period_marks as rules
 from services.journal.domain.period_marks import PeriodMarkKind, SpecialMark
 from services.journal.events import PeriodMarkRemoved, PeriodMarkSet
 from services.journal.lock import ensure_academic_year_open, year_closed
 from services.journal.models import (
-    AcademicYear,
     Assignment,
     AssignmentType,
     Enrolment,
@@ -186,36 +194,6 @@ async def _proposal(
 # --- reading -------------------------------------------------------------------------------------
 
 
-async def _school_class(
-    s: AsyncSession, principal: Principal, school_class_id: UUID
-) -> SchoolClass:
-    school_class = await s.get(SchoolClass, school_class_id)
-    if school_class is None or school_class.school_id != principal.school_id:
-        raise NotFound("Класс не найден.")
-    return school_class
-
-
-async def _subject(s: AsyncSession, principal: Principal, subject_id: UUID) -> Subject:
-    subject = await s.get(Subject, subject_id)
-    if subject is None or subject.school_id != principal.school_id:
-        raise NotFound("Предмет не найден.")
-    return subject
-
-
-async def _study_period(s: AsyncSession, principal: Principal, period_id: UUID) -> StudyPeriod:
-    period = await s.get(StudyPeriod, period_id)
-    if period is None or period.school_id != principal.school_id:
-        raise NotFound("Учебный период не найден.")
-    return period
-
-
-async def _academic_year(s: AsyncSession, principal: Principal, year_id: UUID) -> AcademicYear:
-    year = await s.get(AcademicYear, year_id)
-    if year is None or year.school_id != principal.school_id:
-        raise NotFound("Учебный год не найден.")
-    return year
-
-
 async def _may_read_sheet(
     s: AsyncSession, principal: Principal, school_class: SchoolClass, subject: Subject
 ) -> None:
@@ -260,16 +238,16 @@ async def period_mark_sheet(
             field="studyPeriodId",
         )
     async with db.sessionmaker() as s:
-        school_class = await _school_class(s, principal, school_class_id)
-        subject = await _subject(s, principal, subject_id)
+        school_class = await own_school_class(s, principal, school_class_id)
+        subject = await own_subject(s, principal, subject_id)
         await _may_read_sheet(s, principal, school_class, subject)
         period = None
         if study_period_id is not None:
-            period = await _study_period(s, principal, study_period_id)
+            period = await own_study_period(s, principal, study_period_id)
             year_id, kind = period.academic_year_id, PeriodMarkKind.TERM
         else:
             assert academic_year_id is not None
-            year_id = (await _academic_year(s, principal, academic_year_id)).id
+            year_id = (await own_academic_year(s, principal, academic_year_id)).id
             kind = PeriodMarkKind.YEAR
         thresholds = await thresholds_of(s, principal.school_id)  # type: ignore[arg-type]
         students = await enrolled_students(s, school_class_id)
@@ -325,7 +303,7 @@ async def period_marks(
         if student is None or student.kind != "student":
             raise NotFound("Учащийся не найден.")
         same_school(principal, student.school_id, "Учащийся")
-        await _academic_year(s, principal, academic_year_id)
+        await own_academic_year(s, principal, academic_year_id)
         rows = list(
             await s.scalars(
                 select(PeriodMark)
@@ -469,14 +447,14 @@ async def set_period_mark(uow: UnitOfWork, command: SetPeriodMark) -> PeriodMark
     )
     async with uow:
         s = uow.session
-        subject = await _subject(s, principal, command.subject_id)
+        subject = await own_subject(s, principal, command.subject_id)
         student = await s.get(Person, command.student_id)
         if student is None or student.kind != "student":
             raise NotFound("Учащийся не найден.")
         same_school(principal, student.school_id, "Учащийся")
         period = None
         if command.study_period_id is not None:
-            period = await _study_period(s, principal, command.study_period_id)
+            period = await own_study_period(s, principal, command.study_period_id)
             if command.academic_year_id not in (None, period.academic_year_id):
                 raise ValidationFailed(
                     "Учебный период относится к другому учебному году.", field="studyPeriodId"
@@ -484,7 +462,7 @@ async def set_period_mark(uow: UnitOfWork, command: SetPeriodMark) -> PeriodMark
             year_id = period.academic_year_id
         else:
             assert command.academic_year_id is not None
-            year_id = (await _academic_year(s, principal, command.academic_year_id)).id
+            year_id = (await own_academic_year(s, principal, command.academic_year_id)).id
         school_class = await _class_of_year(s, student.id, year_id)
         await _may_write(s, principal, target.kind, school_class, subject, student.id)
         await ensure_academic_year_open(s, year_id)
@@ -561,8 +539,8 @@ async def remove_period_mark(uow: UnitOfWork, mark_id: UUID) -> UUID:
         if row is None:
             raise NotFound("Итоговая отметка не найдена.")
         same_school(principal, row.school_id, "Итоговая отметка")
-        school_class = await _school_class(s, principal, row.school_class_id)
-        subject = await _subject(s, principal, row.subject_id)
+        school_class = await own_school_class(s, principal, row.school_class_id)
+        subject = await own_subject(s, principal, row.subject_id)
         await _may_write(
             s, principal, PeriodMarkKind(row.kind), school_class, subject, row.student_id
         )

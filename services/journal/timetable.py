@@ -16,6 +16,8 @@ from services.journal import domain
 from services.journal.access import (
     check_range,
     is_family_of_class,
+    own_school_class,
+    own_subject,
     require,
     same_school,
     teaches,
@@ -122,13 +124,8 @@ async def _require_load(
 async def _class_and_subject(
     s: AsyncSession, principal: Principal, school_class_id: UUID, subject_id: UUID
 ) -> tuple[SchoolClass, Subject]:
-    school_class = await s.get(SchoolClass, school_class_id)
-    if school_class is None or school_class.school_id != principal.school_id:
-        raise NotFound("Класс не найден.")
-    subject = await s.get(Subject, subject_id)
-    if subject is None or subject.school_id != principal.school_id:
-        raise NotFound("Предмет не найден.")
-    return school_class, subject
+    school_class = await own_school_class(s, principal, school_class_id)
+    return school_class, await own_subject(s, principal, subject_id)
 
 
 # --- lessons put on a date by hand -----------------------------------------------------------
