@@ -72,23 +72,32 @@ async def teaches(
     return bool(await session.scalar(select(exists().where(*conditions))))
 
 
-async def substitutes(session: AsyncSession, person_id: UUID, lesson_id: UUID) -> bool:
-    return bool(
-        await session.scalar(
-            select(
-                exists().where(
-                    Substitution.lesson_id == lesson_id, Substitution.substitute_id == person_id
-                )
-            )
-        )
+def may_write_clause(person_id: UUID) -> Any:
+    """The load puts the person on this class, subject (and subgroup), or a substitution does.
+
+    Correlated with ``Lesson``: the one statement of who writes a lesson, for every write path
+    (``lock.lesson_facts`` repeats it as prepared SQL for the mark path).
+    """
+    load = exists().where(
+        TeachingLoad.teacher_id == person_id,
+        TeachingLoad.school_class_id == Lesson.school_class_id,
+        TeachingLoad.subject_id == Lesson.subject_id,
+        or_(
+            Lesson.subgroup_id.is_(None),
+            TeachingLoad.subgroup_id.is_(None),
+            TeachingLoad.subgroup_id == Lesson.subgroup_id,
+        ),
     )
+    substitution = exists().where(
+        Substitution.lesson_id == Lesson.id, Substitution.substitute_id == person_id
+    )
+    return or_(load, substitution)
 
 
 async def may_write_lesson(session: AsyncSession, person_id: UUID, lesson: Lesson) -> bool:
-    """The load puts the teacher on this class, subject (and subgroup), or a substitution does."""
-    return await teaches(
-        session, person_id, lesson.school_class_id, lesson.subject_id, lesson.subgroup_id
-    ) or await substitutes(session, person_id, lesson.id)
+    return bool(
+        await session.scalar(select(may_write_clause(person_id)).where(Lesson.id == lesson.id))
+    )
 
 
 async def is_class_teacher(session: AsyncSession, person_id: UUID, school_class_id: UUID) -> bool:

@@ -9,11 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Date, cast, exists, func, or_, select, text
+from sqlalchemy import Date, cast, exists, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.journal import domain
@@ -23,8 +22,6 @@ from services.journal.models import (
     JournalSettings,
     Lesson,
     School,
-    Substitution,
-    TeachingLoad,
     YearClosing,
 )
 from services.kernel.errors import Conflict, Forbidden, Locked, NotFound, ValidationFailed
@@ -121,11 +118,6 @@ async def ensure_day_open(session: AsyncSession, school_id: UUID, day: date) -> 
         raise _year_closed_error()
 
 
-async def is_past_lock(session: AsyncSession, lesson: Lesson) -> bool:
-    facts = await lock_facts(session, lesson)
-    return past_lock(lesson.date, facts.today, facts.lock_days)
-
-
 async def ensure_editable(session: AsyncSession, lesson: Lesson) -> None:
     """Teachers change marks and attendance only within the lock period of a year still open.
 
@@ -219,26 +211,8 @@ class LessonFacts:
             raise _lock_error(self.lesson.date, self.lock_days)
 
 
-def may_write_clause(person_id: UUID) -> Any:
-    """The load puts the person on this class, subject (and subgroup), or a substitution does."""
-    load = exists().where(
-        TeachingLoad.teacher_id == person_id,
-        TeachingLoad.school_class_id == Lesson.school_class_id,
-        TeachingLoad.subject_id == Lesson.subject_id,
-        or_(
-            Lesson.subgroup_id.is_(None),
-            TeachingLoad.subgroup_id.is_(None),
-            TeachingLoad.subgroup_id == Lesson.subgroup_id,
-        ),
-    )
-    substitution = exists().where(
-        Substitution.lesson_id == Lesson.id, Substitution.substitute_id == person_id
-    )
-    return or_(load, substitution)
-
-
 # Written out once, executed as a prepared statement: building this expression per request
-# cost more than running it. Keep it in step with ``may_write_clause`` and ``_year_closed``.
+# cost more than running it. Keep it in step with ``access.may_write_clause`` and ``_year_closed``.
 _LESSON_FACTS = text(
     """
 SELECT l.id, l.school_id, l.school_class_id, l.subject_id, l.teacher_id, l.subgroup_id,

@@ -18,10 +18,10 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.journal import domain
-from services.journal.access import require
+from services.journal.access import may_write_clause, require
 from services.journal.domain.marks import ALREADY_MARKED, MAX_MARKS_AT_ONCE
 from services.journal.events import MarkChanged, MarkRecorded, MarkRemoved
-from services.journal.lock import LessonFacts, LessonRow, lesson_facts, may_write_clause
+from services.journal.lock import LessonFacts, LessonRow, lesson_facts
 from services.journal.models import (
     Assignment,
     AssignmentType,
