@@ -8,6 +8,7 @@ from uuid import UUID
 
 from sqlalchemy import exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql import ColumnElement
 
 from services.journal.models import (
     AcademicYear,
@@ -174,6 +175,17 @@ def check_range(start: date, end: date) -> None:
         raise ValidationFailed(
             f"Период не длиннее {MAX_RANGE_DAYS} дней: выберите четверть или месяц.", field="to"
         )
+
+
+def guardian_clause(parent_id: UUID, student_id: UUID) -> ColumnElement[bool]:
+    """The person is a parent of the student (the link people's events put in the replica)."""
+    return exists().where(
+        Guardianship.parent_id == parent_id, Guardianship.student_id == student_id
+    )
+
+
+async def is_guardian(session: AsyncSession, parent_id: UUID, student_id: UUID) -> bool:
+    return bool(await session.scalar(select(guardian_clause(parent_id, student_id))))
 
 
 async def is_family_of_class(

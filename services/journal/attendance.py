@@ -10,12 +10,13 @@ from collections import defaultdict
 from datetime import date, datetime
 from uuid import UUID
 
-from sqlalchemy import exists, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.journal import domain
 from services.journal.access import (
     is_class_teacher,
+    is_guardian,
     lesson_for_writing,
     require,
     require_enrolled,
@@ -35,7 +36,6 @@ from services.journal.models import (
     AttendanceCodeEntry,
     AttendanceHistory,
     Enrolment,
-    Guardianship,
     Lesson,
     Person,
     SchoolClass,
@@ -518,13 +518,7 @@ async def _may_read_student(
     person_id = require(principal)
     if person_id == student_id or principal.has_role(*ADMINISTRATION):
         return True
-    if principal.has_role(Role.PARENT) and await s.scalar(
-        select(
-            exists().where(
-                Guardianship.parent_id == person_id, Guardianship.student_id == student_id
-            )
-        )
-    ):
+    if principal.has_role(Role.PARENT) and await is_guardian(s, person_id, student_id):
         return True
     return await is_class_teacher(s, person_id, class_id)
 

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import ColumnElement, ScalarSelect, and_, exists, false, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-from services.journal.access import require
+from services.journal.access import guardian_clause, require
 from services.journal.domain.debts import MandatoryAssignment, owes
 from services.journal.domain.reads import Stay
 from services.journal.models import (
@@ -22,7 +22,6 @@ from services.journal.models import (
     AssignmentType,
     Enrolment,
     EnrolmentHistory,
-    Guardianship,
     Lesson,
     Mark,
     Person,
@@ -192,8 +191,7 @@ async def may_read_student(s: AsyncSession, principal: Principal, student_id: UU
     current = select(Enrolment.school_class_id).where(Enrolment.person_id == student_id)
     checks = []
     if principal.has_role(Role.PARENT):
-        guardian = (Guardianship.parent_id == person_id, Guardianship.student_id == student_id)
-        checks.append(exists().where(*guardian))
+        checks.append(guardian_clause(person_id, student_id))
     if principal.has_role(Role.CLASS_TEACHER, Role.SUBJECT_TEACHER):
         checks.append(
             exists().where(

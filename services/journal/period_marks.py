@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.journal.access import (
     is_class_teacher,
+    is_guardian,
     own_academic_year,
     own_school_class,
     own_study_period,
@@ -32,7 +33,6 @@ from services.journal.models import (
     Assignment,
     AssignmentType,
     Enrolment,
-    Guardianship,
     Lesson,
     Mark,
     PeriodMark,
@@ -316,16 +316,7 @@ async def period_marks(
         )
         allowed = person_id == student_id or principal.has_role(*ADMINISTRATION)
         if not allowed and principal.has_role(Role.PARENT):
-            allowed = bool(
-                await s.scalar(
-                    select(
-                        exists().where(
-                            Guardianship.parent_id == person_id,
-                            Guardianship.student_id == student_id,
-                        )
-                    )
-                )
-            )
+            allowed = await is_guardian(s, person_id, student_id)
         if not allowed and principal.has_role(Role.CLASS_TEACHER):
             classes = {r.school_class_id for r in rows}
             classes |= set(

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from services.journal.access import (
     check_range,
+    guardian_clause,
     require,
 )
 from services.journal.debts import (
@@ -33,7 +34,6 @@ from services.journal.models import (
     AttendanceCodeEntry,
     ClassEvent,
     EnrolmentHistory,
-    Guardianship,
     Lesson,
     Mark,
     Person,
@@ -130,9 +130,7 @@ async def diary(
             f"Дневник показывается не больше чем за {MAX_DIARY_DAYS} дней.", field="to"
         )
     guardian = (
-        exists().where(Guardianship.parent_id == person_id, Guardianship.student_id == student_id)
-        if principal.has_role(Role.PARENT)
-        else false()
+        guardian_clause(person_id, student_id) if principal.has_role(Role.PARENT) else false()
     )
     # A Core connection, not an ORM session: every query here returns plain rows.
     async with db.engine.connect() as s:
