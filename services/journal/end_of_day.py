@@ -8,7 +8,6 @@ own time zone (``JournalSettings.day_ends_at``). The days already checked are ke
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
@@ -42,6 +41,7 @@ from services.kernel.db import Database
 from services.kernel.errors import Forbidden, NotFound
 from services.kernel.events import utcnow
 from services.kernel.graphql import Runtime
+from services.kernel.periodic import run_every
 from services.kernel.principal import ANONYMOUS, Principal
 from services.kernel.roles import ADMINISTRATION, Role
 from services.kernel.uow import UnitOfWork
@@ -233,14 +233,9 @@ async def run_control(
     runtime: Runtime, clock: Clock = utcnow, every: float = CHECK_SECONDS
 ) -> None:
     """The periodic task; a failed round waits for the next one."""
-    while True:
-        try:
-            await control_due(runtime, clock())
-        except asyncio.CancelledError:
-            raise
-        except Exception:
-            log.exception("end-of-day absence control failed; retrying at the next round")
-        await asyncio.sleep(every)
+    await run_every(
+        every, lambda: control_due(runtime, clock()), log=log, what="end-of-day absence control"
+    )
 
 
 async def start_control(runtime: Runtime) -> None:

@@ -13,7 +13,6 @@ so other services replace the names they replicated.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from datetime import date, datetime, timedelta
 from enum import StrEnum
@@ -26,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.kernel.events import utcnow
 from services.kernel.graphql import Runtime
+from services.kernel.periodic import run_every
 from services.kernel.principal import ANONYMOUS
 from services.kernel.uow import UnitOfWork
 from services.people import audit
@@ -227,15 +227,12 @@ async def _close_account(uow: UnitOfWork, person: Person, now: datetime) -> None
 
 async def run_schedule(runtime: Runtime, every: float = SWEEP_SECONDS) -> None:
     """The periodic task: drain what is due, then sleep; a failure waits for the next round."""
-    while True:
-        try:
-            while await anonymise_due(runtime.uow(ANONYMOUS), utcnow()) == BATCH:
-                pass
-        except asyncio.CancelledError:
-            raise
-        except Exception:
-            log.exception("anonymisation round failed; retrying at the next one")
-        await asyncio.sleep(every)
+
+    async def drain() -> None:
+        while await anonymise_due(runtime.uow(ANONYMOUS), utcnow()) == BATCH:
+            pass
+
+    await run_every(every, drain, log=log, what="anonymisation round")
 
 
 async def start_schedule(runtime: Runtime) -> None:
