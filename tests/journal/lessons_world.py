@@ -10,15 +10,11 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
-import orjson
-from sqlalchemy import func, select
-
-from services.journal.models import Enrolment, RoleGrant, SchoolClass
 from services.kernel.principal import Principal
 from services.kernel.principal import RoleGrant as Grant
 from services.kernel.roles import Role
-from tests.journal.roster import Roster, publish
-from tests.support import Infra, ServiceClient, eventually, new_namespace, running_service
+from tests.journal.roster import Roster, fed_journal
+from tests.support import Infra, ServiceClient, new_namespace
 
 YESTERDAY = (date.today() - timedelta(days=1)).isoformat()
 TODAY = date.today().isoformat()
@@ -107,26 +103,7 @@ async def lessons_world(infra: Infra, files_dir: Path) -> AsyncIterator[World]:
         ids["klassruk"], Role.SUBJECT_TEACHER, Grant(Role.CLASS_TEACHER, school_class_id=c7b)
     )
     who["parent"] = r.principal(ids["parent"], Grant(Role.PARENT, student_ids=(ids["student"],)))
-    async with running_service(infra, "journal", namespace=namespace, files_dir=files_dir) as svc:
-        nc = svc.runtime.extras["nats"]
-        events: list[dict[str, Any]] = []
-
-        async def collect(msg: Any) -> None:
-            events.append(orjson.loads(msg.data))
-
-        sub = await nc.subscribe(f"{namespace}.journal.>", cb=collect)
-        await publish(nc, namespace, r.envelopes)
-
-        async def replica_complete() -> bool:
-            async with svc.runtime.db.sessionmaker() as s:
-                enrolled = await s.scalar(select(func.count()).select_from(Enrolment))
-                grants = await s.scalar(select(func.count()).select_from(RoleGrant))
-                teacher = await s.scalar(
-                    select(SchoolClass.class_teacher_id).where(SchoolClass.id == c7b)
-                )
-            return enrolled == 2 and grants == 11 and teacher == ids["klassruk"]
-
-        await eventually(replica_complete, timeout=20)
+    async with fed_journal(infra, r, namespace=namespace, files_dir=files_dir) as (svc, events):
         w = World(svc, r, events, ids, who)
         algebra = data(await w.gql(SUBJECT, "deputy", n="алгебра"))["createSubject"]["id"]
         english = data(await w.gql(SUBJECT, "deputy", n="английский язык"))["createSubject"]["id"]
@@ -157,4 +134,3 @@ async def lessons_world(infra: Infra, files_dir: Path) -> AsyncIterator[World]:
             )["scheduleLesson"]
             ids[key] = UUID(lesson["id"])
         yield w
-        await sub.unsubscribe()

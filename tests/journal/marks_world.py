@@ -9,15 +9,11 @@ from datetime import date, timedelta
 from typing import Any
 from uuid import UUID
 
-import orjson
-from sqlalchemy import func, select
-
-from services.journal.models import Enrolment, RoleGrant, SchoolClass
 from services.kernel.principal import Principal
 from services.kernel.principal import RoleGrant as Grant
 from services.kernel.roles import Role
-from tests.journal.roster import Roster, publish
-from tests.support import Infra, ServiceClient, eventually, new_namespace, running_service
+from tests.journal.roster import Roster, fed_journal
+from tests.support import Infra, ServiceClient, new_namespace
 
 # Relative to today: the school's lock period is 10 days.
 FRESH_DAY = date.today() - timedelta(days=1)
@@ -104,26 +100,7 @@ async def marks_world(infra: Infra) -> AsyncIterator[World]:
         "student": r.principal(ids["student"], Role.STUDENT),
         "parent": r.principal(ids["parent"], Grant(Role.PARENT, student_ids=(ids["student"],))),
     }
-    async with running_service(infra, "journal", namespace=namespace) as svc:
-        nc = svc.runtime.extras["nats"]
-        events: list[dict[str, Any]] = []
-
-        async def collect(msg: Any) -> None:
-            events.append(orjson.loads(msg.data))
-
-        sub = await nc.subscribe(f"{namespace}.journal.>", cb=collect)
-        await publish(nc, namespace, r.envelopes)
-
-        async def replica_complete() -> bool:
-            async with svc.runtime.db.sessionmaker() as s:
-                enrolled = await s.scalar(select(func.count()).select_from(Enrolment))
-                grants = await s.scalar(select(func.count()).select_from(RoleGrant))
-                teacher = await s.scalar(
-                    select(SchoolClass.class_teacher_id).where(SchoolClass.id == c7b)
-                )
-            return enrolled == 4 and grants == 14 and teacher == ids["klassruk"]
-
-        await eventually(replica_complete, timeout=20)
+    async with fed_journal(infra, r, namespace=namespace) as (svc, events):
         w = World(svc, events, ids, who, {})
         algebra = data(await w.gql(SUBJECT, "deputy", n="алгебра"))["createSubject"]["id"]
         russian = data(await w.gql(SUBJECT, "deputy", n="русский язык"))["createSubject"]["id"]
@@ -156,7 +133,4 @@ async def marks_world(infra: Infra) -> AsyncIterator[World]:
             ids[key] = UUID(lesson["id"])
         types = data(await w.gql(TYPES, "teacher"))["assignmentTypes"]
         w.types = {t["name"]: t["id"] for t in types}
-        try:
-            yield w
-        finally:
-            await sub.unsubscribe()
+        yield w

@@ -10,15 +10,11 @@ from datetime import date, timedelta
 from typing import Any
 from uuid import UUID, uuid4
 
-import orjson
-from sqlalchemy import func, select
-
-from services.journal.models import Enrolment, Guardianship, RoleGrant, SchoolClass, StudyPeriod
 from services.kernel.principal import Principal
 from services.kernel.principal import RoleGrant as Grant
 from services.kernel.roles import Role
-from tests.journal.roster import Roster, publish
-from tests.support import Infra, ServiceClient, eventually, new_namespace, running_service
+from tests.journal.roster import Roster, fed_journal
+from tests.support import Infra, ServiceClient, new_namespace
 
 TODAY = date.today()
 # The year runs around today, so lessons within the lock period lie inside it.
@@ -135,28 +131,7 @@ async def periods_world(infra: Infra) -> AsyncIterator[PeriodsWorld]:
             ids["other_parent"], Grant(Role.PARENT, student_ids=(ids["other_student"],))
         ),
     }
-    async with running_service(infra, "journal", namespace=namespace) as svc:
-        nc = svc.runtime.extras["nats"]
-        events: list[dict[str, Any]] = []
-
-        async def collect(msg: Any) -> None:
-            events.append(orjson.loads(msg.data))
-
-        sub = await nc.subscribe(f"{namespace}.journal.>", cb=collect)
-        await publish(nc, namespace, r.envelopes)
-
-        async def replica_complete() -> bool:
-            async with svc.runtime.db.sessionmaker() as s:
-                counts = [
-                    await s.scalar(select(func.count()).select_from(t))
-                    for t in (Enrolment, Guardianship, RoleGrant, StudyPeriod)
-                ]
-                teacher = await s.scalar(
-                    select(SchoolClass.class_teacher_id).where(SchoolClass.id == c7b)
-                )
-            return counts == [3, 2, 11, 2] and teacher == ids["klassruk"]
-
-        await eventually(replica_complete, timeout=20)
+    async with fed_journal(infra, r, namespace=namespace) as (svc, events):
         w = PeriodsWorld(svc, r, events, ids, who)
         for name in ("алгебра", "русский язык"):
             ids[name] = UUID(data(await w.gql(SUBJECT, "deputy", n=name))["createSubject"]["id"])
@@ -187,4 +162,3 @@ async def periods_world(infra: Infra) -> AsyncIterator[PeriodsWorld]:
             )
             ids[key] = UUID(data(lesson)["scheduleLesson"]["id"])
         yield w
-        await sub.unsubscribe()

@@ -9,17 +9,14 @@ from datetime import date, timedelta
 from typing import Any
 from uuid import UUID, uuid4
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from services.journal.models import (
     Assignment,
     AssignmentType,
     ClassEvent,
-    EnrolmentHistory,
     Lesson,
     Mark,
-    RoleGrant,
-    SchoolClass,
     Subject,
     Substitution,
     TeachingLoad,
@@ -27,8 +24,8 @@ from services.journal.models import (
 from services.kernel.principal import Principal
 from services.kernel.principal import RoleGrant as Grant
 from services.kernel.roles import Role
-from tests.journal.roster import Roster, publish
-from tests.support import Infra, ServiceClient, eventually, new_namespace, running_service
+from tests.journal.roster import Roster, fed_journal
+from tests.support import Infra, ServiceClient
 
 TODAY = date.today()  # the school is in Tomsk (UTC+7): keep every date a few days from today
 
@@ -237,25 +234,7 @@ async def reads_world(infra: Infra) -> AsyncIterator[ReadsWorld]:
             ids["other_parent"], Grant(Role.PARENT, student_ids=(ids["other_student"],))
         ),
     }
-    async with running_service(infra, "journal", namespace=new_namespace()) as svc:
-        nc = svc.runtime.extras["nats"]
-        await publish(nc, svc.settings.namespace, r.envelopes)
-
-        async def replica_complete() -> bool:
-            async with svc.runtime.db.sessionmaker() as s:
-                stays = await s.scalar(select(func.count()).select_from(EnrolmentHistory))
-                closed = await s.scalar(
-                    select(func.count())
-                    .select_from(EnrolmentHistory)
-                    .where(EnrolmentHistory.left_on.is_not(None))
-                )
-                grants = await s.scalar(select(func.count()).select_from(RoleGrant))
-                teacher_of_7b = await s.scalar(
-                    select(SchoolClass.class_teacher_id).where(SchoolClass.id == c7b)
-                )
-            return (stays, closed, grants, teacher_of_7b) == (6, 2, 11, ids["klassruk"])
-
-        await eventually(replica_complete, timeout=20)
+    async with fed_journal(infra, r) as (svc, _):
         w = ReadsWorld(svc, r, ids, who)
         for name in ("алгебра", "английский язык"):
             ids[name] = uuid4()

@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID, uuid4
 
+import orjson
+from sqlalchemy import select
+
+from services.journal.events import SUBSCRIPTIONS
+from services.journal.models import inbox
 from services.kernel.events import Envelope
 from services.kernel.principal import Principal, RoleGrant
 from services.kernel.roles import Role
+from tests.support import Infra, ServiceClient, eventually, new_namespace, running_service
 
 
 def envelope(event_type: str, tenant: UUID, payload: dict[str, Any]) -> Envelope:
@@ -147,3 +155,39 @@ class Roster:
             login=f"user-{str(person_id)[:8]}",
             roles=roles,
         )
+
+
+@asynccontextmanager
+async def fed_journal(
+    infra: Infra,
+    *rosters: Roster,
+    namespace: str | None = None,
+    timeout: float = 30.0,
+    **overrides: Any,
+) -> AsyncIterator[tuple[ServiceClient, list[dict[str, Any]]]]:
+    """A running journal that has handled every event of the ``rosters``, and the list its own
+    published events arrive in (as decoded envelopes, in order)."""
+    namespace = namespace or new_namespace()
+    async with running_service(infra, "journal", namespace=namespace, **overrides) as svc:
+        nc = svc.runtime.extras["nats"]
+        events: list[dict[str, Any]] = []
+
+        async def collect(msg: Any) -> None:
+            events.append(orjson.loads(msg.data))
+
+        sub = await nc.subscribe(f"{namespace}.journal.>", cb=collect)
+        envelopes = [env for roster in rosters for env in roster.envelopes]
+        await publish(nc, namespace, envelopes)
+        handled = {t for sub in SUBSCRIPTIONS for t in sub.handlers}
+        expected = {env.id for env in envelopes if env.type in handled}
+
+        async def replicated() -> bool:
+            async with svc.runtime.db.sessionmaker() as s:
+                seen = set(await s.scalars(select(inbox.c.event_id)))
+            return expected <= seen
+
+        try:
+            await eventually(replicated, timeout=timeout)
+            yield svc, events
+        finally:
+            await sub.unsubscribe()

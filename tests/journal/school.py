@@ -13,21 +13,11 @@ from datetime import date, timedelta
 from typing import Any
 from uuid import UUID, uuid4
 
-import orjson
-from sqlalchemy import func, select
-
-from services.journal.models import (
-    Enrolment,
-    Guardianship,
-    RoleGrant,
-    StudyPeriod,
-    SubgroupMember,
-)
 from services.kernel.principal import Principal
 from services.kernel.principal import RoleGrant as Grant
 from services.kernel.roles import Role
-from tests.journal.roster import Roster, publish
-from tests.support import Infra, ServiceClient, eventually, new_namespace, running_service
+from tests.journal.roster import Roster, fed_journal
+from tests.support import Infra, ServiceClient, eventually
 
 TODAY = date.today()
 YEAR_STARTS, YEAR_ENDS = TODAY - timedelta(days=60), TODAY + timedelta(days=150)
@@ -135,10 +125,6 @@ def _subgroup(r: Roster, school_class_id: UUID, subject: str, name: str, *member
     return subgroup_id
 
 
-def _count(r: Roster, event_type: str) -> int:
-    return sum(1 for e in r.envelopes if e.type == event_type)
-
-
 @asynccontextmanager
 async def open_school(infra: Infra) -> AsyncIterator[School]:
     r, neighbour = Roster(), Roster()
@@ -195,32 +181,7 @@ async def open_school(infra: Infra) -> AsyncIterator[School]:
             ids["alien_klassruk"], klassruk_of(ids["alien_class"])
         ),
     }
-    expected = [
-        sum(_count(x, "people.student.enrolled") for x in (r, neighbour)),
-        sum(_count(x, "people.guardianship.linked") for x in (r, neighbour)),
-        sum(_count(x, "people.role.granted") for x in (r, neighbour)),
-        2,  # subgroup members
-        2,  # study periods
-    ]
-    async with running_service(infra, "journal", namespace=new_namespace()) as svc:
-        nc = svc.runtime.extras["nats"]
-        events: list[dict[str, Any]] = []
-
-        async def collect(msg: Any) -> None:
-            events.append(orjson.loads(msg.data))
-
-        sub = await nc.subscribe(f"{svc.settings.namespace}.journal.>", cb=collect)
-        await publish(nc, svc.settings.namespace, r.envelopes + neighbour.envelopes)
-
-        async def replica_complete() -> bool:
-            async with svc.runtime.db.sessionmaker() as s:
-                counts = [
-                    await s.scalar(select(func.count()).select_from(t))
-                    for t in (Enrolment, Guardianship, RoleGrant, SubgroupMember, StudyPeriod)
-                ]
-            return counts == expected
-
-        await eventually(replica_complete, timeout=30)
+    async with fed_journal(infra, r, neighbour) as (svc, events):
         school = School(svc, r, events, ids, who)
         for name in ("алгебра", "английский язык", "русский язык"):
             subject = data(await school.gql(SUBJECT, "deputy", n=name))["createSubject"]
@@ -242,7 +203,4 @@ async def open_school(infra: Infra) -> AsyncIterator[School]:
                     g=str(ids[subgroup]) if subgroup else None,
                 )
             )
-        try:
-            yield school
-        finally:
-            await sub.unsubscribe()
+        yield school

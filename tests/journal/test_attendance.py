@@ -9,23 +9,18 @@ from typing import Any
 from uuid import UUID, uuid4
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from services.journal.models import (
     Attendance,
     AttendanceHistory,
-    Enrolment,
-    Guardianship,
     Lesson,
-    RoleGrant,
-    SubgroupMember,
 )
-from services.journal.models import SchoolClass as SchoolClassRow
 from services.kernel.principal import RoleGrant as Grant
 from services.kernel.roles import Role
-from tests.journal.roster import Roster, publish
+from tests.journal.roster import Roster, fed_journal
 from tests.journal.test_journal import LOAD, SCHEDULE, SUBJECT, World, code_of, data
-from tests.support import Infra, eventually, new_namespace, running_service
+from tests.support import Infra, eventually, new_namespace
 
 TODAY = date.today()
 D1, D2, D3 = (TODAY - timedelta(days=n) for n in (1, 2, 3))
@@ -129,36 +124,7 @@ async def world(infra: Infra) -> AsyncIterator[World]:
             ids["other_parent"], Grant(Role.PARENT, student_ids=(ids["other_student"],))
         ),
     }
-    async with running_service(infra, "journal", namespace=namespace) as svc:
-        nc = svc.runtime.extras["nats"]
-        events: list[dict[str, Any]] = []
-
-        async def collect(msg: Any) -> None:
-            import orjson
-
-            events.append(orjson.loads(msg.data))
-
-        sub = await nc.subscribe(f"{namespace}.journal.>", cb=collect)
-        await publish(nc, namespace, r.envelopes)
-
-        async def replica_complete() -> bool:
-            async with svc.runtime.db.sessionmaker() as s:
-                counts = [
-                    await s.scalar(select(func.count()).select_from(t))
-                    for t in (Enrolment, Guardianship, RoleGrant)
-                ]
-                teachers = list(
-                    await s.scalars(
-                        select(SchoolClassRow.class_teacher_id).where(
-                            SchoolClassRow.class_teacher_id.is_not(None)
-                        )
-                    )
-                )
-                members = await s.scalar(select(func.count()).select_from(SubgroupMember))
-            return counts == [4, 2, 12] and len(teachers) == 2 and members == 2
-
-        await eventually(replica_complete, timeout=20)
-
+    async with fed_journal(infra, r, namespace=namespace) as (svc, events):
         w = World(svc, r, events, ids, who)
         algebra = data(await w.gql(SUBJECT, "deputy", n="алгебра"))["createSubject"]["id"]
         russian = data(await w.gql(SUBJECT, "deputy", n="русский язык"))["createSubject"]["id"]
@@ -191,7 +157,6 @@ async def world(infra: Infra) -> AsyncIterator[World]:
             )["scheduleLesson"]
             ids[key] = UUID(lesson["id"])
         yield w
-        await sub.unsubscribe()
 
 
 def s(world: World, key: str) -> str:

@@ -9,20 +9,18 @@ from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
-import orjson
 import pytest
 from sqlalchemy import func, select
 
 from services.journal import end_of_day
-from services.journal.models import AbsenceControl, Enrolment, RoleGrant
-from services.journal.models import SchoolClass as SchoolClassRow
+from services.journal.models import AbsenceControl
 from services.kernel.principal import RoleGrant as Grant
 from services.kernel.roles import Role
 from services.kernel.uow import OUTBOX
-from tests.journal.roster import Roster, publish
+from tests.journal.roster import Roster, fed_journal
 from tests.journal.test_attendance import MARK, RESOLVE
 from tests.journal.test_journal import LOAD, SCHEDULE, SUBJECT, World, data
-from tests.support import Infra, eventually, new_namespace, running_service
+from tests.support import Infra, eventually, new_namespace
 
 TOMSK = ZoneInfo("Asia/Tomsk")
 # Days the service's own clock leaves alone (it checks only today and yesterday).
@@ -55,26 +53,7 @@ async def world(infra: Infra) -> AsyncIterator[World]:
         "deputy": r.principal(ids["deputy"], Role.DEPUTY_DIRECTOR_CONTENT),
         "secretary": r.principal(ids["secretary"], Role.ACADEMIC_SECRETARY),
     }
-    async with running_service(infra, "journal", namespace=namespace) as svc:
-        nc = svc.runtime.extras["nats"]
-        events: list[dict[str, Any]] = []
-
-        async def collect(msg: Any) -> None:
-            events.append(orjson.loads(msg.data))
-
-        sub = await nc.subscribe(f"{namespace}.journal.>", cb=collect)
-        await publish(nc, namespace, r.envelopes)
-
-        async def replica_complete() -> bool:
-            async with svc.runtime.db.sessionmaker() as s:
-                enrolled = await s.scalar(select(func.count()).select_from(Enrolment))
-                grants = await s.scalar(select(func.count()).select_from(RoleGrant))
-                teacher = await s.scalar(
-                    select(SchoolClassRow.class_teacher_id).where(SchoolClassRow.id == c7b)
-                )
-            return enrolled == 4 and grants == 8 and teacher == ids["klassruk"]
-
-        await eventually(replica_complete, timeout=20)
+    async with fed_journal(infra, r, namespace=namespace) as (svc, events):
         w = World(svc, r, events, ids, who)
         algebra = data(await w.gql(SUBJECT, "deputy", n="алгебра"))["createSubject"]["id"]
         for school_class in (c7b, c8a):
@@ -103,7 +82,6 @@ async def world(infra: Infra) -> AsyncIterator[World]:
             data(await w.gql(MARK, "teacher", l=str(ids[lesson_key]), s=str(ids[student]), c=code))
         data(await w.gql(RESOLVE, "klassruk", s=str(ids["ill"]), d=DAY.isoformat(), c="Б"))
         yield w
-        await sub.unsubscribe()
 
 
 async def unresolved_events(world: World) -> list[dict[str, Any]]:

@@ -9,16 +9,15 @@ from datetime import date, timedelta
 from typing import Any
 from uuid import UUID, uuid4
 
-import orjson
 import pytest
 from sqlalchemy import func, select
 
-from services.journal.models import Enrolment, Guardianship, MarkHistory, RoleGrant, SchoolClass
+from services.journal.models import Enrolment, MarkHistory, RoleGrant, SchoolClass
 from services.kernel.principal import Principal
 from services.kernel.principal import RoleGrant as Grant
 from services.kernel.roles import Role
-from tests.journal.roster import Roster, envelope, publish
-from tests.support import Infra, ServiceClient, eventually, new_namespace, running_service
+from tests.journal.roster import Roster, envelope, fed_journal, publish
+from tests.support import Infra, ServiceClient, eventually, new_namespace
 
 # Relative to today: lessons older than the school's lock period cannot take marks.
 LESSON_DAY = (date.today() - timedelta(days=1)).isoformat()
@@ -110,29 +109,7 @@ async def world(infra: Infra) -> AsyncIterator[World]:
             ids["other_parent"], Grant(Role.PARENT, student_ids=(ids["other_student"],))
         ),
     }
-    async with running_service(infra, "journal", namespace=namespace) as svc:
-        nc = svc.runtime.extras["nats"]
-        events: list[dict[str, Any]] = []
-
-        async def collect(msg: Any) -> None:
-            events.append(orjson.loads(msg.data))
-
-        sub = await nc.subscribe(f"{namespace}.journal.>", cb=collect)
-        await publish(nc, namespace, r.envelopes)
-
-        async def replica_complete() -> bool:
-            async with svc.runtime.db.sessionmaker() as s:
-                counts = [
-                    await s.scalar(select(func.count()).select_from(t))
-                    for t in (Enrolment, Guardianship, RoleGrant)
-                ]
-                teacher = await s.scalar(
-                    select(SchoolClass.class_teacher_id).where(SchoolClass.id == c7b)
-                )
-            return counts == [3, 2, 9] and teacher == ids["klassruk"]
-
-        await eventually(replica_complete, timeout=20)
-
+    async with fed_journal(infra, r, namespace=namespace) as (svc, events):
         w = World(svc, r, events, ids, who)
         algebra = data(await w.gql(SUBJECT, "deputy", n="алгебра"))["createSubject"]["id"]
         russian = data(await w.gql(SUBJECT, "deputy", n="русский язык"))["createSubject"]["id"]
@@ -161,7 +138,6 @@ async def world(infra: Infra) -> AsyncIterator[World]:
             )["scheduleLesson"]
             ids[key] = UUID(lesson["id"])
         yield w
-        await sub.unsubscribe()
 
 
 async def test_teacher_records_a_mark_for_a_student_of_their_class(world: World) -> None:
