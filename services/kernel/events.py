@@ -2,6 +2,14 @@
 
 Subject on the wire: ``<namespace>.<type>``, e.g. ``sgo.journal.mark.recorded``; the
 type names the context, the aggregate and the past-tense event.
+
+Redelivery can bring an old event back after newer ones of the same aggregate (a consumer
+killed before its ack). So the relay stamps every envelope with its ``aggregate`` and a
+``sequence`` — the event's position in the publisher's outbox, which only grows, so a later
+event of one aggregate always carries a greater number. A handler converges whatever the
+order by applying an event only over an older version of its row (``version < sequence``),
+keeping a tombstone with the version for a removal, and building a row from a change that
+arrives before its creation.
 """
 
 from __future__ import annotations
@@ -47,6 +55,9 @@ class Envelope(BaseModel):
     actor: UUID | None = None
     payload: dict[str, Any]
     trace: dict[str, str] = Field(default_factory=dict)
+    # Stamped by the relay from the outbox row; 0 on events published before stamping existed.
+    aggregate: str = ""
+    sequence: int = 0
 
     @classmethod
     def wrap(

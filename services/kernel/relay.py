@@ -116,7 +116,7 @@ class OutboxRelay:
             for row in chain:  # in order; stop at the first failure to keep the order
                 await self._js.publish(
                     row.subject,
-                    orjson.dumps(row.envelope),
+                    orjson.dumps(stamped(row)),
                     timeout=self._timeout,
                     headers={"Nats-Msg-Id": str(row.id)},
                 )
@@ -137,3 +137,12 @@ class OutboxRelay:
             await conn.execute(
                 update(OUTBOX).where(OUTBOX.c.seq.in_(seqs)).values(published_at=utcnow())
             )
+
+
+def stamped(row: Row[Any]) -> dict[str, Any]:
+    """The envelope with its aggregate and its outbox position, the order its consumers keep.
+
+    The position is taken when the row is inserted, at commit time after the change's own
+    row locks, so two events of one aggregate are numbered in the order they committed.
+    """
+    return {**row.envelope, "aggregate": row.aggregate, "sequence": row.seq}

@@ -67,6 +67,10 @@ async def commit_events(db: Database, namespace: str, events: list[ThingCounted]
 
 
 async def stream_payloads(js: nats.js.JetStreamContext, namespace: str) -> list[dict]:
+    return [envelope.payload for envelope in await stream_envelopes(js, namespace)]
+
+
+async def stream_envelopes(js: nats.js.JetStreamContext, namespace: str) -> list[Envelope]:
     sub = await js.subscribe(
         f"{namespace}.journal.>",
         stream=stream_name(namespace, "journal"),
@@ -74,12 +78,12 @@ async def stream_payloads(js: nats.js.JetStreamContext, namespace: str) -> list[
         deliver_policy=DeliverPolicy.ALL,
     )
     info = await js.stream_info(stream_name(namespace, "journal"))
-    payloads = []
+    envelopes = []
     for _ in range(info.state.messages):
         msg = await sub.next_msg(timeout=5)
-        payloads.append(Envelope.model_validate_json(msg.data).payload)
+        envelopes.append(Envelope.model_validate_json(msg.data))
     await sub.unsubscribe()
-    return payloads
+    return envelopes
 
 
 async def test_events_committed_while_nats_is_down_arrive_in_order_after_it_returns(
@@ -108,6 +112,29 @@ async def test_events_committed_while_nats_is_down_arrive_in_order_after_it_retu
             ns = [p["n"] for p in payloads if p["thing"] == thing]
             assert ns == sorted(ns), f"events of aggregate {thing} out of order"
         assert [p["n"] for p in payloads if p["thing"] == "a"] == list(range(21))
+    finally:
+        task.cancel()
+        await nc.close()
+
+
+async def test_every_event_carries_its_aggregate_and_a_sequence_that_grows_with_it(
+    db: Database, infra: Infra, namespace: str
+) -> None:
+    nc = await connect(infra.nats_url, name="relay-test")
+    js = nc.jetstream()
+    await ensure_streams(js, namespace)
+    relay = OutboxRelay(db, js, signal=OutboxSignal(), poll_seconds=0.05)
+    task = asyncio.create_task(relay.run())
+    try:
+        events = [ThingCounted(thing=t, n=i) for i in range(5) for t in ("a", "b")]
+        await commit_events(db, namespace, events)
+        await eventually(lambda: _published(db, 10))
+        envelopes = await stream_envelopes(js, namespace)
+        for thing in ("a", "b"):
+            mine = [e for e in envelopes if e.payload["thing"] == thing]
+            assert {e.aggregate for e in mine} == {thing}
+            by_n = [e.sequence for e in sorted(mine, key=lambda e: e.payload["n"])]
+            assert by_n[0] > 0 and by_n == sorted(set(by_n)), "a later event, a greater sequence"
     finally:
         task.cancel()
         await nc.close()
