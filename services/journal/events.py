@@ -107,6 +107,7 @@ from services.journal.models import (
     SubgroupMember,
 )
 from services.kernel.consumer import Subscription
+from services.kernel.convergence import is_latest
 from services.kernel.events import Envelope, Event
 
 # --- published ---------------------------------------------------------------------------------
@@ -728,6 +729,8 @@ async def on_school_class_created(session: AsyncSession, envelope: Envelope) -> 
 async def on_class_teacher_assigned(session: AsyncSession, envelope: Envelope) -> None:
     p = envelope.payload
     class_id, person_id = UUID(p["school_class_id"]), UUID(p["person_id"])
+    if not await is_latest(session, f"class_teacher:{class_id}", envelope):
+        return
     result = await session.execute(
         update(SchoolClass).where(SchoolClass.id == class_id).values(class_teacher_id=person_id)
     )
@@ -738,6 +741,8 @@ async def on_class_teacher_assigned(session: AsyncSession, envelope: Envelope) -
 
 async def on_person_registered(session: AsyncSession, envelope: Envelope) -> None:
     p = envelope.payload
+    if not await is_latest(session, f"person:{p['person_id']}", envelope):
+        return  # a late copy: the person was renamed or anonymised since
     values = {
         "school_id": UUID(p["school_id"]),
         "kind": p["kind"],
@@ -753,6 +758,8 @@ async def on_student_enrolled(session: AsyncSession, envelope: Envelope) -> None
     p = envelope.payload
     person_id = UUID(p["person_id"])
     class_id = UUID(p["school_class_id"])
+    if not await is_latest(session, f"enrolment:{person_id}", envelope):
+        return  # a late copy: the student has moved or left since
     # A student belongs to one class at a time: an enrolment elsewhere is a transfer.
     await session.execute(
         delete(Enrolment).where(
@@ -781,8 +788,11 @@ async def on_guardianship_linked(session: AsyncSession, envelope: Envelope) -> N
 async def on_role_granted(session: AsyncSession, envelope: Envelope) -> None:
     p = envelope.payload
     person_id, class_id = UUID(p["person_id"]), _uuid(p, "school_class_id")
+    grant_id = role_grant_id(person_id, p["role"], class_id)
+    if not await is_latest(session, f"grant:{grant_id}", envelope):
+        return  # a late copy: the role was withdrawn since
     stmt = insert(RoleGrant).values(
-        id=role_grant_id(person_id, p["role"], class_id),
+        id=grant_id,
         school_id=UUID(p["school_id"]),
         person_id=person_id,
         role=p["role"],
@@ -795,8 +805,13 @@ async def on_role_withdrawn(session: AsyncSession, envelope: Envelope) -> None:
     p = envelope.payload
     person_id, class_id = UUID(p["person_id"]), _uuid(p, "school_class_id")
     grant_id = role_grant_id(person_id, p["role"], class_id)
-    await session.execute(delete(RoleGrant).where(RoleGrant.id == grant_id))
-    if p["role"] == "class_teacher" and class_id is not None:
+    if await is_latest(session, f"grant:{grant_id}", envelope):
+        await session.execute(delete(RoleGrant).where(RoleGrant.id == grant_id))
+    if (
+        p["role"] == "class_teacher"
+        and class_id is not None
+        and await is_latest(session, f"class_teacher:{class_id}", envelope)
+    ):
         # The class's own pointer goes with the grant: no reading its journal afterwards.
         await session.execute(
             update(SchoolClass)
@@ -808,9 +823,15 @@ async def on_role_withdrawn(session: AsyncSession, envelope: Envelope) -> None:
 async def on_person_renamed(session: AsyncSession, envelope: Envelope) -> None:
     """A corrected name, or «Обезличено …» once people anonymised the person."""
     p = envelope.payload
+    person_id = UUID(p["person_id"])
+    if await session.get(Person, person_id) is None:
+        # Ahead of its registration (another order on the wire): retry later.
+        raise LookupError(f"person {person_id} not in the replica yet")
+    if not await is_latest(session, f"person:{person_id}", envelope):
+        return
     await session.execute(
         update(Person)
-        .where(Person.id == UUID(p["person_id"]))
+        .where(Person.id == person_id)
         .values(
             last_name=p["last_name"],
             first_name=p["first_name"],
@@ -821,6 +842,8 @@ async def on_person_renamed(session: AsyncSession, envelope: Envelope) -> None:
 
 async def on_student_left(session: AsyncSession, envelope: Envelope) -> None:
     p = envelope.payload
+    if not await is_latest(session, f"enrolment:{p['person_id']}", envelope):
+        return  # a late copy: the student has come back since
     await session.execute(
         delete(Enrolment).where(
             Enrolment.person_id == UUID(p["person_id"]),
@@ -898,6 +921,8 @@ async def on_subgroup_members_changed(session: AsyncSession, envelope: Envelope)
     subgroup_id = UUID(p["subgroup_id"])
     if await session.get(Subgroup, subgroup_id) is None:
         raise LookupError(f"subgroup {subgroup_id} not in the replica yet")
+    if not await is_latest(session, f"subgroup_members:{subgroup_id}", envelope):
+        return  # a late copy: the membership was changed again since
     await session.execute(delete(SubgroupMember).where(SubgroupMember.subgroup_id == subgroup_id))
     members = [{"subgroup_id": subgroup_id, "student_id": UUID(s)} for s in p["student_ids"]]
     if members:

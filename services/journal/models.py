@@ -24,6 +24,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from services.kernel.convergence import applied_version_table
 from services.kernel.db import new_metadata
 from services.kernel.tables import event_tables
 
@@ -33,6 +34,7 @@ class Base(DeclarativeBase):
 
 
 outbox, inbox = event_tables(Base.metadata)
+applied_version = applied_version_table(Base.metadata)
 
 
 def _now() -> Mapped[datetime]:
