@@ -89,6 +89,12 @@
     return (body.errors || []).some((e) => e.extensions && e.extensions.code === code);
   }
 
+  // The gateway refused the token itself (expired, ended, blocked): the answer has no data
+  // at all. A field that answers UNAUTHENTICATED (a wrong password) still carries "data".
+  function tokenRefused(body) {
+    return !("data" in body) && hasCode(body, "UNAUTHENTICATED");
+  }
+
   // --- the session (this tab only) -----------------------------------------------------
 
   const session = {
@@ -185,7 +191,7 @@
     say($("password-error"), "");
     try {
       const changed = await graphql(CHANGE_PASSWORD, { oldPassword, newPassword }, session.token);
-      if (hasCode(changed.body, "UNAUTHENTICATED")) return sessionEnded(changed.body);
+      if (tokenRefused(changed.body)) return sessionEnded(changed.body);
       if (!changed.body.data || !changed.body.data.changePassword) {
         say($("password-error"), errorText(changed.body) || "Пароль не изменён.");
         return;
@@ -216,7 +222,7 @@
 
   async function enterConsole(loginResult) {
     const { body } = await graphql(ME, {}, session.token);
-    if (hasCode(body, "UNAUTHENTICATED")) return sessionEnded(body);
+    if (tokenRefused(body)) return sessionEnded(body);
     if (!body.data || !body.data.me) {
       if (session.mustChange) return showPasswordChange("");
       return showLogin(errorText(body) || "Не удалось получить данные учётной записи.");
@@ -415,7 +421,7 @@
     response.dataset.runs = String(Number(response.dataset.runs || 0) + 1);
     $("status").textContent = status ? `HTTP ${status} · ${ms} мс` : errorText(body);
     remember(query, $("variables").value);
-    if (token && !body.data && hasCode(body, "UNAUTHENTICATED")) sessionEnded(body);
+    if (token && tokenRefused(body)) sessionEnded(body);
   }
 
   // --- history (this browser; never anything with a password) ----------------------------
