@@ -9,7 +9,7 @@
   const LOGIN_KEY = "sgo.console.login";
   const MUST_CHANGE_KEY = "sgo.console.mustChangePassword";
   const DRAFT_KEY = "sgo.console.draft";
-  const HISTORY_KEY = "sgo.console.history";
+  const HISTORY_KEY = "sgo.console.history";  // + the login: each user their own
   const HISTORY_SIZE = 50;
 
   const LOGIN = `mutation Login($login: String!, $password: String!) {
@@ -125,6 +125,11 @@
 
   function showLogin(message, isError = true) {
     state.me = null;
+    state.schema = null;
+    $("schema-list").replaceChildren();
+    $("schema-status").textContent = "";
+    showList();
+    selectTab("examples");
     $("response").textContent = "";
     $("who-name").textContent = "";
     $("who-roles").textContent = "";
@@ -426,9 +431,13 @@
 
   // --- history (this browser; never anything with a password) ----------------------------
 
+  function historyKey() {
+    return `${HISTORY_KEY}.${session.login}`;
+  }
+
   function history() {
     try {
-      const items = JSON.parse(localStorage.getItem(HISTORY_KEY) || "[]");
+      const items = JSON.parse(localStorage.getItem(historyKey()) || "[]");
       return Array.isArray(items) ? items : [];
     } catch {
       return [];
@@ -440,7 +449,7 @@
     const items = history().filter((i) => i.query !== query || i.variables !== variables);
     items.unshift({ query, variables, at: new Date().toISOString() });
     try {
-      localStorage.setItem(HISTORY_KEY, JSON.stringify(items.slice(0, HISTORY_SIZE)));
+      localStorage.setItem(historyKey(), JSON.stringify(items.slice(0, HISTORY_SIZE)));
     } catch {
       return;  // storage full or disabled: history is a convenience
     }
@@ -531,7 +540,7 @@
         span.textContent = hint;
         button.append(span);
       }
-      button.addEventListener("click", () => showType(target));
+      button.addEventListener("click", () => showType(target.type, target.field));
       const li = document.createElement("li");
       li.append(button);
       list.append(li);
@@ -541,13 +550,14 @@
       if (shown >= 200) break;
       const matches = (text) => (text || "").toLowerCase().includes(needle);
       if (!needle || matches(type.name)) {
-        add(type.name, (type.description || "").split("\n")[0], type.name);
+        add(type.name, (type.description || "").split("\n")[0], { type: type.name });
         shown += 1;
       }
       if (!needle) continue;
       for (const field of [...(type.fields || []), ...(type.inputFields || [])]) {
         if (matches(field.name) || matches(field.description)) {
-          add(`${type.name}.${field.name}`, (field.description || "").split("\n")[0], type.name);
+          const hint = (field.description || "").split("\n")[0];
+          add(`${type.name}.${field.name}`, hint, { type: type.name, field: field.name });
           shown += 1;
         }
       }
@@ -557,20 +567,34 @@
     }));
   }
 
-  function showType(name) {
+  function showList() {
+    $("schema-detail").replaceChildren();
+    $("schema-list").hidden = false;
+    $("schema-search").hidden = false;
+  }
+
+  function showType(name, fieldName) {
     const type = state.schema && state.schema.byName.get(name);
+    if (!type) return;
     const detail = $("schema-detail");
     detail.replaceChildren();
-    if (!type) return;
+    $("schema-list").hidden = true;
+    $("schema-search").hidden = true;
+    const back = document.createElement("button");
+    back.type = "button";
+    back.className = "link";
+    back.textContent = "← К списку типов";
+    back.addEventListener("click", showList);
     const title = document.createElement("h3");
     title.textContent = `${type.name} (${type.kind})`;
-    detail.append(title);
+    detail.append(back, title);
     if (type.description) {
       detail.append(Object.assign(document.createElement("p"), {
         textContent: type.description, className: "muted small",
       }));
     }
     const dl = document.createElement("dl");
+    let hit = null;
     for (const field of type.fields || type.inputFields || []) {
       const dt = document.createElement("dt");
       dt.append(field.name);
@@ -583,6 +607,10 @@
         dt.append(")");
       }
       dt.append(": ", typeLink(field.type));
+      if (field.name === fieldName) {
+        dt.className = "hit";
+        hit = dt;
+      }
       dl.append(dt);
       if (field.description) {
         dl.append(Object.assign(document.createElement("dd"), { textContent: field.description }));
@@ -595,7 +623,7 @@
       }
     }
     detail.append(dl);
-    detail.scrollIntoView({ block: "nearest" });
+    (hit || back).scrollIntoView({ block: "nearest" });
   }
 
   // --- wiring -----------------------------------------------------------------------------
@@ -624,7 +652,7 @@
     $("query").addEventListener("input", saveDraft);
     $("variables").addEventListener("input", saveDraft);
     $("history-clear").addEventListener("click", () => {
-      localStorage.removeItem(HISTORY_KEY);
+      localStorage.removeItem(historyKey());
       renderHistory();
     });
     $("schema-search").addEventListener("input", renderSchemaList);

@@ -90,7 +90,15 @@ async def test_teacher_logs_in_runs_me_and_logs_out_without_leaving_the_origin(
     )
     assert status
     await page.type_into("#schema-search", "classJournal")
-    assert await page.wait_for("document.querySelectorAll('#schema-list button').length > 0")
+    await page.wait_for("document.querySelectorAll('#schema-list button').length > 0")
+    await page.evaluate(
+        "[...document.querySelectorAll('#schema-list button')]"
+        ".find(b => b.firstChild.textContent === 'Query.classJournal').click()"
+    )
+    field = await page.wait_for("document.querySelector('#schema-detail dt.hit').textContent")
+    assert field.startswith("classJournal(")
+    await page.click("[data-tab=history]")
+    assert await page.evaluate("document.querySelectorAll('#history button').length") == 1
 
     token = await page.evaluate("sessionStorage.getItem('sgo.console.token')")
     assert token
