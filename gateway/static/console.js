@@ -106,8 +106,10 @@
       sessionStorage.setItem(LOGIN_KEY, login);
       sessionStorage.setItem(MUST_CHANGE_KEY, result.mustChangePassword ? "1" : "0");
     },
-    clear() {
-      for (const key of [TOKEN_KEY, MUST_CHANGE_KEY, DRAFT_KEY]) sessionStorage.removeItem(key);
+    // A session that ended by itself keeps the draft for the next login; logging out does not.
+    clear({ keepDraft = false } = {}) {
+      const keys = [TOKEN_KEY, MUST_CHANGE_KEY, ...(keepDraft ? [] : [DRAFT_KEY])];
+      for (const key of keys) sessionStorage.removeItem(key);
     },
   };
 
@@ -143,8 +145,8 @@
   }
 
   function sessionEnded(body) {
-    session.clear();
-    showLogin(`${errorText(body) || "Сеанс завершён."} Войдите снова.`);
+    session.clear({ keepDraft: true });
+    showLogin(errorText(body) || "Сеанс завершён. Войдите снова.");
   }
 
   async function logIn(event) {

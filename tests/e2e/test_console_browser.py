@@ -163,3 +163,46 @@ async def test_a_one_time_password_is_changed_in_the_page_before_anything_else(
     again = await gateway.login(credentials["login"], new_password)
     assert again["data"]["login"]["mustChangePassword"] is False
     assert _left_the_origin(page, _origin(system.graphql_url)) == []
+    assert page.problems == []
+
+
+async def test_a_session_ended_elsewhere_asks_to_log_in_again_and_keeps_the_query(
+    page: Page, system: System, gateway: Gateway
+) -> None:
+    classes = await gateway.as_user("admin", "{ schoolClasses { students { id } } }")
+    student_id = classes["data"]["schoolClasses"][-1]["students"][-2]["id"]
+    issued = await gateway.as_user(
+        "admin",
+        "mutation($id: ID!) { issueCredentials(input: {personId: $id}) { login oneTimePassword } }",
+        {"id": student_id},
+    )
+    login, one_time = (issued["data"]["issueCredentials"][k] for k in ("login", "oneTimePassword"))
+    password = "Sinyaya-Ruchka-58!"
+    token = (await gateway.login(login, one_time))["data"]["login"]["accessToken"]
+    changed = await gateway.gql(
+        "mutation($o: String!, $n: String!) { changePassword(oldPassword: $o, newPassword: $n) }",
+        {"o": one_time, "n": password},
+        token=token,
+    )
+    assert changed == {"data": {"changePassword": True}}, changed
+
+    await page.send("Page.navigate", {"url": system.graphql_url})
+    await page.wait_for(f"{VIEW} === 'login'")
+    await _log_in(page, login, password)
+    await page.wait_for(f"{VIEW} === 'console'")
+    elsewhere = (await gateway.login(login, password))["data"]["login"]["accessToken"]
+    assert (await gateway.gql("mutation { logoutEverywhere }", token=elsewhere))["data"]
+
+    query = "{ me { login } }"
+    await page.type_into("#query", query)
+    await page.click("#run")
+    await page.wait_for(f"{VIEW} === 'login'")
+    message = await page.evaluate("document.getElementById('login-error').textContent")
+    assert message == "Сеанс завершён. Войдите снова."
+    assert await page.evaluate("document.getElementById('login-name').value") == login
+
+    await page.type_into("#login-password", password)
+    await page.click("#login-submit")
+    await page.wait_for(f"{VIEW} === 'console'")
+    assert await page.evaluate("document.getElementById('query').value") == query
+    assert page.problems == []
