@@ -485,6 +485,15 @@
 
   // --- the schema explorer ----------------------------------------------------------------
 
+  const KINDS = {
+    OBJECT: "тип",
+    INPUT_OBJECT: "входной тип",
+    ENUM: "перечисление",
+    SCALAR: "скалярный тип",
+    INTERFACE: "интерфейс",
+    UNION: "объединение",
+  };
+
   function typeName(ref) {
     if (ref.kind === "NON_NULL") return `${typeName(ref.ofType)}!`;
     if (ref.kind === "LIST") return `[${typeName(ref.ofType)}]`;
@@ -588,7 +597,7 @@
     back.textContent = "← К списку типов";
     back.addEventListener("click", showList);
     const title = document.createElement("h3");
-    title.textContent = `${type.name} (${type.kind})`;
+    title.textContent = `${type.name} — ${KINDS[type.kind] || type.kind}`;
     detail.append(back, title);
     if (type.description) {
       detail.append(Object.assign(document.createElement("p"), {
