@@ -133,6 +133,7 @@
     showList();
     selectTab("examples");
     $("response").textContent = "";
+    $("status").textContent = "";
     $("who-name").textContent = "";
     $("who-roles").textContent = "";
     $("login-password").value = "";
@@ -159,6 +160,7 @@
     try {
       const { body } = await graphql(LOGIN, { login, password });
       if (!body.data || !body.data.login) {
+        $("login-error").classList.replace("muted", "error");
         $("login-error").classList.add("error");
         say($("login-error"), errorText(body) || "Не удалось войти.");
         return;
@@ -232,6 +234,7 @@
     if (tokenRefused(body)) return sessionEnded(body);
     if (!body.data || !body.data.me) {
       if (session.mustChange) return showPasswordChange("");
+      session.clear({ keepDraft: true });
       return showLogin(errorText(body) || "Не удалось получить данные учётной записи.");
     }
     const me = body.data.me;
@@ -353,7 +356,9 @@
   }
 
   function saveDraft() {
-    const draft = { query: $("query").value, variables: $("variables").value };
+    const draft = {
+      login: session.login, query: $("query").value, variables: $("variables").value,
+    };
     sessionStorage.setItem(DRAFT_KEY, JSON.stringify(draft));
   }
 
@@ -364,7 +369,7 @@
     } catch {
       draft = null;
     }
-    if (draft && draft.query) {
+    if (draft && draft.query && draft.login === session.login) {
       $("query").value = draft.query;
       $("variables").value = draft.variables || "";
     } else if (state.examples.length) {
