@@ -1,4 +1,4 @@
-"""The HTTP face: ``/graphql`` (GraphQL over HTTP, GraphiQL for browsers) and ``/healthz``."""
+"""The HTTP face: ``/graphql`` (GraphQL over HTTP, the console for browsers) and ``/healthz``."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ import orjson
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route, WebSocketRoute
 
 from gateway.auth import authenticate
@@ -25,11 +25,11 @@ from gateway.bootstrap import (
     load_supergraph_file,
     subgraph_urls_from_settings,
 )
+from gateway.console import console_asset, console_page
 from gateway.engine import Gateway, GraphQLRequest, OperationNotAllowed
 from gateway.errors import INTERNAL_MESSAGE, error
 from gateway.fetch_guard import GuardedSubgraphClient
 from gateway.files import file_endpoint
-from gateway.graphiql import GRAPHIQL_HTML
 from gateway.limits import Limits
 from gateway.observability import error_codes, record, traceparent
 from gateway.operation import RequestError
@@ -248,7 +248,7 @@ async def graphql_endpoint(request: Request) -> Response:
         and accept
         and "text/html" in accept
     ):
-        return HTMLResponse(GRAPHIQL_HTML)
+        return console_page()
     media_type = negotiate(accept)
     if media_type is None:
         return _errors(JSON, "Ответ возможен только в формате JSON.", "NOT_ACCEPTABLE", 406)
@@ -409,6 +409,7 @@ def create_app(
             Route("/metrics", metrics, methods=["GET"]),
             WebSocketRoute("/graphql", websocket_endpoint),
             Route("/files/{token}", file_endpoint, methods=["GET"]),  # lessons: homework files
+            Route("/console/{name}", console_asset, methods=["GET"]),  # the browser console
         ],
         lifespan=lifespan,
     )

@@ -315,6 +315,7 @@ class Account:
 
 @federation.type(authenticated=True, description="Кто я в системе")
 class Me:
+    login: str = federation.field(authenticated=True, description="Мой логин")
     account: Account
     person: Person
     roles: list[RoleGrant]
@@ -409,6 +410,7 @@ class CoreQuery:
             raise Unauthenticated()
         grants = await service.my_role_grants(ctx.runtime.db, ctx.principal)
         return Me(
+            login=account.login,
             account=Account.from_row(account),
             person=Person.from_row(person),
             roles=[RoleGrant.from_grant(g) for g in grants],
