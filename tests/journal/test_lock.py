@@ -5,10 +5,9 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from datetime import date, timedelta
 from typing import Any
-
-import pytest
 from uuid import UUID
 
+import pytest
 from sqlalchemy import delete, event, func, select, update
 
 from services.journal.domain.marks import is_ahead, is_past_lock
