@@ -221,6 +221,7 @@ async def _run_one(
             client=ClientInfo(
                 address=request.client.host if request.client else None,
                 user_agent=request.headers.get("user-agent"),
+                idempotency_key=request.headers.get("idempotency-key"),
             ),
         )
     except BadRequest as exc:

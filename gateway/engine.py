@@ -15,7 +15,13 @@ from gateway.errors import error, without_suggestions
 from gateway.executor import Execution, execute_plan
 from gateway.limits import Limits, OperationLimits
 from gateway.observability import PLAN_HIT, PLAN_MISS
-from gateway.operation import DocumentCache, Normalized, RequestError, normalize
+from gateway.operation import (
+    DocumentCache,
+    Normalized,
+    RequestError,
+    coerce_variables,
+    normalize,
+)
 from gateway.planner import Plan, PlanError, build_plan
 from gateway.revocation import RevocationList
 from gateway.shape import shape
@@ -110,14 +116,7 @@ class Gateway:
         return normalized, plan
 
     def _coerce(self, operation: Any, variables: dict[str, Any]) -> Any:
-        from graphql.execution.values import get_variable_values
-
-        coerced = get_variable_values(
-            self.supergraph.api_schema, operation.variable_definitions or (), variables
-        )
-        if isinstance(coerced, list):
-            raise RequestError([error(e.message, "BAD_USER_INPUT") for e in coerced])
-        return coerced
+        return coerce_variables(self.supergraph.api_schema, operation, variables)
 
     async def execute(
         self,

@@ -35,11 +35,19 @@ from graphql import (
     validate,
     visit,
 )
-from graphql.execution.values import get_directive_values
+from graphql.execution.values import get_directive_values, get_variable_values
 from graphql.language import Visitor
+from graphql.validation import specified_rules
 
 from gateway.access import Denial, check
 from gateway.supergraph import Supergraph
+from services.kernel.inputs import (
+    check_variables,
+    install_scalar_parsers,
+    russian,
+    string_literal_rule,
+    without_repeats,
+)
 from services.kernel.principal import Principal
 
 INTROSPECTION_FIELDS = frozenset({"__schema", "__type"})
@@ -86,16 +94,26 @@ def _error(message: str, code: str = "BAD_REQUEST") -> dict[str, Any]:
 
 
 def _graphql_error(error: GraphQLError, code: str) -> dict[str, Any]:
-    result = _error(error.message, code)
+    """GraphQL's own refusal in Russian: a value the caller got wrong is VALIDATION naming the
+    variable or field; a document that does not fit the schema keeps ``code``."""
+    said = russian(error)
+    message, extensions = said if said is not None else (error.message, {})
+    extensions = {"code": code, **(error.extensions or {}), **extensions}
+    result: dict[str, Any] = {"message": message, "extensions": extensions}
     if error.locations:
         result["locations"] = [{"line": loc.line, "column": loc.column} for loc in error.locations]
     return result
+
+
+# The gateway refuses NUL bytes in literals; lengths are the subgraphs' (fields declare them).
+VALIDATION_RULES = (*specified_rules, string_literal_rule(lengths=False))
 
 
 class DocumentCache:
     """Parse + validate against the API schema, cached by the document's hash."""
 
     def __init__(self, schema: GraphQLSchema, size: int = 2000) -> None:
+        install_scalar_parsers(schema)  # an impossible date is refused here, not by a subgraph
         self.schema = schema
         self.size = size
         self._cache: OrderedDict[str, Document | RequestError] = OrderedDict()
@@ -119,11 +137,24 @@ class DocumentCache:
             node = parse(query)
         except GraphQLError as exc:
             return RequestError([_graphql_error(exc, "GRAPHQL_PARSE_FAILED")])
-        errors = validate(self.schema, node)
+        errors = without_repeats(validate(self.schema, node, VALIDATION_RULES))
         if errors:
             return RequestError([_graphql_error(e, "GRAPHQL_VALIDATION_FAILED") for e in errors])
         normalized = hashlib.sha256(print_ast(node).encode()).hexdigest()
         return Document(digest, node, _conditional_variables(node), normalized)
+
+
+def coerce_variables(
+    schema: GraphQLSchema, operation: OperationDefinitionNode, variables: dict[str, Any]
+) -> Any:
+    """The operation's variables coerced to the schema; a bad one is VALIDATION in Russian."""
+    coerced = get_variable_values(schema, operation.variable_definitions or (), variables)
+    if isinstance(coerced, list):
+        raise RequestError([_graphql_error(e, "VALIDATION") for e in coerced])
+    refused = check_variables(schema, operation, variables, lengths=False)
+    if refused is not None:
+        raise RequestError([_graphql_error(refused, "VALIDATION")])
+    return coerced
 
 
 def _conditional_variables(node: Any) -> frozenset[str]:

@@ -13,6 +13,12 @@ graphql-inspector's classification. Breaking (a client that worked stops working
 - an input field removed, retyped unsafely, or a new required input field without a default;
 - an enum value removed; a union member removed; an interface no longer implemented.
 
+One loosening is allowed on purpose: a root field (of ``Query`` or ``Mutation``) made nullable
+(only the outer ``!`` dropped: ``[T!]!`` → ``[T!]``). A refused or failed non-null root field
+used to null the whole ``data``, so a client already had to handle "no answer" at that place;
+nullable, the refusal stays at the field's own path with its error and the other root fields
+still answer — GraphQL's own guidance for fields that authorisation can refuse.
+
 A removal is allowed only when the committed file already marks the element
 ``@deprecated(reason: "… use X")`` (or «используйте X»), naming its replacement: clients
 were told first. Everything else — new types, fields, optional arguments, enum values,
@@ -179,8 +185,16 @@ def _input_values(
             yield Change(added_required, where, f"new required {new_value.type} without default")
 
 
+def root_made_nullable(old: GraphQLOutputType, new: GraphQLOutputType) -> bool:
+    """``T!`` became ``T`` and nothing else changed (the allowance for root fields)."""
+    return isinstance(old, GraphQLNonNull) and _safe_for_reader(old.of_type, new)
+
+
 def _fields(
-    type_name: str, old: dict[str, GraphQLField], new: dict[str, GraphQLField]
+    type_name: str,
+    old: dict[str, GraphQLField],
+    new: dict[str, GraphQLField],
+    root: bool = False,
 ) -> Iterator[Change]:
     for name, old_field in old.items():
         path = f"{type_name}.{name}"
@@ -188,7 +202,9 @@ def _fields(
         if new_field is None:
             yield from _removal("FIELD_REMOVED", path, old_field, "field")
             continue
-        if not _safe_for_reader(old_field.type, new_field.type):
+        if root and root_made_nullable(old_field.type, new_field.type):
+            pass  # the documented allowance: see the module's docstring
+        elif not _safe_for_reader(old_field.type, new_field.type):
             yield Change("FIELD_TYPE_CHANGED", path, f"{old_field.type} became {new_field.type}")
         yield from _input_values(
             path,
@@ -204,6 +220,7 @@ def breaking_changes(old: GraphQLSchema | str, new: GraphQLSchema | str) -> list
     old_schema = build_schema(old) if isinstance(old, str) else old
     new_schema = build_schema(new) if isinstance(new, str) else new
     changes: list[Change] = []
+    roots = {t.name for t in (old_schema.query_type, old_schema.mutation_type) if t is not None}
     for name, old_type in old_schema.type_map.items():
         if name.startswith("__"):
             continue
@@ -218,7 +235,7 @@ def breaking_changes(old: GraphQLSchema | str, new: GraphQLSchema | str) -> list
             continue
         if isinstance(old_type, GraphQLObjectType | GraphQLInterfaceType):
             assert isinstance(new_type, GraphQLObjectType | GraphQLInterfaceType)
-            changes.extend(_fields(name, old_type.fields, new_type.fields))
+            changes.extend(_fields(name, old_type.fields, new_type.fields, name in roots))
             kept = {i.name for i in new_type.interfaces}
             for interface in old_type.interfaces:
                 if interface.name not in kept:

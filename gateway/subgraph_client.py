@@ -13,6 +13,7 @@ from services.kernel.principal import PRINCIPAL_HEADER, Principal, encode_princi
 SDL_QUERY = "{ _service { sdl } }"
 CLIENT_ADDRESS_HEADER = "x-sgo-client-address"
 CLIENT_AGENT_HEADER = "x-sgo-client-agent"
+IDEMPOTENCY_HEADER = "idempotency-key"  # the client's, passed on: the subgraph keeps the key
 
 
 class SubgraphUnavailable(Exception):
@@ -32,6 +33,7 @@ class ClientInfo:
 
     address: str | None = None
     user_agent: str | None = None
+    idempotency_key: str | None = None
 
 
 def principal_headers(
@@ -46,6 +48,8 @@ def principal_headers(
         headers[CLIENT_ADDRESS_HEADER] = client.address
     if client is not None and client.user_agent:
         headers[CLIENT_AGENT_HEADER] = client.user_agent[:300]
+    if client is not None and client.idempotency_key is not None:
+        headers[IDEMPOTENCY_HEADER] = client.idempotency_key
     return headers
 
 

@@ -36,7 +36,6 @@ from graphql import (
     parse,
     print_ast,
 )
-from graphql.execution.values import get_variable_values
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import WebSocketException
@@ -45,7 +44,7 @@ from gateway.auth import REVOKED_MESSAGE, authenticate, traceparent
 from gateway.engine import Gateway, GraphQLRequest
 from gateway.errors import INTERNAL_MESSAGE, error, mask_subgraph_error, unavailable
 from gateway.executor import Execution, execute_plan
-from gateway.operation import Normalized, RequestError, Selection, normalize
+from gateway.operation import Normalized, RequestError, Selection, coerce_variables, normalize
 from gateway.planner import FetchGroup, Plan, PlanError, build_plan
 from gateway.shape import shape
 from gateway.subgraph_client import principal_headers
@@ -109,11 +108,10 @@ def prepare_subscription(
     except RequestError as exc:
         raise _Refused(exc.errors) from exc
     variables = request.variables or {}
-    coerced = get_variable_values(
-        gateway.supergraph.api_schema, operation.variable_definitions or (), variables
-    )
-    if isinstance(coerced, list):
-        raise _Refused([error(e.message, "BAD_USER_INPUT") for e in coerced])
+    try:
+        coerced = coerce_variables(gateway.supergraph.api_schema, operation, variables)
+    except RequestError as exc:
+        raise _Refused(exc.errors) from None
     normalized = normalize(gateway.supergraph, document, operation, coerced, principal)
     denied = _denials(normalized.selections, [])
     if denied:

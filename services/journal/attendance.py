@@ -264,7 +264,7 @@ async def clear_attendance(uow: UnitOfWork, lesson_id: UUID, student_id: UUID) -
         s = uow.session
         lesson, _ = await lesson_for_writing(s, principal, lesson_id)
         await require_enrolled(s, student_id, lesson)
-        await ensure_editable(s, lesson)
+        await ensure_editable(s, lesson, undoing=True)
         found = await _current(s, lesson.id, student_id)
         if found is None:
             return False

@@ -16,6 +16,7 @@ from sqlalchemy import Date, cast, exists, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.journal import domain
+from services.journal.domain.marks import is_ahead
 from services.journal.domain.marks import is_past_lock as past_lock
 from services.journal.models import (
     AcademicYear,
@@ -88,6 +89,15 @@ def _lock_error(lesson_date: date, days: int) -> Locked:
     )
 
 
+def _ahead_error(lesson_date: date) -> ValidationFailed:
+    return ValidationFailed(
+        f"Урок {lesson_date:%d.%m.%Y} ещё не прошёл: отметки и посещаемость ставятся за уроки "
+        "по сегодняшний день включительно.",
+        field="lessonId",
+        reason="lesson_ahead",
+    )
+
+
 @dataclass(frozen=True)
 class LockFacts:
     today: date
@@ -118,14 +128,18 @@ async def ensure_day_open(session: AsyncSession, school_id: UUID, day: date) -> 
         raise _year_closed_error()
 
 
-async def ensure_editable(session: AsyncSession, lesson: Lesson) -> None:
-    """Teachers change marks and attendance only within the lock period of a year still open.
+async def ensure_editable(session: AsyncSession, lesson: Lesson, *, undoing: bool = False) -> None:
+    """Teachers change marks and attendance only within the lock period of a year still open,
+    and only on lessons up to the school's today.
 
-    Past it the change goes through a correction request the administration decides.
+    Past the lock the change goes through a correction request the administration decides.
+    ``undoing`` (clearing what is there) is allowed on a lesson ahead, so a mistake can go.
     """
     facts = await lock_facts(session, lesson)
     if facts.year_closed:
         raise _year_closed_error()
+    if not undoing and is_ahead(lesson.date, facts.today):
+        raise _ahead_error(lesson.date)
     if past_lock(lesson.date, facts.today, facts.lock_days):
         raise _lock_error(lesson.date, facts.lock_days)
 
@@ -205,8 +219,11 @@ class LessonFacts:
         if self.year_closed:
             raise _year_closed_error()
 
-    def ensure_editable(self) -> None:
+    def ensure_editable(self, *, undoing: bool = False) -> None:
+        """Within the lock period, on a lesson up to today (``undoing`` may clear one ahead)."""
         self.ensure_year_open()
+        if not undoing and is_ahead(self.lesson.date, self.today):
+            raise _ahead_error(self.lesson.date)
         if self.locked:
             raise _lock_error(self.lesson.date, self.lock_days)
 

@@ -448,13 +448,15 @@ async def apply_remove(
     )
 
 
-async def _writable_mark(uow: UnitOfWork, mark_id: UUID) -> tuple[Mark, int, LessonFacts]:
+async def _writable_mark(
+    uow: UnitOfWork, mark_id: UUID, *, undoing: bool = False
+) -> tuple[Mark, int, LessonFacts]:
     principal = uow.principal
     mark, weight = await mark_for_writing(uow.session, principal, mark_id)
     facts = await lesson_facts(uow.session, principal, mark.lesson_id, mark.student_id)
     facts.ensure_writer()
     facts.ensure_enrolled()
-    facts.ensure_editable()
+    facts.ensure_editable(undoing=undoing)
     return mark, weight, facts
 
 
@@ -478,7 +480,7 @@ async def change_mark(
 async def remove_mark(uow: UnitOfWork, mark_id: UUID) -> UUID:
     require(uow.principal)
     async with uow:
-        mark, _, facts = await _writable_mark(uow, mark_id)
+        mark, _, facts = await _writable_mark(uow, mark_id, undoing=True)
         await apply_remove(uow, facts, mark)
         await uow.commit()
     return mark_id

@@ -31,6 +31,7 @@ from services.kernel.consumer import EventConsumer, Subscription
 from services.kernel.db import Database
 from services.kernel.errors import Unauthenticated
 from services.kernel.graphql import Runtime, ServiceContext
+from services.kernel.idempotency import IdempotentRequests, has_table
 from services.kernel.nats import connect, ensure_streams
 from services.kernel.principal import PRINCIPAL_HEADER, decode_principal_header
 from services.kernel.relay import OutboxRelay
@@ -160,6 +161,7 @@ def create_app(spec: ServiceSpec, settings: Settings | None = None) -> FastAPI:
         runtime = Runtime(
             name=spec.name, settings=settings, db=Database.connect(settings.database_url)
         )
+        runtime.extras["idempotency"] = await has_table(runtime.db)
         bg = Background()
         app.state.runtime = runtime
         app.state.background = bg
@@ -204,6 +206,7 @@ def create_app(spec: ServiceSpec, settings: Settings | None = None) -> FastAPI:
         body = {"data": None, "errors": [{"message": exc.message, "extensions": exc.extensions}]}
         return JSONResponse(body, status_code=401)
 
+    app.add_middleware(IdempotentRequests, secret=settings.internal_secret)
     app.add_middleware(GraphQLMetrics, service=spec.name)
 
     app.include_router(router, prefix="/graphql")

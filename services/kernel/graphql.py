@@ -11,13 +11,27 @@ from typing import Any
 from uuid import UUID
 
 import strawberry
+from graphql import ExecutionResult as GraphQLExecutionResult
+from graphql import OperationDefinitionNode
 from graphql.error import GraphQLError
-from strawberry.extensions import ParserCache, SchemaExtension, ValidationCache
+from strawberry.extensions import (
+    AddValidationRules,
+    ParserCache,
+    SchemaExtension,
+    ValidationCache,
+)
 from strawberry.fastapi import BaseContext
 from strawberry.types import ExecutionContext
 
 from services.kernel.db import Database
 from services.kernel.errors import Forbidden, SgoError, Unauthenticated, ValidationFailed
+from services.kernel.inputs import (
+    check_variables,
+    install_scalar_parsers,
+    russian,
+    string_literal_rule,
+    without_repeats,
+)
 from services.kernel.principal import Principal
 from services.kernel.roles import Role
 from services.kernel.settings import Settings
@@ -84,9 +98,17 @@ def parse_id(value: object, field: str = "id") -> UUID:
 
 
 def client_error(error: GraphQLError) -> GraphQLError:
-    """Known refusals keep their code and message; anything unexpected is masked and logged."""
+    """Known refusals keep their code and message; anything unexpected is masked and logged.
+
+    Before execution (no path) GraphQL's own refusals of the document or of a value — parse,
+    validation, variable coercion, a scalar's parser — are answered in Russian, coded.
+    """
     original = error.original_error
-    if original is None:  # parse / validation errors: safe to show as they are
+    before_execution = error.path is None and not isinstance(original, SgoError)
+    said = russian(error) if before_execution else None
+    if said is not None:
+        message, extensions = said[0], {"code": "GRAPHQL_VALIDATION", **said[1]}
+    elif original is None or (before_execution and isinstance(original, GraphQLError)):
         extensions = {"code": "GRAPHQL_VALIDATION", **(error.extensions or {})}
         message = error.message
     elif isinstance(original, SgoError):
@@ -110,7 +132,28 @@ class ErrorModel(SchemaExtension):
         yield
         result = self.execution_context.result
         if result is not None and getattr(result, "errors", None):
-            result.errors = [client_error(e) for e in result.errors]
+            result.errors = [client_error(e) for e in without_repeats(result.errors)]
+
+    def on_execute(self) -> Iterator[None]:
+        # Strings in variables are checked before any resolver (literals: string_literal_rule).
+        context = self.execution_context
+        operation = _operation(context.graphql_document, context.operation_name)
+        if operation is not None and context.variables:
+            refused = check_variables(
+                context.schema._schema, operation, context.variables, lengths=True
+            )
+            if refused is not None:
+                context.result = GraphQLExecutionResult(data=None, errors=[refused])
+        yield
+
+
+def _operation(document: Any, name: str | None) -> OperationDefinitionNode | None:
+    operations = [
+        d for d in getattr(document, "definitions", ()) if isinstance(d, OperationDefinitionNode)
+    ]
+    if name:
+        return next((o for o in operations if o.name and o.name.value == name), None)
+    return operations[0] if len(operations) == 1 else None
 
 
 class SubgraphSchema(strawberry.federation.Schema):
@@ -128,7 +171,7 @@ def build_schema(
     subscription: type | None = None,
     types: Iterable[type] = (),
 ) -> strawberry.federation.Schema:
-    return SubgraphSchema(
+    schema = SubgraphSchema(
         query=query,
         mutation=mutation,
         subscription=subscription,
@@ -136,11 +179,14 @@ def build_schema(
         # The gateway sends the same few documents again and again: parse and validate each once.
         extensions=[
             ErrorModel,
+            lambda: AddValidationRules([string_literal_rule(lengths=True)]),
             lambda: ParserCache(maxsize=DOCUMENT_CACHE_SIZE),
             lambda: ValidationCache(maxsize=DOCUMENT_CACHE_SIZE),
         ],
         federation_version=FEDERATION_VERSION,
     )
+    install_scalar_parsers(schema._schema)  # an impossible date is VALIDATION, not INTERNAL
+    return schema
 
 
 def schema_enum(source: type[StrEnum], *, name: str, description: str | None = None) -> Any:

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.kernel.db import Database
 from services.kernel.events import Envelope, Event, uuid7
+from services.kernel.idempotency import record_key
 from services.kernel.principal import Principal
 from services.kernel.tables import event_tables
 
@@ -113,6 +114,7 @@ class UnitOfWork:
         return envelope
 
     async def commit(self) -> None:
+        await record_key(self.session)  # a retried request's key commits with its write
         if self._pending:
             rows = [outbox_row(env, agg, self._namespace) for env, agg in self._pending]
             await self.session.execute(insert(OUTBOX), rows)

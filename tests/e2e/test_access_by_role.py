@@ -1,9 +1,8 @@
 """Every demo role through the gateway: one field it may read answers, one it may not is refused.
 
-The refused field comes back null with FORBIDDEN at its own path, and nothing else fails. Where
-the schema puts a nullable field above the refused one, the rest of the response is served
-around it; where the refused field is a non-null root field (all of Query's are), the spec
-makes ``data`` null, and the test says so rather than pretend otherwise.
+The refused field comes back null with FORBIDDEN at its own path, and nothing else fails: the
+rest of the response is served around it. Root fields are nullable for this reason, so a
+refused root field is null on its own and ``me`` beside it still answers.
 """
 
 from __future__ import annotations
@@ -28,6 +27,8 @@ AVERAGES = (
     f'{{ me {{ account {{ login }} }} classAverages(schoolClassId: "{ANY_ID}") {{ average }} }}'
 )
 TEACHING_LOAD = "{ me { account { login } } teachingLoad { subject { name } } }"
+# reports' root fields are still non-null: a refused one nulls all of ``data``.
+NULLS_DATA = "nulls data"
 ROOT_LESSONS = (
     "query($from: Date!, $to: Date!) { me { account { login } } lessons(from: $from, to: $to) "
     "{ id } }"
@@ -40,7 +41,8 @@ class Case:
     allowed: str  # a role-scoped field this role reads; must answer without errors
     denied: str
     denied_path: tuple[str | int, ...]
-    # What the rest of the denied response must be (None: the spec nulls all of data).
+    # What the rest of the denied response must be (None: the denied root field is null and
+    # every other root field answers).
     served: Any = None
 
 
@@ -53,6 +55,7 @@ CASES = [
         "{ teachingLoad { subject { name } schoolClass { name } } }",
         AVERAGES,
         ("classAverages",),
+        served=NULLS_DATA,
     ),
     Case(
         "klassruk",
@@ -78,7 +81,7 @@ CASES = [
     ),
     Case("medic", CLASS_ROSTERS, ROOT_LESSONS, ("lessons",)),
     Case("psychologist", CLASS_ROSTERS, TEACHING_LOAD, ("teachingLoad",)),
-    Case("secretary", LESSONS, AVERAGES, ("classAverages",)),
+    Case("secretary", LESSONS, AVERAGES, ("classAverages",), served=NULLS_DATA),
     Case("hr", CLASS_ROSTERS, ROOT_LESSONS, ("lessons",)),
 ]
 
@@ -121,7 +124,24 @@ async def test_a_role_reads_what_it_may_and_is_refused_the_rest(
     assert error["extensions"]["code"] == "FORBIDDEN", denied
     assert tuple(error["path"]) == case.denied_path, denied
     assert error["message"].startswith("Недостаточно прав"), denied
-    if case.served is None:
+    if case.served == NULLS_DATA:
         assert denied["data"] is None, denied
+    elif case.served is None:
+        data = denied["data"]
+        assert data is not None and data[case.denied_path[0]] is None, denied
+        assert all(v is not None for k, v in data.items() if k != case.denied_path[0]), denied
     else:
         assert denied["data"] is not None and case.served(denied["data"]), denied
+
+
+async def test_a_parents_refused_class_roster_leaves_me_answered(gateway: Gateway) -> None:
+    """The parent's mixed query: ``me`` comes back; the roster is null with FORBIDDEN at it."""
+    result = await gateway.as_user(
+        "parent", "{ me { account { login } } schoolClasses { students { id } } }"
+    )
+    assert result["data"] is not None, result
+    assert result["data"]["me"] == {"account": {"login": "parent"}}
+    assert result["data"]["schoolClasses"] is None
+    [error] = result["errors"]
+    assert error["extensions"]["code"] == "FORBIDDEN"
+    assert error["path"][0] == "schoolClasses"

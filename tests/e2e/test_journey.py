@@ -125,7 +125,7 @@ async def test_the_teacher_cannot_mark_a_class_they_do_not_teach(gateway: Gatewa
         {"input": {"lessonId": lesson["id"], "studentId": pupil, "value": 4}},
     )
     assert error_codes(refused) == ["FORBIDDEN"]
-    assert refused["data"] is None
+    assert refused["data"] == {"recordMark": None}
     absent = await gateway.as_user(
         "teacher",
         MARK_ABSENT,

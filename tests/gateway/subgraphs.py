@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -67,6 +68,10 @@ class PeopleQuery:
     @strawberry.federation.field(policy=[["public"]])
     def hello(self, name: str = "мир") -> str:
         return f"Привет, {name}"
+
+    @strawberry.federation.field(policy=[["public"]])
+    def weekday(self, day: datetime.date, times: int = 1) -> str:
+        return day.strftime("%A") * times
 
     @strawberry.federation.field(policy=[["public"]])
     def broken(self) -> str | None:

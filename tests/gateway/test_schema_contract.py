@@ -85,6 +85,15 @@ def test_each_breaking_kind_is_detected(
     assert changed(before, after) == expected
 
 
+def test_only_the_outer_non_null_of_a_root_field_may_go() -> None:
+    loosened_inside = changed(
+        "people(limit: Int = 10): [Person!]!", "people(limit: Int = 10): [Person]"
+    )
+    assert loosened_inside == [("FIELD_TYPE_CHANGED", "Query.people")]
+    retyped = changed("find(filter: Filter): [Person!]!", "find(filter: Filter): [Group!]")
+    assert retyped == [("FIELD_TYPE_CHANGED", "Mutation.find")]
+
+
 def test_a_removed_type_is_breaking() -> None:
     without_group = BASE.replace("type Group { id: ID! }", "").replace("Person | Group", "Person")
     kinds = {(c.kind, c.path) for c in breaking_changes(BASE, without_group)}
@@ -109,6 +118,9 @@ def test_a_removed_type_is_breaking() -> None:
         ("grade: Grade }", "grade: Grade, school: ID }"),
         ("type Group { id: ID! }", "type Group { id: ID! }\ntype Extra { id: ID! }"),
         ("Person | Group", "Person | Group | Extra\ntype Extra { id: ID! }"),
+        # A root field made nullable: a refusal stays at its path instead of nulling `data`.
+        ("people(limit: Int = 10): [Person!]!", "people(limit: Int = 10): [Person!]"),
+        ("find(filter: Filter): [Person!]!", "find(filter: Filter): [Person!]"),
     ],
 )
 def test_deprecated_removals_and_additions_are_not_breaking(before: str, after: str) -> None:

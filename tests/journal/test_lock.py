@@ -5,13 +5,22 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from datetime import date, timedelta
 from typing import Any
+from uuid import UUID
 
 import pytest
-from sqlalchemy import delete, event, update
+from sqlalchemy import delete, event, func, select, update
 
-from services.journal.domain.marks import is_past_lock
-from services.journal.models import JournalSettings, YearClosing
-from tests.journal.marks_world import LOCKED_DAY, World, code_of, data, marks_world, message_of
+from services.journal.domain.marks import is_ahead, is_past_lock
+from services.journal.models import JournalSettings, Lesson, Mark, YearClosing
+from tests.journal.marks_world import (
+    LOCKED_DAY,
+    SCHEDULE,
+    World,
+    code_of,
+    data,
+    marks_world,
+    message_of,
+)
 from tests.support import Infra
 
 RECORD = """mutation($l: ID!, $s: ID!, $v: Int!, $a: ID) {
@@ -24,6 +33,15 @@ ABSENT = """mutation($l: ID!, $s: ID!) {
 CREATE = """mutation($l: ID!, $t: ID!, $topic: String) {
   createAssignment(input: {lessonId: $l, typeId: $t, topic: $topic}) { id }
 }"""
+RECORD_MANY = """mutation($a: ID!, $marks: [MarkEntryInput!]!) {
+  recordMarks(input: {assignmentId: $a, marks: $marks}) { id }
+}"""
+REGISTER = """mutation($l: ID!, $a: [ID!]!) {
+  takeRegister(input: {lessonId: $l, absent: $a, late: []}) { lessonId }
+}"""
+CLEAR = "mutation($l: ID!, $s: ID!) { clearAttendance(lessonId: $l, studentId: $s) }"
+REMOVE = "mutation($id: ID!) { removeMark(input: {markId: $id}) }"
+AHEAD_DAY = date.today() + timedelta(days=12)
 
 
 @pytest.fixture(scope="module")
@@ -129,3 +147,91 @@ async def test_recording_a_mark_checks_access_enrolment_and_locks_in_one_query(
         event.remove(engine, "before_cursor_execute", count)
     # The lesson with every check; the assignment; the mark with its history; the outbox.
     assert len(statements) <= 4, statements
+
+
+# --- lessons that have not happened yet ------------------------------------------------------
+
+
+@pytest.mark.parametrize(("days_from_today", "ahead"), [(-1, False), (0, False), (1, True)])
+def test_a_lesson_after_the_schools_today_is_ahead(days_from_today: int, ahead: bool) -> None:
+    today = date(2026, 12, 6)
+    assert is_ahead(today + timedelta(days=days_from_today), today) is ahead
+
+
+async def _lesson_ahead(world: World, number: int) -> str:
+    """A 7Б algebra lesson twelve days from now, the teacher's."""
+    lesson = data(
+        await world.gql(
+            SCHEDULE,
+            "secretary",
+            c=world.id("7Б"),
+            s=world.id("algebra"),
+            t=world.id("teacher"),
+            d=AHEAD_DAY.isoformat(),
+            n=number,
+        )
+    )["scheduleLesson"]
+    return str(lesson["id"])
+
+
+def _refused_as_ahead(result: dict[str, Any]) -> None:
+    assert code_of(result) == "VALIDATION", result
+    error = result["errors"][0]
+    assert error["extensions"]["reason"] == "lesson_ahead"
+    assert error["extensions"]["field"] == "lessonId"
+    assert f"Урок {AHEAD_DAY:%d.%m.%Y} ещё не прошёл" in error["message"]
+
+
+async def test_no_mark_goes_on_a_lesson_twelve_days_ahead(world: World) -> None:
+    lesson = await _lesson_ahead(world, 5)
+    _refused_as_ahead(await world.gql(RECORD, "teacher", l=lesson, s=world.id("student"), v=5))
+    # An assignment may be planned ahead; its marks wait for the lesson.
+    assignment = data(
+        await world.gql(CREATE, "teacher", l=lesson, t=world.types["тест"], topic="Дроби")
+    )["createAssignment"]["id"]
+    marks = [{"studentId": world.id("student"), "value": 4}]
+    _refused_as_ahead(await world.gql(RECORD_MANY, "teacher", a=assignment, marks=marks))
+    async with world.svc.runtime.db.sessionmaker() as s:
+        assert await s.scalar(select(func.count()).where(Mark.lesson_id == UUID(lesson))) == 0
+
+
+async def test_no_absence_or_register_on_a_lesson_ahead(world: World) -> None:
+    lesson = await _lesson_ahead(world, 6)
+    _refused_as_ahead(await world.gql(ABSENT, "teacher", l=lesson, s=world.id("student")))
+    _refused_as_ahead(await world.gql(REGISTER, "teacher", l=lesson, a=[world.id("student")]))
+
+
+async def test_todays_lesson_takes_marks(world: World) -> None:
+    lesson = data(
+        await world.gql(
+            SCHEDULE,
+            "secretary",
+            c=world.id("7Б"),
+            s=world.id("algebra"),
+            t=world.id("teacher"),
+            d=date.today().isoformat(),
+            n=7,
+        )
+    )["scheduleLesson"]["id"]
+    mark = data(await world.gql(RECORD, "teacher", l=lesson, s=world.id("student"), v=5))
+    assert mark["recordMark"]["value"] == 5
+
+
+async def test_a_mark_already_on_a_lesson_ahead_can_still_be_removed(world: World) -> None:
+    """Written before the rule: the teacher clears the mistake instead of being stuck with it."""
+    lesson = await _lesson_ahead(world, 8)
+    # Put a mark there as it was before the rule: recorded while the lesson stood on today.
+    async with world.svc.runtime.db.sessionmaker() as s:
+        await s.execute(update(Lesson).where(Lesson.id == UUID(lesson)).values(date=date.today()))
+        await s.commit()
+    mark = data(await world.gql(RECORD, "teacher", l=lesson, s=world.id("student"), v=3))
+    async with world.svc.runtime.db.sessionmaker() as s:
+        await s.execute(update(Lesson).where(Lesson.id == UUID(lesson)).values(date=AHEAD_DAY))
+        await s.commit()
+    mark_id = mark["recordMark"]["id"]
+    _refused_as_ahead(await world.gql(CHANGE, "teacher", id=mark_id, v=4))
+    assert data(await world.gql(REMOVE, "teacher", id=mark_id))["removeMark"] == mark_id
+    assert (
+        data(await world.gql(CLEAR, "teacher", l=lesson, s=world.id("student")))["clearAttendance"]
+        is False
+    )

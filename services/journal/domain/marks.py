@@ -93,6 +93,11 @@ def is_past_lock(lesson_date: date, today: date, lock_days: int) -> bool:
     return (today - lesson_date).days > lock_days
 
 
+def is_ahead(lesson_date: date, today: date) -> bool:
+    """A lesson after the school's today has not happened: nothing to mark or register yet."""
+    return lesson_date > today
+
+
 class CorrectionAction(StrEnum):
     RECORD_MARK = "record_mark"
     CHANGE_MARK = "change_mark"

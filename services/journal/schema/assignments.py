@@ -64,7 +64,7 @@ class AssignmentsQuery:
     )
     async def assignment_types(
         self, info: Info, include_archived: bool = False
-    ) -> list[AssignmentKind]:
+    ) -> list[AssignmentKind] | None:
         principal = info.context.require(*DIARY_READERS)
         views = await assignments.assignment_types(
             info.context.runtime.db, principal, include_archived
@@ -77,7 +77,7 @@ class AssignmentsMutation:
     @strawberry.federation.field(requires_scopes=any_of(*TYPE_EDITORS))
     async def create_assignment_type(
         self, info: Info, input: CreateAssignmentTypeInput
-    ) -> AssignmentKind:
+    ) -> AssignmentKind | None:
         info.context.require(*TYPE_EDITORS)
         view = await assignments.create_assignment_type(
             info.context.uow(), input.name, input.weight
@@ -90,7 +90,7 @@ class AssignmentsMutation:
     )
     async def update_assignment_type(
         self, info: Info, input: UpdateAssignmentTypeInput
-    ) -> AssignmentKind:
+    ) -> AssignmentKind | None:
         info.context.require(*TYPE_EDITORS)
         view = await assignments.update_assignment_type(
             info.context.uow(),
@@ -102,7 +102,9 @@ class AssignmentsMutation:
         return AssignmentKind.of(view)
 
     @strawberry.federation.field(requires_scopes=any_of(*TEACHERS))
-    async def create_assignment(self, info: Info, input: CreateAssignmentInput) -> Assignment:
+    async def create_assignment(
+        self, info: Info, input: CreateAssignmentInput
+    ) -> Assignment | None:
         info.context.require(*TEACHERS)
         view = await assignments.create_assignment(
             info.context.uow(),
@@ -116,7 +118,9 @@ class AssignmentsMutation:
         return Assignment.of(view)
 
     @strawberry.federation.field(requires_scopes=any_of(*TEACHERS))
-    async def update_assignment(self, info: Info, input: UpdateAssignmentInput) -> Assignment:
+    async def update_assignment(
+        self, info: Info, input: UpdateAssignmentInput
+    ) -> Assignment | None:
         info.context.require(*TEACHERS)
         view = await assignments.update_assignment(
             info.context.uow(),
@@ -134,7 +138,9 @@ class AssignmentsMutation:
         requires_scopes=any_of(*TEACHERS),
         description="Удалить задание без отметок (с отметками — CONFLICT).",
     )
-    async def remove_assignment(self, info: Info, input: RemoveAssignmentInput) -> strawberry.ID:
+    async def remove_assignment(
+        self, info: Info, input: RemoveAssignmentInput
+    ) -> strawberry.ID | None:
         info.context.require(*TEACHERS)
         removed = await assignments.remove_assignment(info.context.uow(), parse_id(input.id, "id"))
         return strawberry.ID(str(removed))

@@ -272,7 +272,7 @@ class AttendanceQuery:
     )
     async def attendance_codes(
         self, info: Info, with_archived: bool = False
-    ) -> list[AttendanceCodeEntry]:
+    ) -> list[AttendanceCodeEntry] | None:
         principal = info.context.require()
         rows = await attendance_codes.codes(info.context.runtime.db, principal, with_archived)
         return [AttendanceCodeEntry.of(r) for r in rows]
@@ -283,7 +283,7 @@ class AttendanceQuery:
     )
     async def class_attendance(
         self, info: Info, school_class_id: strawberry.ID, date: date
-    ) -> ClassAttendance:
+    ) -> ClassAttendance | None:
         principal = info.context.require(*CLASS_OVERSEERS)
         view = await attendance.class_attendance(
             info.context.runtime.db, principal, parse_id(school_class_id, "schoolClassId"), date
@@ -296,7 +296,7 @@ class AttendanceQuery:
     )
     async def unresolved_absences(
         self, info: Info, date: date, school_class_id: strawberry.ID | None = None
-    ) -> list[UnresolvedAbsences]:
+    ) -> list[UnresolvedAbsences] | None:
         principal = info.context.require(*CLASS_OVERSEERS)
         class_id = parse_id(school_class_id, "schoolClassId") if school_class_id else None
         rows = await end_of_day.unresolved_absences(
@@ -315,7 +315,7 @@ class AttendanceQuery:
         to: date,
         student_id: strawberry.ID | None = None,
         school_class_id: strawberry.ID | None = None,
-    ) -> list[AttendanceSummary]:
+    ) -> list[AttendanceSummary] | None:
         principal = info.context.require(*SUMMARY_READERS)
         rows = await attendance.attendance_summary(
             info.context.runtime.db,
@@ -331,7 +331,7 @@ class AttendanceQuery:
 @strawberry.type
 class AttendanceMutation:
     @strawberry.federation.field(requires_scopes=any_of(*TEACHERS))
-    async def mark_absent(self, info: Info, input: MarkAbsentInput) -> Attendance:
+    async def mark_absent(self, info: Info, input: MarkAbsentInput) -> Attendance | None:
         info.context.require(*TEACHERS)
         view = await attendance.mark_absent(
             info.context.uow(),
@@ -348,7 +348,7 @@ class AttendanceMutation:
     )
     async def clear_attendance(
         self, info: Info, lesson_id: strawberry.ID, student_id: strawberry.ID
-    ) -> bool:
+    ) -> bool | None:
         info.context.require(*TEACHERS)
         return await attendance.clear_attendance(
             info.context.uow(), parse_id(lesson_id, "lessonId"), parse_id(student_id, "studentId")
@@ -358,7 +358,7 @@ class AttendanceMutation:
         requires_scopes=any_of(*TEACHERS),
         description="Отметить посещаемость урока целиком и подтвердить, что она отмечена.",
     )
-    async def take_register(self, info: Info, input: TakeRegisterInput) -> Register:
+    async def take_register(self, info: Info, input: TakeRegisterInput) -> Register | None:
         info.context.require(*TEACHERS)
         view = await attendance.take_register(
             info.context.uow(),
@@ -372,7 +372,9 @@ class AttendanceMutation:
         requires_scopes=any_of(Role.CLASS_TEACHER),
         description="Указать причину всех отметок «ОТ» учащегося за день (классный руководитель).",
     )
-    async def resolve_absence(self, info: Info, input: ResolveAbsenceInput) -> AbsenceResolution:
+    async def resolve_absence(
+        self, info: Info, input: ResolveAbsenceInput
+    ) -> AbsenceResolution | None:
         info.context.require(Role.CLASS_TEACHER)
         view = await attendance.resolve_absence(
             info.context.uow(), parse_id(input.student_id, "studentId"), input.date, input.code
@@ -384,7 +386,7 @@ class AttendanceMutation:
     )
     async def create_attendance_code(
         self, info: Info, input: CreateAttendanceCodeInput
-    ) -> AttendanceCodeEntry:
+    ) -> AttendanceCodeEntry | None:
         info.context.require(*CODE_EDITORS)
         view = await attendance_codes.create_code(
             info.context.uow(),
@@ -400,7 +402,7 @@ class AttendanceMutation:
     )
     async def update_attendance_code(
         self, info: Info, input: UpdateAttendanceCodeInput
-    ) -> AttendanceCodeEntry:
+    ) -> AttendanceCodeEntry | None:
         info.context.require(*CODE_EDITORS)
         view = await attendance_codes.update_code(
             info.context.uow(), parse_id(input.id, "id"), input.label, input.archived

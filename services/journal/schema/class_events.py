@@ -38,7 +38,7 @@ class ClassEventsQuery:
     )
     async def class_events(
         self, info: Info, school_class_id: strawberry.ID, from_: From, to: date
-    ) -> list[ClassEvent]:
+    ) -> list[ClassEvent] | None:
         principal = info.context.require(*READERS)
         rows = await class_events.class_events(
             info.context.runtime.db,
@@ -57,7 +57,9 @@ class ClassEventsMutation:
         description="Назначить мероприятие класса (классный руководитель этого класса, "
         "заместитель директора по воспитательной работе, администратор).",
     )
-    async def schedule_class_event(self, info: Info, input: ScheduleClassEventInput) -> ClassEvent:
+    async def schedule_class_event(
+        self, info: Info, input: ScheduleClassEventInput
+    ) -> ClassEvent | None:
         info.context.require(*ORGANISERS)
         view = await class_events.schedule_class_event(
             info.context.uow(),
@@ -77,7 +79,7 @@ class ClassEventsMutation:
     @strawberry.federation.field(
         requires_scopes=any_of(*ORGANISERS), description="Отменить мероприятие класса."
     )
-    async def cancel_class_event(self, info: Info, id: strawberry.ID) -> ClassEvent:
+    async def cancel_class_event(self, info: Info, id: strawberry.ID) -> ClassEvent | None:
         info.context.require(*ORGANISERS)
         view = await class_events.cancel_class_event(info.context.uow(), parse_id(id))
         return ClassEvent.of(view)

@@ -132,7 +132,7 @@ class CorrectionsQuery:
         self,
         info: Info,
         status: CorrectionStatusName | None = None,  # type: ignore[valid-type]
-    ) -> list[CorrectionRequest]:
+    ) -> list[CorrectionRequest] | None:
         principal = info.context.require(*READERS)
         views = await corrections.correction_requests(
             info.context.runtime.db,
@@ -145,7 +145,7 @@ class CorrectionsQuery:
         requires_scopes=any_of(*STAFF),
         description="Роли, которые согласуют заявки на исправление журнала.",
     )
-    async def correction_approvers(self, info: Info) -> list[RoleName]:  # type: ignore[valid-type]
+    async def correction_approvers(self, info: Info) -> list[RoleName] | None:  # type: ignore[valid-type]
         principal = info.context.require(*STAFF)
         roles = await corrections.correction_approvers(info.context.runtime.db, principal)
         return [RoleName(r.value) for r in roles]
@@ -159,7 +159,7 @@ class CorrectionsMutation:
     )
     async def request_correction(
         self, info: Info, input: RequestCorrectionInput
-    ) -> CorrectionRequest:
+    ) -> CorrectionRequest | None:
         info.context.require(*REQUESTERS)
         view = await corrections.request_correction(
             info.context.uow(),
@@ -181,7 +181,7 @@ class CorrectionsMutation:
     )
     async def decide_correction(
         self, info: Info, input: DecideCorrectionInput
-    ) -> CorrectionRequest:
+    ) -> CorrectionRequest | None:
         info.context.require(*ADMINISTRATION)
         view = await corrections.decide_correction(
             info.context.uow(),
@@ -199,7 +199,7 @@ class CorrectionsMutation:
         self,
         info: Info,
         roles: list[RoleName],  # type: ignore[valid-type]
-    ) -> list[RoleName]:  # type: ignore[valid-type]
+    ) -> list[RoleName] | None:  # type: ignore[valid-type]
         info.context.require(*corrections.SETTINGS_EDITORS)
         saved = await corrections.set_correction_approvers(
             info.context.uow(), [Role(r.value) for r in roles]

@@ -119,7 +119,7 @@ class ClassCurriculumHours:
 @strawberry.type
 class CurriculumQuery:
     @strawberry.federation.field(authenticated=True, description="Предметы учебного плана школы.")
-    async def subjects(self, info: Info) -> list[Subject]:
+    async def subjects(self, info: Info) -> list[Subject] | None:
         views = await curriculum.subjects(info.context.runtime.db, info.context.require())
         return [Subject.of(v) for v in views]
 
@@ -129,7 +129,7 @@ class CurriculumQuery:
     )
     async def teaching_load(
         self, info: Info, teacher_id: strawberry.ID | None = None
-    ) -> list[TeachingLoad]:
+    ) -> list[TeachingLoad] | None:
         principal = info.context.require(*LESSON_READERS)
         views = await curriculum.teaching_load(
             info.context.runtime.db,
@@ -148,7 +148,7 @@ class CurriculumQuery:
         academic_year_id: strawberry.ID,
         school_class_id: strawberry.ID | None = None,
         grade_level: int | None = None,
-    ) -> list[ClassCurriculumHours]:
+    ) -> list[ClassCurriculumHours] | None:
         principal = info.context.require(*CURRICULUM_READERS)
         rows = await curriculum.curriculum(
             info.context.runtime.db,
@@ -163,7 +163,7 @@ class CurriculumQuery:
 @strawberry.type
 class CurriculumMutation:
     @strawberry.federation.field(requires_scopes=any_of(*CURRICULUM_EDITORS))
-    async def create_subject(self, info: Info, input: CreateSubjectInput) -> Subject:
+    async def create_subject(self, info: Info, input: CreateSubjectInput) -> Subject | None:
         info.context.require(*CURRICULUM_EDITORS)
         return Subject.of(await curriculum.create_subject(info.context.uow(), input.name))
 
@@ -171,7 +171,7 @@ class CurriculumMutation:
         requires_scopes=any_of(*CURRICULUM_EDITORS),
         description="Переименовать предмет (то же правило: полностью, со строчной буквы).",
     )
-    async def rename_subject(self, info: Info, input: RenameSubjectInput) -> Subject:
+    async def rename_subject(self, info: Info, input: RenameSubjectInput) -> Subject | None:
         info.context.require(*CURRICULUM_EDITORS)
         view = await curriculum.rename_subject(
             info.context.uow(), parse_id(input.subject_id, "subjectId"), input.name
@@ -199,7 +199,7 @@ class CurriculumMutation:
     @strawberry.federation.field(requires_scopes=any_of(*CURRICULUM_EDITORS))
     async def assign_teaching_load(
         self, info: Info, input: AssignTeachingLoadInput
-    ) -> TeachingLoad:
+    ) -> TeachingLoad | None:
         info.context.require(*CURRICULUM_EDITORS)
         view = await curriculum.assign_teaching_load(
             info.context.uow(),
@@ -215,7 +215,7 @@ class CurriculumMutation:
         requires_scopes=any_of(*CURRICULUM_EDITORS),
         description="Снять нагрузку (нельзя, пока по расписанию учитель ведёт эти уроки).",
     )
-    async def withdraw_teaching_load(self, info: Info, id: strawberry.ID) -> strawberry.ID:
+    async def withdraw_teaching_load(self, info: Info, id: strawberry.ID) -> strawberry.ID | None:
         info.context.require(*CURRICULUM_EDITORS)
         removed = await curriculum.withdraw_teaching_load(info.context.uow(), parse_id(id, "id"))
         return _id(removed)

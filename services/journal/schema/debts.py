@@ -30,7 +30,7 @@ class DebtsQuery:
         info: Info,
         student_id: strawberry.ID,
         academic_year_id: strawberry.ID | None = None,
-    ) -> list[Debt]:
+    ) -> list[Debt] | None:
         principal = info.context.require(*DEBT_READERS)
         views = await debts.debts(
             info.context.runtime.db,

@@ -12,6 +12,7 @@ from services.journal.schema.types import (
     Lesson,
 )
 from services.kernel.graphql import Info, parse_id
+from services.kernel.inputs import FILE_BASE64_MAX, max_length
 from services.kernel.roles import any_of
 
 
@@ -30,7 +31,8 @@ class AttachHomeworkFileInput:
         default=None,
         description="Тип, названный клиентом; сохраняется тип, распознанный по содержимому.",
     )
-    content_base64: str
+    # A file of up to 10 MB in base64; the gateway's body limit bounds it too.
+    content_base64: str = strawberry.field(metadata=max_length(FILE_BASE64_MAX))
 
 
 @strawberry.type
@@ -39,7 +41,7 @@ class LessonsMutation:
         requires_scopes=any_of(*TEACHERS),
         description="Тема урока и домашнее задание (по-русски): учитель с нагрузкой или на замене.",
     )
-    async def set_lesson_topic(self, info: Info, input: SetLessonTopicInput) -> Lesson:
+    async def set_lesson_topic(self, info: Info, input: SetLessonTopicInput) -> Lesson | None:
         info.context.require(*TEACHERS)
         view = await lessons.set_lesson_topic(
             info.context.uow(), parse_id(input.lesson_id, "lessonId"), input.topic, input.homework
@@ -52,7 +54,7 @@ class LessonsMutation:
     )
     async def attach_homework_file(
         self, info: Info, input: AttachHomeworkFileInput
-    ) -> HomeworkFile:
+    ) -> HomeworkFile | None:
         info.context.require(*TEACHERS)
         view = await lessons.attach_homework_file(
             info.context.uow(),
@@ -67,7 +69,7 @@ class LessonsMutation:
         requires_scopes=any_of(*TEACHERS),
         description="Убрать файл из домашнего задания: учитель с нагрузкой или на замене.",
     )
-    async def remove_homework_file(self, info: Info, id: strawberry.ID) -> strawberry.ID:
+    async def remove_homework_file(self, info: Info, id: strawberry.ID) -> strawberry.ID | None:
         info.context.require(*TEACHERS)
         removed = await lessons.remove_homework_file(
             info.context.uow(), file_store(info.context.runtime), parse_id(id, "id")

@@ -63,7 +63,7 @@ def _refuse_weight(weight: int | None) -> None:
 @strawberry.type
 class MarksMutation:
     @strawberry.federation.field(requires_scopes=any_of(*TEACHERS))
-    async def record_mark(self, info: Info, input: RecordMarkInput) -> Mark:
+    async def record_mark(self, info: Info, input: RecordMarkInput) -> Mark | None:
         info.context.require(*TEACHERS)
         _refuse_weight(input.weight)
         view = await marks.record_mark(
@@ -77,7 +77,7 @@ class MarksMutation:
         return Mark.of(view)
 
     @strawberry.federation.field(requires_scopes=any_of(*TEACHERS))
-    async def change_mark(self, info: Info, input: ChangeMarkInput) -> Mark:
+    async def change_mark(self, info: Info, input: ChangeMarkInput) -> Mark | None:
         info.context.require(*TEACHERS)
         _refuse_weight(input.weight)
         view = await marks.change_mark(
@@ -89,7 +89,7 @@ class MarksMutation:
         return Mark.of(view)
 
     @strawberry.federation.field(requires_scopes=any_of(*TEACHERS))
-    async def remove_mark(self, info: Info, input: RemoveMarkInput) -> strawberry.ID:
+    async def remove_mark(self, info: Info, input: RemoveMarkInput) -> strawberry.ID | None:
         info.context.require(*TEACHERS)
         removed = await marks.remove_mark(info.context.uow(), parse_id(input.mark_id, "markId"))
         return strawberry.ID(str(removed))
@@ -99,7 +99,7 @@ class MarksMutation:
         requires_scopes=any_of(*TEACHERS),
         description="Отметки класса за одно задание одним сохранением: все или ни одной.",
     )
-    async def record_marks(self, info: Info, input: RecordMarksInput) -> list[Mark]:
+    async def record_marks(self, info: Info, input: RecordMarksInput) -> list[Mark] | None:
         info.context.require(*TEACHERS)
         views = await marks.record_marks(
             info.context.uow(),
@@ -194,7 +194,7 @@ class MarksQuery:
         mark_id: strawberry.ID | None = None,
         lesson_id: strawberry.ID | None = None,
         student_id: strawberry.ID | None = None,
-    ) -> list[MarkChange]:
+    ) -> list[MarkChange] | None:
         principal = info.context.require(*JOURNAL_READERS)
         views = await marks.mark_history(
             info.context.runtime.db,

@@ -174,7 +174,7 @@ class PeriodMarksQuery:
         school_class_id: strawberry.ID,
         subject_id: strawberry.ID,
         study_period_id: strawberry.ID,
-    ) -> PeriodMarkSheet:
+    ) -> PeriodMarkSheet | None:
         principal = info.context.require(*JOURNAL_READERS)
         view = await period_marks.period_mark_sheet(
             info.context.runtime.db,
@@ -196,7 +196,7 @@ class PeriodMarksQuery:
         school_class_id: strawberry.ID,
         subject_id: strawberry.ID,
         academic_year_id: strawberry.ID,
-    ) -> PeriodMarkSheet:
+    ) -> PeriodMarkSheet | None:
         principal = info.context.require(*JOURNAL_READERS)
         view = await period_marks.period_mark_sheet(
             info.context.runtime.db,
@@ -214,7 +214,7 @@ class PeriodMarksQuery:
     )
     async def period_marks(
         self, info: Info, student_id: strawberry.ID, academic_year_id: strawberry.ID
-    ) -> list[PeriodMark]:
+    ) -> list[PeriodMark] | None:
         principal = info.context.require(*PERIOD_MARK_READERS)
         views = await period_marks.period_marks(
             info.context.runtime.db,
@@ -232,7 +232,7 @@ class PeriodMarksMutation:
         description="Выставить итоговую отметку (учитель с нагрузкой; экзаменационную и "
         "итоговую — также администрация).",
     )
-    async def set_period_mark(self, info: Info, input: SetPeriodMarkInput) -> PeriodMark:
+    async def set_period_mark(self, info: Info, input: SetPeriodMarkInput) -> PeriodMark | None:
         info.context.require(*MARK_SETTERS)
         view = await period_marks.set_period_mark(
             info.context.uow(),
@@ -256,7 +256,9 @@ class PeriodMarksMutation:
         requires_scopes=any_of(*MARK_SETTERS),
         description="Удалить итоговую отметку (кто может её выставить).",
     )
-    async def remove_period_mark(self, info: Info, input: RemovePeriodMarkInput) -> strawberry.ID:
+    async def remove_period_mark(
+        self, info: Info, input: RemovePeriodMarkInput
+    ) -> strawberry.ID | None:
         info.context.require(*MARK_SETTERS)
         removed = await period_marks.remove_period_mark(
             info.context.uow(), parse_id(input.period_mark_id, "periodMarkId")

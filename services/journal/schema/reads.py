@@ -38,7 +38,7 @@ class ReadsQuery:
     )
     async def diary(
         self, info: Info, student_id: strawberry.ID, from_: From, to: date
-    ) -> list[DiaryDay]:
+    ) -> list[DiaryDay] | None:
         principal = info.context.require(*FAMILY)
         days = await reads.diary(
             info.context.runtime.db, principal, parse_id(student_id, "studentId"), from_, to
@@ -65,7 +65,7 @@ class ReadsQuery:
         subject_id: strawberry.ID,
         from_: From,
         to: date,
-    ) -> ClassJournal:
+    ) -> ClassJournal | None:
         principal = info.context.require(*JOURNAL_READERS)
         view = await reads.class_journal(
             info.context.runtime.db,
@@ -94,7 +94,7 @@ class ReadsQuery:
         to: date,
         teacher_id: strawberry.ID | None = None,
         school_class_id: strawberry.ID | None = None,
-    ) -> list[Lesson]:
+    ) -> list[Lesson] | None:
         principal = info.context.require(*LESSON_READERS)
         views = await reads.lessons(
             info.context.runtime.db,

@@ -67,7 +67,7 @@ class SettingsQuery:
         requires_scopes=any_of(*settings.SETTINGS_READERS),
         description="Настройки журнала своей школы (сотрудники школы).",
     )
-    async def journal_settings(self, info: Info) -> JournalSettings:
+    async def journal_settings(self, info: Info) -> JournalSettings | None:
         principal = info.context.require(*settings.SETTINGS_READERS)
         return JournalSettings.of(
             await settings.journal_settings(info.context.runtime.db, principal)
@@ -82,7 +82,7 @@ class SettingsMutation:
     )
     async def update_journal_settings(
         self, info: Info, input: UpdateJournalSettingsInput
-    ) -> JournalSettings:
+    ) -> JournalSettings | None:
         info.context.require(*settings.SETTINGS_EDITORS)
         t = input.thresholds
         change = settings.SettingsChange(

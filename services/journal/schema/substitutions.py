@@ -32,7 +32,7 @@ class SubstitutionsQuery:
     )
     async def substitutions(
         self, info: Info, from_: From, to: date, teacher_id: strawberry.ID | None = None
-    ) -> list[Substitution]:
+    ) -> list[Substitution] | None:
         principal = info.context.require(*LESSON_READERS)
         found = await substitutions.substitution_log(
             info.context.runtime.db,
@@ -51,7 +51,9 @@ class SubstitutionsMutation:
         description="Назначить замену урока (заменяет прежнюю): секретарь учебной части, "
         "заместитель директора по содержанию образования, администратор.",
     )
-    async def record_substitution(self, info: Info, input: RecordSubstitutionInput) -> Substitution:
+    async def record_substitution(
+        self, info: Info, input: RecordSubstitutionInput
+    ) -> Substitution | None:
         info.context.require(*ARRANGERS)
         view = await substitutions.record_substitution(
             info.context.uow(),
@@ -65,7 +67,9 @@ class SubstitutionsMutation:
         requires_scopes=any_of(*ARRANGERS),
         description="Отменить замену урока; возвращает урок.",
     )
-    async def cancel_substitution(self, info: Info, lesson_id: strawberry.ID) -> strawberry.ID:
+    async def cancel_substitution(
+        self, info: Info, lesson_id: strawberry.ID
+    ) -> strawberry.ID | None:
         info.context.require(*ARRANGERS)
         cancelled = await substitutions.cancel_substitution(
             info.context.uow(), parse_id(lesson_id, "lessonId")

@@ -165,7 +165,7 @@ class GeneratedLessons:
 @strawberry.type
 class TimetableQuery:
     @strawberry.federation.field(authenticated=True, description="Звонки школы.")
-    async def bell_schedule(self, info: Info) -> list[Bell]:
+    async def bell_schedule(self, info: Info) -> list[Bell] | None:
         rows = await bells.bell_schedule(info.context.runtime.db, info.context.require())
         return [Bell.of(b) for b in rows]
 
@@ -180,7 +180,7 @@ class TimetableQuery:
         on: date,
         school_class_id: strawberry.ID | None = None,
         teacher_id: strawberry.ID | None = None,
-    ) -> list[TimetableEntry]:
+    ) -> list[TimetableEntry] | None:
         principal = info.context.require(*TIMETABLE_READERS)
         rows = await timetable.timetable(
             info.context.runtime.db,
@@ -195,7 +195,7 @@ class TimetableQuery:
 @strawberry.type
 class TimetableMutation:
     @strawberry.federation.field(requires_scopes=any_of(*TIMETABLE_EDITORS))
-    async def schedule_lesson(self, info: Info, input: ScheduleLessonInput) -> Lesson:
+    async def schedule_lesson(self, info: Info, input: ScheduleLessonInput) -> Lesson | None:
         info.context.require(*TIMETABLE_EDITORS)
         view = await timetable.schedule_lesson(
             info.context.uow(),
@@ -211,7 +211,7 @@ class TimetableMutation:
         requires_scopes=any_of(*BELL_EDITORS),
         description="Заменить звонки школы целиком (секретарь учебной части, администратор).",
     )
-    async def set_bell_schedule(self, info: Info, input: SetBellScheduleInput) -> list[Bell]:
+    async def set_bell_schedule(self, info: Info, input: SetBellScheduleInput) -> list[Bell] | None:
         info.context.require(*BELL_EDITORS)
         rows = await bells.set_bell_schedule(
             info.context.uow(),
@@ -225,7 +225,7 @@ class TimetableMutation:
     )
     async def set_timetable_entry(
         self, info: Info, input: SetTimetableEntryInput
-    ) -> TimetableEntry:
+    ) -> TimetableEntry | None:
         info.context.require(*TIMETABLE_EDITORS)
         view = await timetable.set_timetable_entry(
             info.context.uow(),
@@ -247,7 +247,7 @@ class TimetableMutation:
         requires_scopes=any_of(*TIMETABLE_EDITORS),
         description="Убрать урок из недельного расписания (созданные уроки остаются).",
     )
-    async def remove_timetable_entry(self, info: Info, id: strawberry.ID) -> strawberry.ID:
+    async def remove_timetable_entry(self, info: Info, id: strawberry.ID) -> strawberry.ID | None:
         info.context.require(*TIMETABLE_EDITORS)
         return _id(await timetable.remove_timetable_entry(info.context.uow(), parse_id(id)))
 
@@ -256,7 +256,9 @@ class TimetableMutation:
         description="Создать уроки по расписанию на учебные дни периода (повторный вызов "
         "не трогает уже созданные).",
     )
-    async def generate_lessons(self, info: Info, input: GenerateLessonsInput) -> GeneratedLessons:
+    async def generate_lessons(
+        self, info: Info, input: GenerateLessonsInput
+    ) -> GeneratedLessons | None:
         info.context.require(*TIMETABLE_EDITORS)
         result = await timetable.generate_lessons(
             info.context.uow(),
@@ -270,7 +272,7 @@ class TimetableMutation:
         requires_scopes=any_of(*TIMETABLE_EDITORS),
         description="Разовое изменение урока: дата, номер, учитель с нагрузкой, кабинет.",
     )
-    async def change_lesson(self, info: Info, input: ChangeLessonInput) -> Lesson:
+    async def change_lesson(self, info: Info, input: ChangeLessonInput) -> Lesson | None:
         info.context.require(*TIMETABLE_EDITORS)
         view = await timetable.change_lesson(
             info.context.uow(),
@@ -288,7 +290,7 @@ class TimetableMutation:
         requires_scopes=any_of(*TIMETABLE_EDITORS),
         description="Отменить урок (нельзя, если в нём уже есть отметки или посещаемость).",
     )
-    async def cancel_lesson(self, info: Info, input: CancelLessonInput) -> Lesson:
+    async def cancel_lesson(self, info: Info, input: CancelLessonInput) -> Lesson | None:
         info.context.require(*TIMETABLE_EDITORS)
         view = await timetable.cancel_lesson(
             info.context.uow(), parse_id(input.lesson_id, "lessonId"), input.reason

@@ -63,7 +63,7 @@ class YearClosingQuery:
     )
     async def year_closing_check(
         self, info: Info, academic_year_id: strawberry.ID
-    ) -> list[MissingPeriodMark]:
+    ) -> list[MissingPeriodMark] | None:
         principal = info.context.require(*year_closing.CHECK_READERS)
         missing = await year_closing.year_closing_check(
             info.context.runtime.db, principal, parse_id(academic_year_id, "academicYearId")
@@ -78,7 +78,7 @@ class YearClosingMutation:
         description="Закрыть учебный год: журнал года становится только для чтения "
         "(администратор, заместитель директора по контролю качества или по содержанию).",
     )
-    async def close_year(self, info: Info, input: CloseYearInput) -> YearClosing:
+    async def close_year(self, info: Info, input: CloseYearInput) -> YearClosing | None:
         info.context.require(*year_closing.CLOSERS)
         view = await year_closing.close_year(
             info.context.uow(), parse_id(input.academic_year_id, "academicYearId")

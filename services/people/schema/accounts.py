@@ -190,7 +190,7 @@ def _user_agent(info: Info) -> str | None:
 @strawberry.type
 class AccountsQuery:
     @federation.field(authenticated=True, description="Мои открытые сеансы (сначала новые)")
-    async def my_sessions(self, info: Info) -> list[SessionInfo]:
+    async def my_sessions(self, info: Info) -> list[SessionInfo] | None:
         rows = await sessions.my_sessions(info.context.runtime.db, info.context.principal)
         current = info.context.principal.session_id
         return [
@@ -206,7 +206,7 @@ class AccountsQuery:
         ]
 
     @federation.field(authenticated=True, description="Срок действия моего пароля и нужна ли смена")
-    async def password_status(self, info: Info) -> PasswordStatus:
+    async def password_status(self, info: Info) -> PasswordStatus | None:
         status = await passwords.password_status(info.context.runtime.db, info.context.principal)
         return PasswordStatus(
             must_change_password=status.must_change_password,
@@ -216,7 +216,7 @@ class AccountsQuery:
         )
 
     @federation.field(requires_scopes=SCHOOL_ADMINS, description="Парольная политика школы")
-    async def password_policy(self, info: Info) -> PasswordPolicy:
+    async def password_policy(self, info: Info) -> PasswordPolicy | None:
         policy = await passwords.get_password_policy(
             info.context.runtime.db, info.context.principal
         )
@@ -226,7 +226,7 @@ class AccountsQuery:
         requires_scopes=REGISTRARS,
         description="История согласий человека на обработку ПДн (сначала новые, с отозванными)",
     )
-    async def consents(self, info: Info, person_id: strawberry.ID) -> list[Consent]:
+    async def consents(self, info: Info, person_id: strawberry.ID) -> list[Consent] | None:
         rows = await accounts.consent_history(
             info.context.runtime.db, info.context.principal, parse_id(person_id)
         )
@@ -236,7 +236,7 @@ class AccountsQuery:
 @strawberry.type
 class AccountsMutation:
     @federation.field(policy=PUBLIC, description="Вход по логину и паролю")
-    async def login(self, info: Info, login: str, password: str) -> LoginResult:
+    async def login(self, info: Info, login: str, password: str) -> LoginResult | None:
         settings = info.context.runtime.settings
         if not settings.jwt_private_key:
             raise RuntimeError("SGO_JWT_PRIVATE_KEY is not set")
@@ -262,17 +262,17 @@ class AccountsMutation:
         policy=PASSWORD_CHANGE,
         description="Выход: завершает текущий сеанс",
     )
-    async def logout(self, info: Info) -> bool:
+    async def logout(self, info: Info) -> bool | None:
         return await sessions.logout(info.context.uow(), info.context.principal)
 
     @federation.field(
         authenticated=True, description="Выйти на всех устройствах; число завершённых сеансов"
     )
-    async def logout_everywhere(self, info: Info) -> int:
+    async def logout_everywhere(self, info: Info) -> int | None:
         return await sessions.logout_everywhere(info.context.uow(), info.context.principal)
 
     @federation.field(authenticated=True, description="Завершить один из моих сеансов")
-    async def end_my_session(self, info: Info, id: strawberry.ID) -> bool:
+    async def end_my_session(self, info: Info, id: strawberry.ID) -> bool | None:
         return await sessions.end_my_session(
             info.context.uow(), info.context.principal, session_id=parse_id(id)
         )
@@ -281,7 +281,7 @@ class AccountsMutation:
         requires_scopes=SCHOOL_ADMINS,
         description="Завершить все сеансы человека своей школы; число завершённых",
     )
-    async def end_sessions(self, info: Info, person_id: strawberry.ID) -> int:
+    async def end_sessions(self, info: Info, person_id: strawberry.ID) -> int | None:
         return await sessions.end_sessions_of(
             info.context.uow(), info.context.principal, person_id=parse_id(person_id)
         )
@@ -292,7 +292,9 @@ class AccountsMutation:
         description="Сменить пароль по парольной политике школы; другие сеансы завершаются. "
         "После обязательной смены (одноразовый или истёкший пароль) войдите с новым паролем",
     )
-    async def change_password(self, info: Info, old_password: str, new_password: str) -> bool:
+    async def change_password(
+        self, info: Info, old_password: str, new_password: str
+    ) -> bool | None:
         return await passwords.change_password(
             info.context.uow(),
             info.context.principal,
@@ -305,7 +307,7 @@ class AccountsMutation:
     )
     async def update_password_policy(
         self, info: Info, input: PasswordPolicyInput
-    ) -> PasswordPolicy:
+    ) -> PasswordPolicy | None:
         policy = await passwords.update_password_policy(
             info.context.uow(),
             info.context.principal,
@@ -322,7 +324,7 @@ class AccountsMutation:
         requires_scopes=REGISTRARS,
         description="Зарегистрировать согласие на обработку персональных данных",
     )
-    async def record_consent(self, info: Info, input: RecordConsentInput) -> Consent:
+    async def record_consent(self, info: Info, input: RecordConsentInput) -> Consent | None:
         row = await accounts.record_consent(
             info.context.uow(),
             info.context.principal,
@@ -340,7 +342,9 @@ class AccountsMutation:
         requires_scopes=REGISTRARS,
         description="Зарегистрировать отзыв согласия: учётная запись блокируется сразу",
     )
-    async def withdraw_consent(self, info: Info, input: WithdrawConsentInput) -> list[Consent]:
+    async def withdraw_consent(
+        self, info: Info, input: WithdrawConsentInput
+    ) -> list[Consent] | None:
         rows = await accounts.withdraw_consent(
             info.context.uow(),
             info.context.principal,
@@ -355,7 +359,7 @@ class AccountsMutation:
     )
     async def issue_credentials(
         self, info: Info, input: IssueCredentialsInput
-    ) -> IssuedCredentials:
+    ) -> IssuedCredentials | None:
         issued = await accounts.issue_credentials(
             info.context.uow(),
             info.context.principal,
@@ -372,7 +376,7 @@ class AccountsMutation:
     @federation.field(
         requires_scopes=SCHOOL_ADMINS, description="Заблокировать учётную запись человека"
     )
-    async def block_account(self, info: Info, person_id: strawberry.ID) -> Account:
+    async def block_account(self, info: Info, person_id: strawberry.ID) -> Account | None:
         row = await accounts.block_account(
             info.context.uow(), info.context.principal, person_id=parse_id(person_id)
         )

@@ -401,7 +401,7 @@ def _id(value: strawberry.ID | None) -> UUID | None:
 @strawberry.type
 class CoreQuery:
     @federation.field(authenticated=True, description="Кто я: учётная запись, человек, роли")
-    async def me(self, info: Info) -> Me:
+    async def me(self, info: Info) -> Me | None:
         ctx = info.context
         account = await accounts.get_account(ctx.runtime.db, ctx.principal)
         person = await persons(info).load(account.person_id)
@@ -418,13 +418,13 @@ class CoreQuery:
         )
 
     @federation.field(authenticated=True, description="Моя школа")
-    async def school(self, info: Info) -> School:
+    async def school(self, info: Info) -> School | None:
         return School.from_row(
             await service.get_school(info.context.runtime.db, info.context.principal)
         )
 
     @federation.field(authenticated=True, description="Учебные годы школы")
-    async def academic_years(self, info: Info) -> list[AcademicYear]:
+    async def academic_years(self, info: Info) -> list[AcademicYear] | None:
         rows = await service.academic_years(info.context.runtime.db, info.context.principal)
         return [AcademicYear.from_row(r) for r in rows]
 
@@ -433,14 +433,14 @@ class CoreQuery:
     )
     async def school_classes(
         self, info: Info, academic_year_id: strawberry.ID | None = None
-    ) -> list[SchoolClass]:
+    ) -> list[SchoolClass] | None:
         rows = await service.school_classes(
             info.context.runtime.db, info.context.principal, _id(academic_year_id)
         )
         return [SchoolClass.from_row(r) for r in rows]
 
     @federation.field(authenticated=True, description="Класс")
-    async def school_class(self, info: Info, id: strawberry.ID) -> SchoolClass:
+    async def school_class(self, info: Info, id: strawberry.ID) -> SchoolClass | None:
         row = await service.get_school_class(
             info.context.runtime.db, info.context.principal, parse_id(id)
         )
@@ -450,14 +450,14 @@ class CoreQuery:
         requires_scopes=any_of(*STAFF, Role.PARENT, Role.STUDENT),
         description="Учащийся: сотрудникам школы; родителю — свой ребёнок; учащемуся — он сам",
     )
-    async def student(self, info: Info, id: strawberry.ID) -> Student:
+    async def student(self, info: Info, id: strawberry.ID) -> Student | None:
         row = await service.get_student(
             info.context.runtime.db, info.context.principal, parse_id(id)
         )
         return Student.from_row(row)
 
     @federation.field(requires_scopes=any_of(Role.PARENT), description="Мои дети")
-    async def my_children(self, info: Info) -> list[Student]:
+    async def my_children(self, info: Info) -> list[Student] | None:
         rows = await service.my_children(info.context.runtime.db, info.context.principal)
         return [Student.from_row(r) for r in rows]
 
@@ -465,7 +465,7 @@ class CoreQuery:
 @strawberry.type
 class CoreMutation:
     @federation.field(requires_scopes=SCHOOL_ADMINS, description="Создать школу")
-    async def create_school(self, info: Info, input: CreateSchoolInput) -> School:
+    async def create_school(self, info: Info, input: CreateSchoolInput) -> School | None:
         row = await service.create_school(
             info.context.uow(),
             info.context.principal,
@@ -478,7 +478,7 @@ class CoreMutation:
     @federation.field(requires_scopes=YEAR_EDITORS, description="Создать учебный год с периодами")
     async def create_academic_year(
         self, info: Info, input: CreateAcademicYearInput
-    ) -> AcademicYear:
+    ) -> AcademicYear | None:
         row = await service.create_academic_year(
             info.context.uow(),
             info.context.principal,
@@ -490,7 +490,9 @@ class CoreMutation:
         return AcademicYear.from_row(row)
 
     @federation.field(requires_scopes=CLASS_EDITORS, description="Создать класс")
-    async def create_school_class(self, info: Info, input: CreateSchoolClassInput) -> SchoolClass:
+    async def create_school_class(
+        self, info: Info, input: CreateSchoolClassInput
+    ) -> SchoolClass | None:
         row = await service.create_school_class(
             info.context.uow(),
             info.context.principal,
@@ -503,7 +505,9 @@ class CoreMutation:
     @federation.field(
         requires_scopes=CLASS_TEACHER_EDITORS, description="Назначить классного руководителя"
     )
-    async def assign_class_teacher(self, info: Info, input: AssignClassTeacherInput) -> SchoolClass:
+    async def assign_class_teacher(
+        self, info: Info, input: AssignClassTeacherInput
+    ) -> SchoolClass | None:
         row = await service.assign_class_teacher(
             info.context.uow(),
             info.context.principal,
@@ -517,7 +521,7 @@ class CoreMutation:
         description="Внести человека: учащихся и родителей — секретарь учебной части, "
         "сотрудников — секретарь по кадрам",
     )
-    async def register_person(self, info: Info, input: RegisterPersonInput) -> Person:
+    async def register_person(self, info: Info, input: RegisterPersonInput) -> Person | None:
         row = await service.register_person(
             info.context.uow(),
             info.context.principal,
@@ -531,7 +535,7 @@ class CoreMutation:
         return Person.from_row(row)
 
     @federation.field(requires_scopes=STUDENT_REGISTRARS, description="Зачислить учащегося в класс")
-    async def enrol_student(self, info: Info, input: EnrolStudentInput) -> Student:
+    async def enrol_student(self, info: Info, input: EnrolStudentInput) -> Student | None:
         enrolment = await service.enrol_student(
             info.context.uow(),
             info.context.principal,
@@ -543,7 +547,7 @@ class CoreMutation:
         return Student.from_row(row)
 
     @federation.field(requires_scopes=STUDENT_REGISTRARS, description="Связать родителя с учащимся")
-    async def link_guardianship(self, info: Info, input: LinkGuardianshipInput) -> Student:
+    async def link_guardianship(self, info: Info, input: LinkGuardianshipInput) -> Student | None:
         link = await service.link_guardianship(
             info.context.uow(),
             info.context.principal,
@@ -555,7 +559,7 @@ class CoreMutation:
         return Student.from_row(row)
 
     @federation.field(requires_scopes=SCHOOL_ADMINS, description="Выдать роль")
-    async def grant_role(self, info: Info, input: RoleGrantInput) -> RoleGrant:
+    async def grant_role(self, info: Info, input: RoleGrantInput) -> RoleGrant | None:
         row = await service.grant_role(
             info.context.uow(),
             info.context.principal,
@@ -568,7 +572,7 @@ class CoreMutation:
         )
 
     @federation.field(requires_scopes=SCHOOL_ADMINS, description="Снять роль")
-    async def withdraw_role(self, info: Info, input: RoleGrantInput) -> bool:
+    async def withdraw_role(self, info: Info, input: RoleGrantInput) -> bool | None:
         await service.withdraw_role(
             info.context.uow(),
             info.context.principal,

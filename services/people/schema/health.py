@@ -285,7 +285,7 @@ class HealthQuery:
         description="Медицинские сведения: медработнику, директору, классному руководителю "
         "учащегося, родителям, самому учащемуся. Каждое чтение записывается в журнал.",
     )
-    async def student_health(self, info: Info, student_id: strawberry.ID) -> HealthRecord:
+    async def student_health(self, info: Info, student_id: strawberry.ID) -> HealthRecord | None:
         view = await health.read_health(
             info.context.uow(), info.context.principal, parse_id(student_id, "studentId")
         )
@@ -295,7 +295,9 @@ class HealthQuery:
         requires_scopes=PE_GROUP_READERS,
         description="Физкультурная группа: также учителю физической культуры класса",
     )
-    async def student_pe_group(self, info: Info, student_id: strawberry.ID) -> StudentPeGroup:
+    async def student_pe_group(
+        self, info: Info, student_id: strawberry.ID
+    ) -> StudentPeGroup | None:
         view = await health.read_pe_group(
             info.context.uow(), info.context.principal, parse_id(student_id, "studentId")
         )
@@ -308,14 +310,14 @@ class HealthQuery:
     )
     async def class_pe_groups(
         self, info: Info, school_class_id: strawberry.ID
-    ) -> list[StudentPeGroup]:
+    ) -> list[StudentPeGroup] | None:
         views = await health.class_pe_groups(
             info.context.uow(), info.context.principal, parse_id(school_class_id, "schoolClassId")
         )
         return [StudentPeGroup.from_view(v) for v in views]
 
     @federation.field(requires_scopes=STAFF_ONLY, description="Учителя физической культуры класса")
-    async def pe_teachers(self, info: Info, school_class_id: strawberry.ID) -> list[Person]:
+    async def pe_teachers(self, info: Info, school_class_id: strawberry.ID) -> list[Person] | None:
         rows = await health.pe_teachers(
             info.context.runtime.db,
             info.context.principal,
@@ -328,7 +330,9 @@ class HealthQuery:
         description="Психолого-педагогические и социальные сведения: психологу, социальному "
         "педагогу, директору, заместителю по воспитанию. Каждое чтение записывается в журнал.",
     )
-    async def student_wellbeing(self, info: Info, student_id: strawberry.ID) -> WellbeingRecord:
+    async def student_wellbeing(
+        self, info: Info, student_id: strawberry.ID
+    ) -> WellbeingRecord | None:
         view = await wellbeing.read_wellbeing(
             info.context.uow(), info.context.principal, parse_id(student_id, "studentId")
         )
@@ -344,7 +348,7 @@ class HealthQuery:
         filter: DataAccessFilter | None = None,
         first: int = data_reads.DEFAULT_PAGE,
         after: strawberry.ID | None = None,
-    ) -> DataAccessPage:
+    ) -> DataAccessPage | None:
         f = filter or DataAccessFilter()
         filters = data_reads.LogFilter(
             subject_id=_optional_id(f.subject_id, "subjectId"),  # type: ignore[arg-type]
@@ -374,7 +378,7 @@ class HealthQuery:
         person_id: strawberry.ID,
         first: int = data_reads.DEFAULT_PAGE,
         after: strawberry.ID | None = None,
-    ) -> DataAccessPage:
+    ) -> DataAccessPage | None:
         page = await data_reads.who_read(
             info.context.runtime.db,
             info.context.principal,
@@ -391,7 +395,7 @@ class HealthMutation:
         requires_scopes=HEALTH_WRITERS,
         description="Записать группу здоровья и физкультурную группу",
     )
-    async def record_health(self, info: Info, input: RecordHealthInput) -> HealthRecord:
+    async def record_health(self, info: Info, input: RecordHealthInput) -> HealthRecord | None:
         view = await health.record_health(
             info.context.uow(),
             info.context.principal,
@@ -404,7 +408,7 @@ class HealthMutation:
     @federation.field(requires_scopes=HEALTH_WRITERS, description="Записать заболевание учащегося")
     async def add_health_condition(
         self, info: Info, input: AddHealthConditionInput
-    ) -> HealthCondition:
+    ) -> HealthCondition | None:
         row = await health.add_condition(
             info.context.uow(),
             info.context.principal,
@@ -420,7 +424,7 @@ class HealthMutation:
     @federation.field(
         requires_scopes=HEALTH_WRITERS, description="Удалить ошибочную запись о заболевании"
     )
-    async def remove_health_condition(self, info: Info, id: strawberry.ID) -> bool:
+    async def remove_health_condition(self, info: Info, id: strawberry.ID) -> bool | None:
         return await health.remove_condition(
             info.context.uow(), info.context.principal, condition_id=parse_id(id)
         )
@@ -429,7 +433,7 @@ class HealthMutation:
         requires_scopes=PE_TEACHER_KEEPERS,
         description="Назначить учителя физической культуры класса",
     )
-    async def assign_pe_teacher(self, info: Info, input: PeTeacherInput) -> SchoolClass:
+    async def assign_pe_teacher(self, info: Info, input: PeTeacherInput) -> SchoolClass | None:
         row = await health.assign_pe_teacher(
             info.context.uow(),
             info.context.principal,
@@ -442,7 +446,7 @@ class HealthMutation:
     @federation.field(
         requires_scopes=PE_TEACHER_KEEPERS, description="Снять учителя физической культуры класса"
     )
-    async def withdraw_pe_teacher(self, info: Info, input: PeTeacherInput) -> bool:
+    async def withdraw_pe_teacher(self, info: Info, input: PeTeacherInput) -> bool | None:
         return await health.withdraw_pe_teacher(
             info.context.uow(),
             info.context.principal,
@@ -456,7 +460,7 @@ class HealthMutation:
     )
     async def set_psychological_characteristics(
         self, info: Info, student_id: strawberry.ID, text: str | None
-    ) -> WellbeingRecord:
+    ) -> WellbeingRecord | None:
         view = await wellbeing.set_characteristics(
             info.context.uow(),
             info.context.principal,
@@ -473,7 +477,7 @@ class HealthMutation:
         info: Info,
         student_id: strawberry.ID,
         statuses: list[SocialStatusName],  # type: ignore[valid-type]
-    ) -> WellbeingRecord:
+    ) -> WellbeingRecord | None:
         view = await wellbeing.set_social_statuses(
             info.context.uow(),
             info.context.principal,
@@ -487,7 +491,7 @@ class HealthMutation:
     )
     async def record_deviant_behaviour(
         self, info: Info, input: RecordDeviantBehaviourInput
-    ) -> DeviantBehaviourRecord:
+    ) -> DeviantBehaviourRecord | None:
         row = await wellbeing.record_deviant_behaviour(
             info.context.uow(),
             info.context.principal,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import strawberry
 
 from services.kernel.graphql import Info, schema_enum
+from services.kernel.inputs import FILE_BASE64_MAX, max_length
 from services.kernel.roles import Role, any_of
 from services.people.importing import FileFormat, ImportKind, ImportReport, import_people
 
@@ -29,7 +30,8 @@ ImportFormatName = schema_enum(
 class ImportPeopleInput:
     format: ImportFormatName  # type: ignore[valid-type]
     content: str = strawberry.field(
-        description="CSV — текстом (или base64 байтов файла при base64: true); XLSX — base64"
+        description="CSV — текстом (или base64 байтов файла при base64: true); XLSX — base64",
+        metadata=max_length(FILE_BASE64_MAX),  # a file of up to 10 MB, as base64
     )
     kind: ImportKindName | None = strawberry.field(  # type: ignore[valid-type]
         default=None, description="Пусто — книга XLSX: листы «Классы», «Учащиеся»…"
@@ -95,7 +97,9 @@ class ImportingMutation:
         description="Загрузить списки классов, учащихся, родителей, сотрудников (CSV, XLSX); "
         "dryRun — только проверить. Всё или ничего: при любой ошибке ничего не записывается",
     )
-    async def import_people(self, info: Info, input: ImportPeopleInput) -> ImportPeopleReport:
+    async def import_people(
+        self, info: Info, input: ImportPeopleInput
+    ) -> ImportPeopleReport | None:
         report = await import_people(
             info.context.uow(),
             info.context.principal,

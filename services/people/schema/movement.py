@@ -226,7 +226,7 @@ class MovementQuery:
         to_date: date,
         kind: MovementKindName | None = None,  # type: ignore[valid-type]
         order_number: str | None = None,
-    ) -> list[MovementRecord]:
+    ) -> list[MovementRecord] | None:
         lines = await movement.movement_book(
             info.context.runtime.db,
             info.context.principal,
@@ -241,7 +241,7 @@ class MovementQuery:
         requires_scopes=PROMOTERS,
         description="Предпросмотр перевода всех классов в следующий учебный год",
     )
-    async def promotion_preview(self, info: Info, input: PromotionInput) -> PromotionPlan:
+    async def promotion_preview(self, info: Info, input: PromotionInput) -> PromotionPlan | None:
         plan = await movement.preview_promotion(
             info.context.runtime.db,
             info.context.principal,
@@ -257,7 +257,7 @@ class MovementMutation:
     @federation.field(
         requires_scopes=MOVERS, description="Зачислить прибывшего учащегося по приказу"
     )
-    async def enrol_arrival(self, info: Info, input: EnrolArrivalInput) -> MovementRecord:
+    async def enrol_arrival(self, info: Info, input: EnrolArrivalInput) -> MovementRecord | None:
         row = await movement.enrol_arrival(
             info.context.uow(),
             info.context.principal,
@@ -274,7 +274,9 @@ class MovementMutation:
     @federation.field(
         requires_scopes=MOVERS, description="Перевести учащегося в другой класс по приказу"
     )
-    async def transfer_student(self, info: Info, input: TransferStudentInput) -> MovementRecord:
+    async def transfer_student(
+        self, info: Info, input: TransferStudentInput
+    ) -> MovementRecord | None:
         row = await movement.transfer_student(
             info.context.uow(),
             info.context.principal,
@@ -290,7 +292,9 @@ class MovementMutation:
         requires_scopes=MOVERS,
         description="Оформить выбытие учащегося по приказу; учётная запись блокируется сразу",
     )
-    async def record_departure(self, info: Info, input: RecordDepartureInput) -> MovementRecord:
+    async def record_departure(
+        self, info: Info, input: RecordDepartureInput
+    ) -> MovementRecord | None:
         row = await movement.record_departure(
             info.context.uow(),
             info.context.principal,
@@ -308,7 +312,7 @@ class MovementMutation:
         requires_scopes=PROMOTERS,
         description="Перевести все классы в следующий учебный год (всё или ничего)",
     )
-    async def apply_promotion(self, info: Info, input: ApplyPromotionInput) -> PromotionPlan:
+    async def apply_promotion(self, info: Info, input: ApplyPromotionInput) -> PromotionPlan | None:
         plan = await movement.apply_promotion(
             info.context.uow(),
             info.context.principal,

@@ -130,7 +130,7 @@ class DismissStaffInput:
 @strawberry.type
 class OrganisationQuery:
     @federation.field(requires_scopes=STAFF_ONLY, description="Подгруппы класса с их составом")
-    async def subgroups(self, info: Info, school_class_id: strawberry.ID) -> list[Subgroup]:
+    async def subgroups(self, info: Info, school_class_id: strawberry.ID) -> list[Subgroup] | None:
         rows = await organisation.subgroups(
             info.context.runtime.db, info.context.principal, parse_id(school_class_id)
         )
@@ -139,7 +139,9 @@ class OrganisationQuery:
     @federation.field(
         requires_scopes=STAFF_READERS, description="Кадровые сведения сотрудников школы"
     )
-    async def staff_records(self, info: Info, include_dismissed: bool = True) -> list[StaffRecord]:
+    async def staff_records(
+        self, info: Info, include_dismissed: bool = True
+    ) -> list[StaffRecord] | None:
         rows = await organisation.staff_records(
             info.context.runtime.db, info.context.principal, include_dismissed=include_dismissed
         )
@@ -149,7 +151,7 @@ class OrganisationQuery:
         requires_scopes=REGIONAL,
         description="Школы региона: классы последнего учебного года и численность учащихся",
     )
-    async def region_schools(self, info: Info) -> list[RegionSchool]:
+    async def region_schools(self, info: Info) -> list[RegionSchool] | None:
         rows = await organisation.region_schools(info.context.runtime.db, info.context.principal)
         return [
             RegionSchool(
@@ -177,7 +179,7 @@ class OrganisationMutation:
         self,
         info: Info,
         kind: StudyPeriodKindName,  # type: ignore[valid-type]
-    ) -> StudyPeriodKindName:  # type: ignore[valid-type]
+    ) -> StudyPeriodKindName | None:  # type: ignore[valid-type]
         school = await organisation.set_study_period_kind(
             info.context.uow(), info.context.principal, kind=StudyPeriodKind(kind.value)
         )
@@ -188,7 +190,7 @@ class OrganisationMutation:
         description="Создать подгруппу класса по предмету: классный руководитель своего класса "
         "или секретарь учебной части",
     )
-    async def create_subgroup(self, info: Info, input: CreateSubgroupInput) -> Subgroup:
+    async def create_subgroup(self, info: Info, input: CreateSubgroupInput) -> Subgroup | None:
         ids = [parse_id(i) for i in input.student_ids]
         row = await organisation.create_subgroup(
             info.context.uow(),
@@ -203,7 +205,7 @@ class OrganisationMutation:
     @federation.field(requires_scopes=SUBGROUP_KEEPERS, description="Задать состав подгруппы")
     async def set_subgroup_members(
         self, info: Info, subgroup_id: strawberry.ID, student_ids: list[strawberry.ID]
-    ) -> Subgroup:
+    ) -> Subgroup | None:
         row = await organisation.set_subgroup_members(
             info.context.uow(),
             info.context.principal,
@@ -213,7 +215,7 @@ class OrganisationMutation:
         return await _reloaded(info, row)
 
     @federation.field(requires_scopes=STAFF_KEEPERS, description="Принять сотрудника на работу")
-    async def hire_staff(self, info: Info, input: HireStaffInput) -> StaffRecord:
+    async def hire_staff(self, info: Info, input: HireStaffInput) -> StaffRecord | None:
         row = await organisation.hire_staff(
             info.context.uow(),
             info.context.principal,
@@ -227,7 +229,7 @@ class OrganisationMutation:
         requires_scopes=STAFF_KEEPERS,
         description="Уволить сотрудника: роли снимаются, учётная запись блокируется сразу",
     )
-    async def dismiss_staff(self, info: Info, input: DismissStaffInput) -> StaffRecord:
+    async def dismiss_staff(self, info: Info, input: DismissStaffInput) -> StaffRecord | None:
         row = await organisation.dismiss_staff(
             info.context.uow(),
             info.context.principal,

@@ -252,7 +252,7 @@ class PersonalDataQuery:
         requires_scopes=CONTACT_READERS,
         description="Персональные данные человека: каждое поле — тем, кому оно положено",
     )
-    async def personal_data(self, info: Info, person_id: strawberry.ID) -> PersonalData:
+    async def personal_data(self, info: Info, person_id: strawberry.ID) -> PersonalData | None:
         view = await personal_data.read(
             info.context.runtime.db, info.context.principal, parse_id(person_id, "personId")
         )
@@ -271,7 +271,7 @@ class PersonalDataQuery:
         until: datetime | None = None,
         first: int = 50,
         after: str | None = None,
-    ) -> PersonalDataChangePage:
+    ) -> PersonalDataChangePage | None:
         page = await audit.changes(
             info.context.runtime.db,
             info.context.principal,
@@ -293,7 +293,7 @@ class PersonalDataQuery:
     )
     async def my_data_changes(
         self, info: Info, person_id: strawberry.ID, first: int = 50, after: str | None = None
-    ) -> MyDataChangePage:
+    ) -> MyDataChangePage | None:
         page = await audit.my_changes(
             info.context.runtime.db,
             info.context.principal,
@@ -309,7 +309,7 @@ class PersonalDataQuery:
         authenticated=True,
         description="Всё, что хранится обо мне (родителю — о ребёнке), одним JSON-документом",
     )
-    async def my_data_export(self, info: Info, person_id: strawberry.ID) -> str:
+    async def my_data_export(self, info: Info, person_id: strawberry.ID) -> str | None:
         return await subject_access.export(
             info.context.runtime.db, info.context.principal, parse_id(person_id, "personId")
         )
@@ -317,7 +317,7 @@ class PersonalDataQuery:
     @federation.field(
         requires_scopes=HEADS, description="Через сколько дней обезличиваются данные выбывших"
     )
-    async def anonymise_after_days(self, info: Info) -> int:
+    async def anonymise_after_days(self, info: Info) -> int | None:
         return await personal_data.get_anonymise_after_days(
             info.context.runtime.db, info.context.principal
         )
@@ -331,7 +331,7 @@ class PersonalDataMutation:
     )
     async def update_personal_data(
         self, info: Info, input: UpdatePersonalDataInput
-    ) -> PersonalData:
+    ) -> PersonalData | None:
         doc = input.identity_document
         view = await personal_data.update(
             info.context.uow(),
@@ -354,7 +354,7 @@ class PersonalDataMutation:
     @federation.field(
         requires_scopes=HEADS, description="Срок обезличивания данных выбывших (0–30 дней)"
     )
-    async def set_anonymise_after_days(self, info: Info, days: int) -> int:
+    async def set_anonymise_after_days(self, info: Info, days: int) -> int | None:
         return await personal_data.set_anonymise_after_days(
             info.context.uow(), info.context.principal, days
         )

@@ -53,7 +53,7 @@ class VerificationQuery:
         description="Классы, где классный руководитель не подтвердил данные в срок "
         "(до 20 сентября, затем не реже раза в месяц)",
     )
-    async def overdue_data_confirmations(self, info: Info) -> list[OverdueDataConfirmation]:
+    async def overdue_data_confirmations(self, info: Info) -> list[OverdueDataConfirmation] | None:
         overdue = await verification.overdue_confirmations(
             info.context.runtime.db,
             info.context.principal,
@@ -78,7 +78,7 @@ class VerificationMutation:
     )
     async def confirm_class_data(
         self, info: Info, class_id: strawberry.ID
-    ) -> ClassDataConfirmation:
+    ) -> ClassDataConfirmation | None:
         row = await verification.confirm_class_data(
             info.context.uow(),
             info.context.principal,
