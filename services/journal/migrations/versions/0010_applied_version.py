@@ -1,7 +1,7 @@
 """applied versions: the people replica converges whatever order its events arrive in
 
-Revision ID: 0009
-Revises: 0008
+Revision ID: 0010_applied_version
+Revises: 0009_idempotency_keys
 Create Date: 2026-12-06 06:00:00.000000
 
 """
@@ -12,8 +12,8 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision: str = "0009"
-down_revision: str | Sequence[str] | None = "0008"
+revision: str = "0010_applied_version"
+down_revision: str | Sequence[str] | None = "0009_idempotency_keys"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
