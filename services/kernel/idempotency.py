@@ -175,11 +175,16 @@ class _Store:
             return row
 
     async def answer(self, scope: str, key: str, status: int, body: bytes) -> None:
+        """Store the answer; the caller's expired keys go at the same time (the table stays
+        as large as its callers' last ``KEEP_FOR`` of writes)."""
         async with self.db.engine.begin() as conn:
             await conn.execute(
                 update(KEYS)
                 .where(KEYS.c.scope == scope, KEYS.c.key == key)
                 .values(status=status, response=body)
+            )
+            await conn.execute(
+                delete(KEYS).where(KEYS.c.scope == scope, KEYS.c.created_at < func.now() - KEEP_FOR)
             )
 
     async def wait_for_answer(self, scope: str, key: str) -> Any:

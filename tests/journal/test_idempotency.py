@@ -5,14 +5,16 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from typing import Any
 from uuid import UUID
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, text, update
 
 from services.journal.models import Mark
-from services.kernel.idempotency import KEYS
+from services.kernel.db import Database
+from services.kernel.idempotency import KEEP_FOR, KEYS, has_table
 from services.kernel.principal import PRINCIPAL_HEADER, encode_principal_header
 from tests.journal.marks_world import World, marks_world
 from tests.support import Infra
@@ -146,3 +148,33 @@ async def test_a_malformed_key_is_validation(world: World) -> None:
         "code": "VALIDATION",
         "field": "Idempotency-Key",
     }
+
+
+async def test_a_key_older_than_its_keeping_time_is_forgotten(world: World) -> None:
+    lesson, student = world.id("fresh_7b_2"), world.id("student")
+    first, _ = await send(world, "teacher", "retry-6", l=lesson, s=student, v=3)
+    assert "errors" not in first, first
+    async with world.svc.runtime.db.sessionmaker() as s:
+        await s.execute(
+            update(KEYS)
+            .where(KEYS.c.key == "retry-6")
+            .values(created_at=func.now() - KEEP_FOR - timedelta(minutes=1))
+        )
+        await s.commit()
+    before = await marks_of(world, lesson, student)
+    again, _ = await send(world, "teacher", "retry-6", l=lesson, s=student, v=3)
+    assert again != first and "errors" not in again, again
+    assert await marks_of(world, lesson, student) == before + 1
+
+
+async def test_a_database_without_the_table_does_not_offer_keys(infra: Infra) -> None:
+    """A service whose migrations lack ``idempotency_key`` ignores the header (has_table is
+    what the app asks at start-up)."""
+    db = Database.connect(await infra.fresh_database("journal"), pool_size=1)
+    try:
+        assert await has_table(db) is True
+        async with db.engine.begin() as conn:
+            await conn.execute(text("DROP TABLE idempotency_key"))
+        assert await has_table(db) is False
+    finally:
+        await db.dispose()
