@@ -56,6 +56,7 @@ from services.kernel.roles import Role
 log = logging.getLogger("sgo.journal.demo")
 
 POLL_SECONDS = 0.5
+STABLE_POLLS = 6  # three seconds without a new roster row
 WAIT_SECONDS = 120.0
 
 CURRICULUM: dict[tuple[int, int], dict[str, int]] = {
@@ -169,11 +170,14 @@ async def _has_subjects(runtime: Runtime) -> bool:
 async def wait_for_roster(runtime: Runtime, timeout: float = WAIT_SECONDS) -> bool:
     deadline = time.monotonic() + timeout
     previous: tuple[int, ...] = ()
+    unchanged = 0
     while time.monotonic() < deadline:
         if await _roster_ready(runtime):
-            # people publishes its roster in a burst: wait until it stops growing.
+            # people publishes its roster in bursts, which a busy machine spaces out: wait until
+            # it has stopped growing for a while, not for one poll.
             size = await _replica_size(runtime)
-            if size == previous:
+            unchanged = unchanged + 1 if size == previous else 0
+            if unchanged >= STABLE_POLLS:
                 return True
             previous = size
         await asyncio.sleep(POLL_SECONDS)
