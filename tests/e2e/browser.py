@@ -146,6 +146,11 @@ async def _devtools_port(profile: Path, process: asyncio.subprocess.Process) -> 
     raise RuntimeError("Chromium did not open its DevTools port")
 
 
+def _removed(directory: Path) -> bool:
+    shutil.rmtree(directory, ignore_errors=True)
+    return not directory.exists()
+
+
 @contextlib.asynccontextmanager
 async def open_page(chromium: str) -> AsyncIterator[Page]:
     """A fresh profile, a fresh tab; the browser is gone when the block ends."""
@@ -203,4 +208,8 @@ async def open_page(chromium: str) -> AsyncIterator[Page]:
             except TimeoutError:
                 process.kill()
                 await process.wait()
-        shutil.rmtree(profile, ignore_errors=True)
+        # Chromium's helper processes may still write to the profile for a moment after it exits.
+        for _ in range(50):
+            if _removed(profile):
+                break
+            await asyncio.sleep(0.1)
