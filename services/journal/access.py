@@ -6,7 +6,7 @@ from datetime import date
 from typing import Any, Protocol, TypeVar
 from uuid import UUID
 
-from sqlalchemy import exists, or_, select
+from sqlalchemy import exists, false, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import ColumnElement
 
@@ -30,7 +30,7 @@ from services.kernel.errors import (
     ValidationFailed,
 )
 from services.kernel.principal import Principal
-from services.kernel.roles import Role
+from services.kernel.roles import ADMINISTRATION, Role
 
 MAX_RANGE_DAYS = 93  # a term and a bit: enough for a journal page, bounded for the database
 
@@ -93,6 +93,32 @@ def may_write_clause(person_id: UUID) -> Any:
         Substitution.lesson_id == Lesson.id, Substitution.substitute_id == person_id
     )
     return or_(load, substitution)
+
+
+def journal_reader_clause(principal: Principal) -> ColumnElement[bool]:
+    """The caller reads this lesson's marks and attendance (correlated with ``Lesson``).
+
+    The administration reads every class's journal; a teacher the lessons they write
+    (``may_write_clause``: load or substitution); a class teacher every lesson of their class.
+    Others (the academic secretary who builds the timetable, a teacher of another class)
+    see the lesson but not its marks and attendance; families read theirs through the diary.
+    """
+    if principal.has_role(*ADMINISTRATION):
+        return true()
+    if principal.person_id is None:
+        return false()
+    person_id = principal.person_id
+    class_teacher = or_(
+        exists().where(
+            RoleGrant.person_id == person_id,
+            RoleGrant.role == Role.CLASS_TEACHER.value,
+            RoleGrant.school_class_id == Lesson.school_class_id,
+        ),
+        exists().where(
+            SchoolClass.id == Lesson.school_class_id, SchoolClass.class_teacher_id == person_id
+        ),
+    )
+    return or_(may_write_clause(person_id), class_teacher)
 
 
 async def may_write_lesson(session: AsyncSession, person_id: UUID, lesson: Lesson) -> bool:

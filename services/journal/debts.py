@@ -251,7 +251,7 @@ async def debts(
         if not lesson_ids:
             return []
         lessons = await assemble(
-            s, select(Lesson).where(Lesson.id.in_(lesson_ids)), student_id=student_id
+            s, select(Lesson).where(Lesson.id.in_(lesson_ids)), principal, student_id=student_id
         )
     by_id = {lesson.id: lesson for lesson in lessons}
     found = debts_by_student(

@@ -80,7 +80,7 @@ async def set_lesson_topic(
             school_id=lesson.school_id,
         )
         await s.flush()
-        [view] = await assemble(s, select(Lesson).where(Lesson.id == lesson_id))
+        [view] = await assemble(s, select(Lesson).where(Lesson.id == lesson_id), uow.principal)
         await uow.commit()
     return view
 

@@ -7,12 +7,13 @@ from datetime import date, datetime, timedelta
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, exists, false, func, or_, select
+from sqlalchemy import ColumnElement, Select, exists, false, func, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from services.journal.access import (
     check_range,
     guardian_clause,
+    journal_reader_clause,
     require,
 )
 from services.journal.debts import (
@@ -62,19 +63,43 @@ from services.kernel.principal import Principal
 from services.kernel.roles import ADMINISTRATION, Role
 
 
+def _readable(principal: Principal, student_id: UUID | None) -> ColumnElement[bool]:
+    """Whose marks and attendance of a lesson the caller reads: the journal's readers all of
+    them, the student and their parents the student's own (``student_id``)."""
+    clause = journal_reader_clause(principal)
+    if student_id is None or principal.person_id is None:
+        return clause
+    if principal.person_id == student_id:
+        return true()
+    return or_(clause, guardian_clause(principal.person_id, student_id))
+
+
 async def assemble(
-    s: AsyncSession | AsyncConnection, query: Select[tuple[Lesson]], student_id: UUID | None = None
+    s: AsyncSession | AsyncConnection,
+    query: Select[tuple[Lesson]],
+    principal: Principal,
+    student_id: UUID | None = None,
 ) -> list[LessonView]:
     """Lessons with their marks and attendance in three queries, whatever the number of rows.
 
+    Marks and attendance follow the row: a lesson the caller may see but whose journal they
+    do not read (the secretary's timetable, another teacher's lesson) comes without them.
     Rows come back as plain column tuples, not ORM instances: these pages are read far more
     often than anything else and only ever turned into views.
     """
-    lesson_rows = await s.execute(query.with_only_columns(*Lesson.__table__.c))
-    lessons = [lesson_view(r) for r in lesson_rows]  # type: ignore[arg-type]
-    if not lessons:
+    lesson_rows = await s.execute(
+        query.with_only_columns(
+            *Lesson.__table__.c, _readable(principal, student_id).label("journal_readable")
+        )
+    )
+    lessons: list[LessonView] = []
+    ids: list[UUID] = []
+    for row in lesson_rows:
+        lessons.append(lesson_view(row))  # type: ignore[arg-type]
+        if row.journal_readable:
+            ids.append(row.id)
+    if not ids:
         return lessons
-    ids = [lesson.id for lesson in lessons]
     mark_q = (
         select(*Mark.__table__.c, AssignmentType.weight.label("type_weight"))
         .join(Assignment, Assignment.id == Mark.assignment_id)
@@ -167,6 +192,7 @@ async def diary(
                 Lesson.cancelled.is_(False),
             )
             .order_by(Lesson.date, Lesson.number),
+            principal,
             student_id=student_id,
         )
         events = await s.execute(
@@ -319,7 +345,7 @@ async def class_journal(
         for student_id, enrolled_on, left_on in await s.execute(roster):
             stays[student_id].append(Stay(school_class_id, enrolled_on, left_on))
         student_ids = list(stays)  # in roster order: dicts keep it
-        lessons = await assemble(s, lesson_query.order_by(Lesson.date, Lesson.number))
+        lessons = await assemble(s, lesson_query.order_by(Lesson.date, Lesson.number), principal)
         owed: list[Owed] = []
         subgroups: dict[UUID, frozenset[UUID]] = {}
         if lessons and student_ids:
@@ -366,4 +392,4 @@ async def lessons(
     if school_class_id is not None:
         query = query.where(Lesson.school_class_id == school_class_id)
     async with db.sessionmaker() as s:
-        return await assemble(s, query.order_by(Lesson.date, Lesson.number))
+        return await assemble(s, query.order_by(Lesson.date, Lesson.number), principal)

@@ -223,6 +223,7 @@ async def lessons_by_id(
             select(Lesson).where(
                 Lesson.id.in_(list(lesson_ids)), Lesson.school_id == principal.school_id
             ),
+            principal,
         )
     by_id = {lesson.id: lesson for lesson in found}
     return [by_id.get(i) for i in lesson_ids]
