@@ -31,6 +31,7 @@ from services.kernel.errors import (
 )
 from services.kernel.principal import Principal
 from services.kernel.roles import ADMINISTRATION, Role
+from services.kernel.visibility import refusal
 
 MAX_RANGE_DAYS = 93  # a term and a bit: enough for a journal page, bounded for the database
 
@@ -121,6 +122,14 @@ def journal_reader_clause(principal: Principal) -> ColumnElement[bool]:
     return or_(may_write_clause(person_id), class_teacher)
 
 
+def lesson_seen_clause(principal: Principal) -> ColumnElement[bool]:
+    """The caller sees this lesson somewhere in the API (correlated with ``Lesson``): the
+    journal's readers, and the academic secretary, who lists every lesson for the timetable."""
+    if principal.has_role(Role.ACADEMIC_SECRETARY):
+        return true()
+    return journal_reader_clause(principal)
+
+
 async def may_write_lesson(session: AsyncSession, person_id: UUID, lesson: Lesson) -> bool:
     return bool(
         await session.scalar(select(may_write_clause(person_id)).where(Lesson.id == lesson.id))
@@ -158,27 +167,35 @@ async def school_class_name(session: AsyncSession, school_class_id: UUID) -> str
 
 
 async def lesson_for_writing(
-    session: AsyncSession, principal: Principal, lesson_id: UUID
+    session: AsyncSession, principal: Principal, lesson_id: UUID, missing: str = "Урок не найден."
 ) -> tuple[Lesson, Subject]:
-    """The lesson, locked, when the caller teaches it (load or substitution); else a refusal."""
+    """The lesson, locked, when the caller teaches it (load or substitution); else a refusal:
+    NOT_FOUND with ``missing`` (what a missing row of the call says) when the caller does not
+    even see the lesson."""
     teacher_id = require(principal)
     row = (
         await session.execute(
-            select(Lesson, Subject)
+            select(
+                Lesson,
+                Subject,
+                may_write_clause(teacher_id),
+                lesson_seen_clause(principal),
+            )
             .join(Subject, Subject.id == Lesson.subject_id)
-            .where(Lesson.id == lesson_id)
+            .where(Lesson.id == lesson_id, Lesson.school_id == principal.school_id)
             .with_for_update(of=Lesson)
         )
     ).first()
     if row is None:
         raise NotFound("Урок не найден.")
-    lesson, subject = row
-    same_school(principal, lesson.school_id, "Урок")
-    if not await may_write_lesson(session, teacher_id, lesson):
-        class_name = await school_class_name(session, lesson.school_class_id)
-        raise Forbidden(
-            f"Вы не ведёте предмет «{subject.name}» в классе {class_name}: заполнять журнал "
-            "этого урока может учитель с такой нагрузкой или назначенный на замену."
+    lesson, subject, may_write, seen = row
+    if not may_write:
+        class_name = await school_class_name(session, lesson.school_class_id) if seen else ""
+        raise refusal(
+            visible=bool(seen),
+            missing=missing,
+            forbidden=f"Вы не ведёте предмет «{subject.name}» в классе {class_name}: заполнять "
+            "журнал этого урока может учитель с такой нагрузкой или назначенный на замену.",
         )
     if lesson.cancelled:  # timetable: a cancelled lesson is not a lesson to fill in
         raise Conflict(

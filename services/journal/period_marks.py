@@ -30,6 +30,7 @@ from services.journal.domain.period_marks import PeriodMarkKind, SpecialMark
 from services.journal.events import PeriodMarkRemoved, PeriodMarkSet
 from services.journal.lock import ensure_academic_year_open, year_closed
 from services.journal.models import (
+    AcademicYear,
     Assignment,
     AssignmentType,
     Enrolment,
@@ -293,17 +294,20 @@ async def period_marks(
     db: Database, principal: Principal, student_id: UUID, academic_year_id: UUID
 ) -> list[PeriodMarkView]:
     """A student's period marks of a year: the student, their parents, their class teacher and
-    the administration."""
+    the administration. A list: a student or year the caller may not read gives an empty one
+    (``services.kernel.visibility``)."""
     person_id = require(principal)
-    refusal = (
-        "Итоговые отметки видят учащийся, его родители, классный руководитель и администрация."
-    )
     async with db.sessionmaker() as s:
         student = await s.get(Person, student_id)
-        if student is None or student.kind != "student":
-            raise NotFound("Учащийся не найден.")
-        same_school(principal, student.school_id, "Учащийся")
-        await own_academic_year(s, principal, academic_year_id)
+        year = await s.get(AcademicYear, academic_year_id)
+        if (
+            student is None
+            or student.kind != "student"
+            or student.school_id != principal.school_id
+            or year is None
+            or year.school_id != principal.school_id
+        ):
+            return []
         rows = list(
             await s.scalars(
                 select(PeriodMark)
@@ -329,7 +333,7 @@ async def period_marks(
                     allowed = True
                     break
         if not allowed:
-            raise Forbidden(refusal)
+            return []
     return [period_mark_view(r) for r in rows]
 
 

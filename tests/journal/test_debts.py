@@ -116,7 +116,7 @@ async def test_the_student_family_and_teachers_of_the_class_read_its_debts(
 async def test_others_cannot_read_a_students_debts(world: ReadsWorld) -> None:
     for reader in ("other_parent", "classmate", "other_teacher", "substitute"):
         result = await world.gql(DEBTS, reader, s=str(world.ids["student"]))
-        assert code_of(result) == "FORBIDDEN", reader
+        assert result == {"data": {"debts": []}}, reader
 
 
 async def test_work_due_today_is_not_yet_a_debt_and_a_subgroups_work_only_its_members(
@@ -162,4 +162,4 @@ async def test_another_schools_staff_cannot_find_the_student(world: ReadsWorld) 
     )
     for student_id in (world.ids["student"], uuid4()):
         result = await world.gql(DEBTS, elsewhere, s=str(student_id))
-        assert code_of(result) == "NOT_FOUND"
+        assert result == {"data": {"debts": []}}
