@@ -11,7 +11,8 @@ another family", "this mark exists in another class"):
 - **Lists** (``lessons``, ``markHistory``, ``debts``, ``consents``): a list answers the rows
   the caller may read among those its arguments select. A filter naming a row that is
   missing, hidden or whose rows the caller does not read gives an empty list — never
-  ``FORBIDDEN``, never ``NOT_FOUND`` (``visible_rows``).
+  ``FORBIDDEN``, never ``NOT_FOUND``: the use case returns ``[]`` before anything else is
+  said about the row.
 - **FORBIDDEN stays honest where the caller sees the row** but may not do this with it: a
   teacher sees every lesson of the school in the timetable but fills in only those they
   teach; the staff see every student of the school but read a student's health only as the
@@ -24,12 +25,7 @@ another family", "this mark exists in another class"):
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from typing import TypeVar
-
 from services.kernel.errors import Forbidden, NotFound, SgoError
-
-T = TypeVar("T")
 
 
 def require_visible(visible: bool, missing: str) -> None:
@@ -41,8 +37,3 @@ def require_visible(visible: bool, missing: str) -> None:
 def refusal(*, visible: bool, missing: str, forbidden: str) -> SgoError:
     """The error for a row the caller may not use: FORBIDDEN only when they can see it."""
     return Forbidden(forbidden) if visible else NotFound(missing)
-
-
-async def visible_rows(visible: bool, rows: Callable[[], Awaitable[list[T]]]) -> list[T]:
-    """A list filtered by a row the caller may not read is empty, as if the row were not there."""
-    return await rows() if visible else []
