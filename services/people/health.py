@@ -23,7 +23,9 @@ from services.kernel.events import utcnow, uuid7
 from services.kernel.principal import Principal
 from services.kernel.roles import STAFF, Role
 from services.kernel.uow import UnitOfWork
+from services.kernel.visibility import refusal
 from services.people import data_reads, domain, subject_access
+from services.people.access import sees_person
 from services.people.domain import DataAction, DataSection, HealthGroup, PeGroup, PersonKind
 from services.people.events import HealthDataChanged, PeTeacherAssigned, PeTeacherWithdrawn
 from services.people.models import (
@@ -116,7 +118,8 @@ async def _is_pe_teacher(session: AsyncSession, person_id: UUID, class_id: UUID)
 async def reading_basis(
     session: AsyncSession, principal: Principal, subject: Person, *, pe_group_only: bool
 ) -> str:
-    """Why this caller may read this student's medical data (the log keeps it), or FORBIDDEN.
+    """Why this caller may read this student's medical data (the log keeps it), or a refusal:
+    FORBIDDEN for a student the caller sees, NOT_FOUND (as for no student) for one they do not.
 
     Relationships come from people's rows, not the token: a class handed over or a
     guardianship removed since login no longer opens the data.
@@ -152,7 +155,11 @@ async def reading_basis(
         and await _is_pe_teacher(session, me, class_id)
     ):
         return data_reads.PE_TEACHER
-    raise Forbidden(NO_PE_ACCESS if pe_group_only else NO_ACCESS)
+    raise refusal(
+        visible=await sees_person(session, principal, subject),
+        missing="Учащийся не найден.",
+        forbidden=NO_PE_ACCESS if pe_group_only else NO_ACCESS,
+    )
 
 
 # --- reads --------------------------------------------------------------------------------
