@@ -75,8 +75,9 @@ class PeGroupView:
 
 
 async def student(session: AsyncSession, school_id: UUID, student_id: UUID) -> Person:
-    person = await _person(session, school_id, student_id)
-    if person.kind != PersonKind.STUDENT:
+    # One message for no one, someone else and a hidden student (``reading_basis``).
+    person = await session.get(Person, student_id)
+    if person is None or person.school_id != school_id or person.kind != PersonKind.STUDENT:
         raise NotFound("Учащийся не найден.")
     return person
 
