@@ -6,7 +6,7 @@ from datetime import date
 from typing import Any, Protocol, TypeVar
 from uuid import UUID
 
-from sqlalchemy import exists, or_, select
+from sqlalchemy import exists, false, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import ColumnElement
 
@@ -30,7 +30,8 @@ from services.kernel.errors import (
     ValidationFailed,
 )
 from services.kernel.principal import Principal
-from services.kernel.roles import Role
+from services.kernel.roles import ADMINISTRATION, Role
+from services.kernel.visibility import refusal
 
 MAX_RANGE_DAYS = 93  # a term and a bit: enough for a journal page, bounded for the database
 
@@ -95,6 +96,40 @@ def may_write_clause(person_id: UUID) -> Any:
     return or_(load, substitution)
 
 
+def journal_reader_clause(principal: Principal) -> ColumnElement[bool]:
+    """The caller reads this lesson's marks and attendance (correlated with ``Lesson``).
+
+    The administration reads every class's journal; a teacher the lessons they write
+    (``may_write_clause``: load or substitution); a class teacher every lesson of their class.
+    Others (the academic secretary who builds the timetable, a teacher of another class)
+    see the lesson but not its marks and attendance; families read theirs through the diary.
+    """
+    if principal.has_role(*ADMINISTRATION):
+        return true()
+    if principal.person_id is None:
+        return false()
+    person_id = principal.person_id
+    class_teacher = or_(
+        exists().where(
+            RoleGrant.person_id == person_id,
+            RoleGrant.role == Role.CLASS_TEACHER.value,
+            RoleGrant.school_class_id == Lesson.school_class_id,
+        ),
+        exists().where(
+            SchoolClass.id == Lesson.school_class_id, SchoolClass.class_teacher_id == person_id
+        ),
+    )
+    return or_(may_write_clause(person_id), class_teacher)
+
+
+def lesson_seen_clause(principal: Principal) -> ColumnElement[bool]:
+    """The caller sees this lesson somewhere in the API (correlated with ``Lesson``): the
+    journal's readers, and the academic secretary, who lists every lesson for the timetable."""
+    if principal.has_role(Role.ACADEMIC_SECRETARY):
+        return true()
+    return journal_reader_clause(principal)
+
+
 async def may_write_lesson(session: AsyncSession, person_id: UUID, lesson: Lesson) -> bool:
     return bool(
         await session.scalar(select(may_write_clause(person_id)).where(Lesson.id == lesson.id))
@@ -132,27 +167,35 @@ async def school_class_name(session: AsyncSession, school_class_id: UUID) -> str
 
 
 async def lesson_for_writing(
-    session: AsyncSession, principal: Principal, lesson_id: UUID
+    session: AsyncSession, principal: Principal, lesson_id: UUID, missing: str = "Урок не найден."
 ) -> tuple[Lesson, Subject]:
-    """The lesson, locked, when the caller teaches it (load or substitution); else a refusal."""
+    """The lesson, locked, when the caller teaches it (load or substitution); else a refusal:
+    NOT_FOUND with ``missing`` (what a missing row of the call says) when the caller does not
+    even see the lesson."""
     teacher_id = require(principal)
     row = (
         await session.execute(
-            select(Lesson, Subject)
+            select(
+                Lesson,
+                Subject,
+                may_write_clause(teacher_id),
+                lesson_seen_clause(principal),
+            )
             .join(Subject, Subject.id == Lesson.subject_id)
-            .where(Lesson.id == lesson_id)
+            .where(Lesson.id == lesson_id, Lesson.school_id == principal.school_id)
             .with_for_update(of=Lesson)
         )
     ).first()
     if row is None:
         raise NotFound("Урок не найден.")
-    lesson, subject = row
-    same_school(principal, lesson.school_id, "Урок")
-    if not await may_write_lesson(session, teacher_id, lesson):
-        class_name = await school_class_name(session, lesson.school_class_id)
-        raise Forbidden(
-            f"Вы не ведёте предмет «{subject.name}» в классе {class_name}: заполнять журнал "
-            "этого урока может учитель с такой нагрузкой или назначенный на замену."
+    lesson, subject, may_write, seen = row
+    if not may_write:
+        class_name = await school_class_name(session, lesson.school_class_id) if seen else ""
+        raise refusal(
+            visible=bool(seen),
+            missing=missing,
+            forbidden=f"Вы не ведёте предмет «{subject.name}» в классе {class_name}: заполнять "
+            "журнал этого урока может учитель с такой нагрузкой или назначенный на замену.",
         )
     if lesson.cancelled:  # timetable: a cancelled lesson is not a lesson to fill in
         raise Conflict(

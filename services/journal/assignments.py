@@ -269,7 +269,7 @@ async def _assignment_for_writing(
     if row is None or row.school_id != principal.school_id:
         raise NotFound("Задание не найдено.")
     facts = await lesson_facts(s, principal, row.lesson_id)
-    facts.ensure_writer()
+    facts.ensure_writer("Задание не найдено.")
     facts.ensure_year_open()
     has_marks = bool(await s.scalar(select(exists().where(Mark.assignment_id == row.id))))
     return row, has_marks, facts

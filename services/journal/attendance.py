@@ -513,14 +513,19 @@ def _check_period(start: date, end: date) -> None:
 
 
 async def _may_read_student(
-    s: AsyncSession, principal: Principal, student_id: UUID, class_id: UUID
+    s: AsyncSession, principal: Principal, student_id: UUID, class_id: UUID | None
 ) -> bool:
     person_id = require(principal)
     if person_id == student_id or principal.has_role(*ADMINISTRATION):
         return True
     if principal.has_role(Role.PARENT) and await is_guardian(s, person_id, student_id):
         return True
-    return await is_class_teacher(s, person_id, class_id)
+    return class_id is not None and await is_class_teacher(s, person_id, class_id)
+
+
+async def _may_read_class(s: AsyncSession, principal: Principal, class_id: UUID) -> bool:
+    person_id = require(principal)
+    return principal.has_role(*ADMINISTRATION) or await is_class_teacher(s, person_id, class_id)
 
 
 async def attendance_summary(
@@ -540,17 +545,33 @@ async def attendance_summary(
     if (student_id is None) == (school_class_id is None):
         raise ValidationFailed("Укажите либо учащегося, либо класс.", field="studentId")
     async with db.sessionmaker() as s:
+        # A list: a student or class the caller may not read (or none at all) gives an empty
+        # one, before anything else is said about it (``services.kernel.visibility``).
         if student_id is not None:
+            student = await s.get(Person, student_id)
+            if (
+                student is None
+                or student.kind != "student"
+                or student.school_id != principal.school_id
+            ):
+                return []
+            current = await s.scalar(
+                select(Enrolment.school_class_id).where(Enrolment.person_id == student_id)
+            )
+            if not await _may_read_student(s, principal, student_id, current):
+                return []
             class_id = await _student_class(s, principal, student_id)
-            if not await _may_read_student(s, principal, student_id, class_id):
-                raise Forbidden(
-                    "Посещаемость учащегося видят он сам, его родители, классный руководитель "
-                    "и администрация."
-                )
             students = [student_id]
         else:
             assert school_class_id is not None
-            class_id = (await _class_for_reading(s, principal, school_class_id)).id
+            school_class = await s.get(SchoolClass, school_class_id)
+            if (
+                school_class is None
+                or school_class.school_id != principal.school_id
+                or not await _may_read_class(s, principal, school_class_id)
+            ):
+                return []
+            class_id = school_class_id
             students = list(
                 await s.scalars(
                     select(Enrolment.person_id)

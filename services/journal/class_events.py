@@ -16,7 +16,6 @@ from services.journal.access import (
     is_family_of_class,
     own_school_class,
     require,
-    same_school,
 )
 from services.journal.domain.class_events import check_class_event
 from services.journal.events import ClassEventCancelled, ClassEventScheduled
@@ -32,6 +31,7 @@ from services.kernel.events import uuid7
 from services.kernel.principal import Principal
 from services.kernel.roles import ADMINISTRATION, Role
 from services.kernel.uow import UnitOfWork
+from services.kernel.visibility import require_visible
 
 # The class teacher of that very class (checked on the row), or the school's upbringing lead.
 CLASS_EVENT_ORGANISERS = (
@@ -121,10 +121,13 @@ async def cancel_class_event(uow: UnitOfWork, class_event_id: UUID) -> ClassEven
     async with uow:
         s = uow.session
         row = await s.get(ClassEvent, class_event_id, with_for_update=True)
-        if row is None:
+        if row is None or row.school_id != principal.school_id:
             raise NotFound("Мероприятие не найдено.")
-        same_school(principal, row.school_id, "Мероприятие")
         school_class = await own_school_class(s, principal, row.school_class_id)
+        # An event of a class whose events the caller does not read is not there for them.
+        require_visible(
+            await _may_read(s, principal, person_id, school_class.id), "Мероприятие не найдено."
+        )
         await _require_organiser(s, principal, person_id, school_class)
         if row.cancelled:
             raise Conflict("Мероприятие уже отменено.", field="id")
@@ -175,12 +178,13 @@ async def class_events(
     person_id = require(principal, *CLASS_EVENT_READERS)
     check_range(start, end)
     async with db.sessionmaker() as s:
-        school_class = await own_school_class(s, principal, school_class_id)
+        # A list: a class the caller may not read, or none at all, has no events for them
+        # (``services.kernel.visibility``).
+        school_class = await s.get(SchoolClass, school_class_id)
+        if school_class is None or school_class.school_id != principal.school_id:
+            return []
         if not await _may_read(s, principal, person_id, school_class_id):
-            raise Forbidden(
-                f"Мероприятия класса {school_class.name} видят его классный руководитель, "
-                "учителя класса, администрация, учащиеся класса и их родители."
-            )
+            return []
         rows = await s.scalars(
             select(ClassEvent)
             .where(

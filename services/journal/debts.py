@@ -33,7 +33,7 @@ from services.journal.models import (
 )
 from services.journal.views import DebtView, LessonView
 from services.kernel.db import Database
-from services.kernel.errors import Forbidden, NotFound
+from services.kernel.errors import NotFound
 from services.kernel.principal import Principal
 from services.kernel.roles import ADMINISTRATION, Role
 
@@ -234,13 +234,12 @@ async def debts(
                 .where(Person.id == student_id)
             )
         ).first()
+        # A list: a student the caller may not read, or none at all, has no debts for them
+        # (``services.kernel.visibility``).
         if row is None or row.kind != "student" or row.school_id != principal.school_id:
-            raise NotFound("Учащийся не найден.")
+            return []
         if not await may_read_student(s, principal, student_id):
-            raise Forbidden(
-                "Точки учащегося видят он сам, его родители, классный руководитель, учителя "
-                "класса и администрация."
-            )
+            return []
         today = datetime.now(ZoneInfo(row.timezone or "Asia/Tomsk")).date()
         year = await _year(s, row.school_id, academic_year_id, today)
         start, end = (year.starts_on, year.ends_on) if year else (date.min, date.max)
@@ -251,7 +250,7 @@ async def debts(
         if not lesson_ids:
             return []
         lessons = await assemble(
-            s, select(Lesson).where(Lesson.id.in_(lesson_ids)), student_id=student_id
+            s, select(Lesson).where(Lesson.id.in_(lesson_ids)), principal, student_id=student_id
         )
     by_id = {lesson.id: lesson for lesson in lessons}
     found = debts_by_student(

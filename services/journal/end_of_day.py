@@ -38,7 +38,6 @@ from services.journal.models import (
 )
 from services.journal.views import UnresolvedClassView, UnresolvedStudentView
 from services.kernel.db import Database
-from services.kernel.errors import Forbidden, NotFound
 from services.kernel.events import utcnow
 from services.kernel.graphql import Runtime
 from services.kernel.periodic import run_every
@@ -114,14 +113,12 @@ async def unresolved_absences(
     async with db.sessionmaker() as s:
         class_ids: list[UUID] | None
         if school_class_id is not None:
+            # A list: another class, or none at all, gives an empty one (kernel.visibility).
             school_class = await s.get(SchoolClass, school_class_id)
             if school_class is None or school_class.school_id != principal.school_id:
-                raise NotFound("Класс не найден.")
+                return []
             if not overseer and not await is_class_teacher(s, person_id, school_class_id):
-                raise Forbidden(
-                    f"Пропуски класса {school_class.name} видят его классный руководитель "
-                    "и администрация."
-                )
+                return []
             class_ids = [school_class_id]
         else:
             class_ids = None if overseer else await _own_classes(s, principal)

@@ -12,7 +12,7 @@ from uuid import UUID
 
 from sqlalchemy import select
 
-from services.journal.access import lesson_for_writing, require, same_school
+from services.journal.access import lesson_for_writing, require
 from services.journal.domain import lessons as rules
 from services.journal.events import LessonHeld, LessonTopicSet
 from services.journal.files import FileStore, storage_key
@@ -80,7 +80,7 @@ async def set_lesson_topic(
             school_id=lesson.school_id,
         )
         await s.flush()
-        [view] = await assemble(s, select(Lesson).where(Lesson.id == lesson_id))
+        [view] = await assemble(s, select(Lesson).where(Lesson.id == lesson_id), uow.principal)
         await uow.commit()
     return view
 
@@ -159,10 +159,9 @@ async def remove_homework_file(uow: UnitOfWork, store: FileStore, file_id: UUID)
     async with uow:
         s = uow.session
         row = await s.get(HomeworkFile, file_id, with_for_update=True)
-        if row is None:
+        if row is None or row.school_id != principal.school_id:
             raise NotFound("Файл не найден.")
-        same_school(principal, row.school_id, "Файл")
-        lesson, _ = await lesson_for_writing(s, principal, row.lesson_id)
+        lesson, _ = await lesson_for_writing(s, principal, row.lesson_id, "Файл не найден.")
         await ensure_year_open(s, lesson)
         key = row.storage_key
         await s.delete(row)

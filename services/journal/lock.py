@@ -25,8 +25,10 @@ from services.journal.models import (
     School,
     YearClosing,
 )
-from services.kernel.errors import Conflict, Forbidden, Locked, NotFound, ValidationFailed
+from services.kernel.errors import Conflict, Locked, NotFound, ValidationFailed
 from services.kernel.principal import Principal
+from services.kernel.roles import ADMINISTRATION, Role
+from services.kernel.visibility import refusal
 
 DEFAULT_TIMEZONE = "Asia/Tomsk"
 
@@ -190,23 +192,32 @@ class LessonFacts:
     default_type: tuple[UUID, str, int] | None = None
     free_default_id: UUID | None = None
     cancelled: bool = False
+    # The caller reads this lesson's journal (writes it, class teacher, administration), and
+    # sees the lesson at all (those, and the academic secretary's timetable work).
+    reads_journal: bool = False
+    sees_lesson: bool = False
 
     @property
     def locked(self) -> bool:
         return past_lock(self.lesson.date, self.today, self.lock_days)
 
-    def ensure_writer(self) -> None:
+    def ensure_writer(self, missing: str = "Урок не найден.", *, journal_row: bool = False) -> None:
+        """The caller writes this lesson. A lesson they do not see (or, for ``journal_row``
+        such as a mark, a journal they do not read) answers as a missing row: ``missing``."""
+        if not self.may_write:
+            visible = self.reads_journal if journal_row else self.sees_lesson
+            raise refusal(
+                visible=visible,
+                missing=missing,
+                forbidden=f"Вы не ведёте предмет «{self.subject_name}» в классе "
+                f"{self.class_name}: заполнять журнал этого урока может учитель с такой "
+                "нагрузкой или назначенный на замену.",
+            )
         if self.cancelled:  # a cancelled lesson is not a lesson to fill in
             raise Conflict(
                 f"Урок {self.lesson.date:%d.%m.%Y} отменён: отметки и посещаемость в нём не "
                 "ставятся.",
                 field="lessonId",
-            )
-        if not self.may_write:
-            raise Forbidden(
-                f"Вы не ведёте предмет «{self.subject_name}» в классе {self.class_name}: "
-                "заполнять журнал этого урока может учитель с такой нагрузкой или назначенный "
-                "на замену."
             )
 
     def ensure_enrolled(self) -> None:
@@ -262,7 +273,12 @@ SELECT l.id, l.school_id, l.school_class_id, l.subject_id, l.teacher_id, l.subgr
                           WHERE m.assignment_id = f.id
                             AND m.student_id = CAST(:student_id AS uuid))
         ORDER BY f.created_at, f.id LIMIT 1),
-       l.cancelled
+       l.cancelled,
+       CAST(:person_id AS uuid) IS NOT NULL AND (
+         c.class_teacher_id = CAST(:person_id AS uuid)
+         OR EXISTS (SELECT 1 FROM role_grant g
+                    WHERE g.person_id = CAST(:person_id AS uuid) AND g.role = 'class_teacher'
+                      AND g.school_class_id = l.school_class_id))
 FROM lesson l
 JOIN subject s ON s.id = l.subject_id
 LEFT JOIN school_class c ON c.id = l.school_class_id
@@ -314,9 +330,13 @@ async def lesson_facts(
         TypedAssignment(row[15], row[16], row[17], int(row[18])) if row[15] is not None else None
     )
     default_type = (row[19], row[20], int(row[21])) if row[19] is not None else None
+    may_write = bool(row[10])
+    reads_journal = may_write or bool(row[24]) or principal.has_role(*ADMINISTRATION)
+    sees_lesson = reads_journal or principal.has_role(Role.ACADEMIC_SECRETARY)
     return LessonFacts(
-        lesson, row[8], row[9], bool(row[10]), bool(row[11]), row[12], int(row[13]),
+        lesson, row[8], row[9], may_write, bool(row[11]), row[12], int(row[13]),
         bool(row[14]), student_id, assignment, default_type, row[22], bool(row[23]),
+        reads_journal, sees_lesson,
     )  # fmt: skip
 
 

@@ -30,6 +30,7 @@ from services.journal.domain.period_marks import PeriodMarkKind, SpecialMark
 from services.journal.events import PeriodMarkRemoved, PeriodMarkSet
 from services.journal.lock import ensure_academic_year_open, year_closed
 from services.journal.models import (
+    AcademicYear,
     Assignment,
     AssignmentType,
     Enrolment,
@@ -51,6 +52,7 @@ from services.kernel.events import utcnow, uuid7
 from services.kernel.principal import Principal
 from services.kernel.roles import ADMINISTRATION, Role
 from services.kernel.uow import UnitOfWork
+from services.kernel.visibility import require_visible
 
 _NAMESPACE = uuid5(NAMESPACE_URL, "sgo:journal:period_mark")
 # Exam and final marks are also the administration's (the attestation commission's protocol).
@@ -194,16 +196,21 @@ async def _proposal(
 # --- reading -------------------------------------------------------------------------------------
 
 
-async def _may_read_sheet(
+async def _reads_sheet(
     s: AsyncSession, principal: Principal, school_class: SchoolClass, subject: Subject
-) -> None:
+) -> bool:
     person_id = require(principal)
-    allowed = (
+    return (
         principal.has_role(*ADMINISTRATION)
         or await teaches(s, person_id, school_class.id, subject.id)
         or await is_class_teacher(s, person_id, school_class.id)
     )
-    if not allowed:
+
+
+async def _may_read_sheet(
+    s: AsyncSession, principal: Principal, school_class: SchoolClass, subject: Subject
+) -> None:
+    if not await _reads_sheet(s, principal, school_class, subject):
         raise Forbidden(
             f"Итоговые отметки класса {school_class.name} по предмету «{subject.name}» видят "
             "учитель с нагрузкой, классный руководитель и администрация."
@@ -293,17 +300,20 @@ async def period_marks(
     db: Database, principal: Principal, student_id: UUID, academic_year_id: UUID
 ) -> list[PeriodMarkView]:
     """A student's period marks of a year: the student, their parents, their class teacher and
-    the administration."""
+    the administration. A list: a student or year the caller may not read gives an empty one
+    (``services.kernel.visibility``)."""
     person_id = require(principal)
-    refusal = (
-        "Итоговые отметки видят учащийся, его родители, классный руководитель и администрация."
-    )
     async with db.sessionmaker() as s:
         student = await s.get(Person, student_id)
-        if student is None or student.kind != "student":
-            raise NotFound("Учащийся не найден.")
-        same_school(principal, student.school_id, "Учащийся")
-        await own_academic_year(s, principal, academic_year_id)
+        year = await s.get(AcademicYear, academic_year_id)
+        if (
+            student is None
+            or student.kind != "student"
+            or student.school_id != principal.school_id
+            or year is None
+            or year.school_id != principal.school_id
+        ):
+            return []
         rows = list(
             await s.scalars(
                 select(PeriodMark)
@@ -329,7 +339,7 @@ async def period_marks(
                     allowed = True
                     break
         if not allowed:
-            raise Forbidden(refusal)
+            return []
     return [period_mark_view(r) for r in rows]
 
 
@@ -527,11 +537,14 @@ async def remove_period_mark(uow: UnitOfWork, mark_id: UUID) -> UUID:
     async with uow:
         s = uow.session
         row = await s.get(PeriodMark, mark_id, with_for_update=True)
-        if row is None:
+        if row is None or row.school_id != principal.school_id:
             raise NotFound("Итоговая отметка не найдена.")
-        same_school(principal, row.school_id, "Итоговая отметка")
         school_class = await own_school_class(s, principal, row.school_class_id)
         subject = await own_subject(s, principal, row.subject_id)
+        # A period mark of a sheet the caller does not read is not there for them.
+        require_visible(
+            await _reads_sheet(s, principal, school_class, subject), "Итоговая отметка не найдена."
+        )
         await _may_write(
             s, principal, PeriodMarkKind(row.kind), school_class, subject, row.student_id
         )

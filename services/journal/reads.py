@@ -7,12 +7,13 @@ from datetime import date, datetime, timedelta
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, exists, false, func, or_, select
+from sqlalchemy import ColumnElement, Select, exists, false, func, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from services.journal.access import (
     check_range,
     guardian_clause,
+    journal_reader_clause,
     require,
 )
 from services.journal.debts import (
@@ -62,19 +63,43 @@ from services.kernel.principal import Principal
 from services.kernel.roles import ADMINISTRATION, Role
 
 
+def _readable(principal: Principal, student_id: UUID | None) -> ColumnElement[bool]:
+    """Whose marks and attendance of a lesson the caller reads: the journal's readers all of
+    them, the student and their parents the student's own (``student_id``)."""
+    clause = journal_reader_clause(principal)
+    if student_id is None or principal.person_id is None:
+        return clause
+    if principal.person_id == student_id:
+        return true()
+    return or_(clause, guardian_clause(principal.person_id, student_id))
+
+
 async def assemble(
-    s: AsyncSession | AsyncConnection, query: Select[tuple[Lesson]], student_id: UUID | None = None
+    s: AsyncSession | AsyncConnection,
+    query: Select[tuple[Lesson]],
+    principal: Principal,
+    student_id: UUID | None = None,
 ) -> list[LessonView]:
     """Lessons with their marks and attendance in three queries, whatever the number of rows.
 
+    Marks and attendance follow the row: a lesson the caller may see but whose journal they
+    do not read (the secretary's timetable, another teacher's lesson) comes without them.
     Rows come back as plain column tuples, not ORM instances: these pages are read far more
     often than anything else and only ever turned into views.
     """
-    lesson_rows = await s.execute(query.with_only_columns(*Lesson.__table__.c))
-    lessons = [lesson_view(r) for r in lesson_rows]  # type: ignore[arg-type]
-    if not lessons:
+    lesson_rows = await s.execute(
+        query.with_only_columns(
+            *Lesson.__table__.c, _readable(principal, student_id).label("journal_readable")
+        )
+    )
+    lessons: list[LessonView] = []
+    ids: list[UUID] = []
+    for row in lesson_rows:
+        lessons.append(lesson_view(row))  # type: ignore[arg-type]
+        if row.journal_readable:
+            ids.append(row.id)
+    if not ids:
         return lessons
-    ids = [lesson.id for lesson in lessons]
     mark_q = (
         select(*Mark.__table__.c, AssignmentType.weight.label("type_weight"))
         .join(Assignment, Assignment.id == Mark.assignment_id)
@@ -112,7 +137,6 @@ async def assemble(
 
 
 MAX_DIARY_DAYS = 31  # a week to a month of the diary at a time
-FAMILY_ONLY = "Дневник видят учащийся и его родители; сотрудники школы читают журнал класса."
 
 
 async def diary(
@@ -149,10 +173,12 @@ async def diary(
                 .where(Person.id == student_id)
             )
         ).first()
+        # A list: another family's child, or no one, has no days for the caller
+        # (``services.kernel.visibility``).
         if row is None or row.kind != "student" or row.school_id != principal.school_id:
-            raise Forbidden(FAMILY_ONLY)
+            return []
         if not (person_id == student_id or bool(row[3])):
-            raise Forbidden(FAMILY_ONLY)
+            return []
         today = datetime.now(ZoneInfo(row.timezone or "Asia/Tomsk")).date()
         stays = parse_stays(row[4])
         subgroups = frozenset(row[5] or ())
@@ -167,6 +193,7 @@ async def diary(
                 Lesson.cancelled.is_(False),
             )
             .order_by(Lesson.date, Lesson.number),
+            principal,
             student_id=student_id,
         )
         events = await s.execute(
@@ -319,7 +346,7 @@ async def class_journal(
         for student_id, enrolled_on, left_on in await s.execute(roster):
             stays[student_id].append(Stay(school_class_id, enrolled_on, left_on))
         student_ids = list(stays)  # in roster order: dicts keep it
-        lessons = await assemble(s, lesson_query.order_by(Lesson.date, Lesson.number))
+        lessons = await assemble(s, lesson_query.order_by(Lesson.date, Lesson.number), principal)
         owed: list[Owed] = []
         subgroups: dict[UUID, frozenset[UUID]] = {}
         if lessons and student_ids:
@@ -347,14 +374,18 @@ async def lessons(
     teacher_id: UUID | None = None,
     school_class_id: UUID | None = None,
 ) -> list[LessonView]:
-    """A teacher's own lessons; the administration and the academic secretary see anyone's."""
+    """A teacher's own lessons; the administration and the academic secretary see anyone's.
+
+    A list: another teacher's lessons, for a teacher, are an empty one, as another class's are
+    (``services.kernel.visibility``).
+    """
     person_id = require(principal)
     check_range(start, end)
     overseer = principal.has_role(*ADMINISTRATION, Role.ACADEMIC_SECRETARY)
     if teacher_id is None and not (overseer and school_class_id is not None):
         teacher_id = person_id
     if teacher_id != person_id and not overseer:
-        raise Forbidden("Уроки другого учителя видит администрация школы.")
+        return []
     query = select(Lesson).where(
         Lesson.school_id == principal.school_id, Lesson.date.between(start, end)
     )
@@ -366,4 +397,4 @@ async def lessons(
     if school_class_id is not None:
         query = query.where(Lesson.school_class_id == school_class_id)
     async with db.sessionmaker() as s:
-        return await assemble(s, query.order_by(Lesson.date, Lesson.number))
+        return await assemble(s, query.order_by(Lesson.date, Lesson.number), principal)

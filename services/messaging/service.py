@@ -45,10 +45,9 @@ async def mark_notice_read(uow: UnitOfWork, principal: Principal, notice_id: UUI
     person_id = _person(principal)
     async with uow:
         notice = await uow.session.get(Notice, notice_id, with_for_update=True)
-        if notice is None:
+        # Another person's notice is not there for the caller (``services.kernel.visibility``).
+        if notice is None or notice.recipient_id != person_id:
             raise NotFound("Уведомление не найдено.")
-        if notice.recipient_id != person_id:
-            raise Forbidden("Это уведомление адресовано другому человеку.")
         if notice.read_at is None:
             notice.read_at = utcnow()
         await uow.commit()

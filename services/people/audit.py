@@ -24,6 +24,8 @@ from services.kernel.errors import Forbidden, NotFound, Unauthenticated, Validat
 from services.kernel.events import uuid7
 from services.kernel.principal import Principal
 from services.kernel.roles import Role
+from services.kernel.visibility import refusal
+from services.people.access import sees_person
 from services.people.models import Guardianship, Person, PersonalDataChange
 from services.people.personal_data_rules import FIELDS
 
@@ -161,6 +163,10 @@ async def my_changes(
                 )
             )
             if not parent:
-                raise Forbidden("Можно смотреть только изменения своих данных и данных детей.")
+                raise refusal(
+                    visible=await sees_person(session, principal, person),
+                    missing="Человек не найден.",
+                    forbidden="Можно смотреть только изменения своих данных и данных детей.",
+                )
         query = select(PersonalDataChange).where(PersonalDataChange.person_id == person_id)
         return await _fetch(session, _after(query, after), _page_size(first))

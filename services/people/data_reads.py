@@ -19,10 +19,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from services.kernel.db import Database
-from services.kernel.errors import Forbidden, ValidationFailed
+from services.kernel.errors import ValidationFailed
 from services.kernel.events import utcnow, uuid7
 from services.kernel.principal import Principal
 from services.kernel.roles import ROLE_LABELS, Role
+from services.kernel.visibility import refusal
+from services.people.access import sees_person
 from services.people.domain import DataAction, DataSection, full_name
 from services.people.models import DataAccessEntry, Guardianship, Person
 from services.people.service import _person, _require
@@ -202,7 +204,10 @@ async def who_read(
                 )
             )
             if not linked:
-                raise Forbidden(
-                    "Можно смотреть только журнал доступа к своим данным и данным своих детей."
+                raise refusal(
+                    visible=await sees_person(session, principal, subject),
+                    missing="Человек не найден.",
+                    forbidden="Можно смотреть только журнал доступа к своим данным и данным "
+                    "своих детей.",
                 )
         return await _page(session, [DataAccessEntry.subject_id == subject.id], first, after)

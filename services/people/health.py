@@ -23,7 +23,9 @@ from services.kernel.events import utcnow, uuid7
 from services.kernel.principal import Principal
 from services.kernel.roles import STAFF, Role
 from services.kernel.uow import UnitOfWork
+from services.kernel.visibility import refusal
 from services.people import data_reads, domain, subject_access
+from services.people.access import sees_person
 from services.people.domain import DataAction, DataSection, HealthGroup, PeGroup, PersonKind
 from services.people.events import HealthDataChanged, PeTeacherAssigned, PeTeacherWithdrawn
 from services.people.models import (
@@ -73,8 +75,9 @@ class PeGroupView:
 
 
 async def student(session: AsyncSession, school_id: UUID, student_id: UUID) -> Person:
-    person = await _person(session, school_id, student_id)
-    if person.kind != PersonKind.STUDENT:
+    # One message for no one, someone else and a hidden student (``reading_basis``).
+    person = await session.get(Person, student_id)
+    if person is None or person.school_id != school_id or person.kind != PersonKind.STUDENT:
         raise NotFound("Учащийся не найден.")
     return person
 
@@ -116,7 +119,8 @@ async def _is_pe_teacher(session: AsyncSession, person_id: UUID, class_id: UUID)
 async def reading_basis(
     session: AsyncSession, principal: Principal, subject: Person, *, pe_group_only: bool
 ) -> str:
-    """Why this caller may read this student's medical data (the log keeps it), or FORBIDDEN.
+    """Why this caller may read this student's medical data (the log keeps it), or a refusal:
+    FORBIDDEN for a student the caller sees, NOT_FOUND (as for no student) for one they do not.
 
     Relationships come from people's rows, not the token: a class handed over or a
     guardianship removed since login no longer opens the data.
@@ -152,7 +156,11 @@ async def reading_basis(
         and await _is_pe_teacher(session, me, class_id)
     ):
         return data_reads.PE_TEACHER
-    raise Forbidden(NO_PE_ACCESS if pe_group_only else NO_ACCESS)
+    raise refusal(
+        visible=await sees_person(session, principal, subject),
+        missing="Учащийся не найден.",
+        forbidden=NO_PE_ACCESS if pe_group_only else NO_ACCESS,
+    )
 
 
 # --- reads --------------------------------------------------------------------------------
@@ -238,7 +246,10 @@ async def class_pe_groups(
     me = principal.person_id
     async with uow:
         session = uow.session
-        await _school_class(session, school_id, school_class_id)
+        # A list: another class, or none, gives an empty one (``services.kernel.visibility``).
+        school_class = await session.get(SchoolClass, school_class_id)
+        if school_class is None or school_class.school_id != school_id:
+            return []
         if principal.has_role(Role.MEDICAL_WORKER):
             basis = Role.MEDICAL_WORKER.value
         elif principal.has_role(Role.DIRECTOR):
@@ -248,7 +259,7 @@ async def class_pe_groups(
         elif me is not None and await _is_pe_teacher(session, me, school_class_id):
             basis = data_reads.PE_TEACHER
         else:
-            raise Forbidden(NO_PE_ACCESS)
+            return []
         rows = (
             await session.execute(
                 select(Person, HealthRecord.pe_group)

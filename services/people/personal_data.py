@@ -20,8 +20,10 @@ from services.kernel.events import utcnow
 from services.kernel.principal import Principal
 from services.kernel.roles import Role
 from services.kernel.uow import UnitOfWork
+from services.kernel.visibility import refusal
 from services.people import audit, domain
 from services.people import personal_data_rules as rules
+from services.people.access import sees_person
 from services.people.domain import PersonKind, Sex
 from services.people.events import PersonalDataChanged, PersonRenamed
 from services.people.models import (
@@ -131,7 +133,11 @@ async def _view(session: AsyncSession, principal: Principal, person: Person) -> 
     roles, kind = _roles(principal), PersonKind(person.kind)
     readable = rules.readable_groups(roles, kind, await relationship(session, principal, person))
     if readable == rules.NAME_ONLY:
-        raise Forbidden("Недостаточно прав, чтобы видеть персональные данные этого человека.")
+        raise refusal(
+            visible=await sees_person(session, principal, person),
+            missing="Человек не найден.",
+            forbidden="Недостаточно прав, чтобы видеть персональные данные этого человека.",
+        )
     data = await session.get(PersonalData, person.id)
     return PersonalDataView(person, data, readable, rules.keeps_file(roles, kind))
 

@@ -684,13 +684,14 @@ async def class_students(
 
 
 async def get_student(db: Database, principal: Principal, student_id: UUID) -> Person:
-    """Staff see the school's students; a parent only their children; a student only self."""
+    """Staff see the school's students; a parent only their children; a student only self.
+    Another family's child answers as no student at all (``services.kernel.visibility``)."""
     school_id = _require(principal)
     if not is_staff(principal):
         own = principal.person_id == student_id and principal.has_role(Role.STUDENT)
         child = any(student_id in g.student_ids for g in principal.grants(Role.PARENT))
         if not (own or child):
-            raise Forbidden("Можно смотреть только сведения о своих детях.")
+            raise NotFound("Учащийся не найден.")
     async with db.sessionmaker() as session:
         person = await _person(session, school_id, student_id)
         if person.kind != PersonKind.STUDENT:
@@ -706,7 +707,7 @@ async def get_student(db: Database, principal: Principal, student_id: UUID) -> P
                 )
             )
             if not linked:
-                raise Forbidden("Можно смотреть только сведения о своих детях.")
+                raise NotFound("Учащийся не найден.")
     return person
 
 

@@ -29,11 +29,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from services.kernel.db import Database
-from services.kernel.errors import Forbidden
 from services.kernel.events import utcnow
 from services.kernel.principal import Principal
 from services.kernel.roles import ROLE_LABELS, Role
+from services.kernel.visibility import refusal
 from services.people import personal_data
+from services.people.access import sees_person
 from services.people.domain import full_name
 from services.people.models import (
     Account,
@@ -82,7 +83,11 @@ async def export(db: Database, principal: Principal, person_id: UUID) -> str:
         rel = await personal_data.relationship(session, principal, person)
         heads = principal.has_role(Role.DIRECTOR, Role.ADMINISTRATOR)
         if not (rel.is_self or rel.is_parent or heads):
-            raise Forbidden("Выгрузку своих данных получает сам человек или родитель ребёнка.")
+            raise refusal(
+                visible=await sees_person(session, principal, person),
+                missing="Человек не найден.",
+                forbidden="Выгрузку своих данных получает сам человек или родитель ребёнка.",
+            )
         ctx = SectionContext(session, person, principal)
         document: dict[str, Any] = {
             "format": FORMAT,

@@ -11,7 +11,7 @@ from nats.js.api import DeliverPolicy
 from sqlalchemy import func, select, text
 
 from services.kernel.db import Database
-from services.kernel.errors import Forbidden, Unauthenticated
+from services.kernel.errors import Unauthenticated
 from services.kernel.events import Envelope, stream_name, utcnow
 from services.kernel.graphql import Runtime
 from services.kernel.nats import connect
@@ -56,12 +56,14 @@ async def class_averages(
         .order_by(func.max(Mark.subject_name), Mark.subject_id)
     )
     async with db.sessionmaker() as session:
+        # A list: another school's class, or one the caller does not lead, has no averages
+        # for them (``services.kernel.visibility``).
         school_class = await session.get(SchoolClass, school_class_id)
         if school_class is not None and school_class.school_id != principal.school_id:
-            raise Forbidden("Класс относится к другой школе.")
+            return []
         class_teacher_id = school_class.class_teacher_id if school_class else None
         if not domain.may_read_class(principal, class_teacher_id):
-            raise Forbidden("Сводка по классу доступна администрации и классному руководителю.")
+            return []
         rows = (await session.execute(query)).all()
     return [
         SubjectAverage(

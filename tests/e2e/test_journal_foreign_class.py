@@ -1,10 +1,12 @@
 """Rows, not only fields: every journal write aimed at a class the caller does not teach (or
-lead) is refused with FORBIDDEN through the gateway, and nothing is written."""
+lead) is refused through the gateway, and nothing is written. Such a lesson is one the teacher
+does not see, so it answers NOT_FOUND, exactly as a lesson that does not exist."""
 
 from __future__ import annotations
 
 import base64
 from typing import Any
+from uuid import uuid4
 
 import pytest
 
@@ -58,6 +60,11 @@ WRITES: dict[str, str] = {
       requestCorrection(input: {lessonId: $lesson, studentId: $student, action: RECORD_MARK,
                                 value: 2, reason: "Ошибка при вводе"}) { id } }""",
 }
+
+
+def _random(key: str, value: str) -> str:
+    """A random id in place of a row's (the other arguments kept)."""
+    return value if key in ("type", "student", "file") else str(uuid4())
 
 
 def codes(result: dict[str, Any]) -> list[str]:
@@ -114,7 +121,11 @@ async def test_a_teacher_writes_nothing_into_a_class_they_do_not_teach(
     }
     query = WRITES[mutation]
     used = {k: v for k, v in variables.items() if f"${k}" in query}
-    assert codes(await gateway.as_user("teacher", query, used)) == ["FORBIDDEN"], mutation
+    hidden = await gateway.as_user("teacher", query, used)
+    assert codes(hidden) == ["NOT_FOUND"], mutation
+    # The same answer, message included, as for ids that name nothing.
+    missing = await gateway.as_user("teacher", query, {k: _random(k, v) for k, v in used.items()})
+    assert hidden == missing, mutation
 
 
 async def test_the_foreign_lesson_is_unchanged_and_its_journal_is_not_the_teachers(

@@ -131,7 +131,7 @@ async def test_a_request_needs_a_reason_in_russian(world: World, reason: str, fi
 
 async def test_a_teacher_cannot_request_a_correction_in_a_foreign_class(world: World) -> None:
     result = await _request(world, l=world.id("locked_8a"), s=world.id("other_student"))
-    assert code_of(result) == "FORBIDDEN"
+    assert code_of(result) == "NOT_FOUND"  # a lesson they neither teach nor lead
     assert code_of(await _request(world, as_="student")) == "FORBIDDEN"
 
 

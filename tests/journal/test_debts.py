@@ -107,13 +107,16 @@ async def test_the_student_family_and_teachers_of_the_class_read_its_debts(
         assert debt["subject"]["name"] == "алгебра"
         assert debt["student"]["id"] == str(world.ids["student"])
         assert debt["lesson"]["id"] == str(world.ids["algebra_7b_early"])
-        assert debt["lesson"]["marks"] == [{"value": 5}]  # the student's own marks only
+        # The student's own marks only, and only to those who read that lesson's journal:
+        # the English subgroup's teacher sees the algebra debt but not the algebra marks.
+        expected = [] if reader == "group_teacher" else [{"value": 5}]
+        assert debt["lesson"]["marks"] == expected, reader
 
 
 async def test_others_cannot_read_a_students_debts(world: ReadsWorld) -> None:
     for reader in ("other_parent", "classmate", "other_teacher", "substitute"):
         result = await world.gql(DEBTS, reader, s=str(world.ids["student"]))
-        assert code_of(result) == "FORBIDDEN", reader
+        assert result == {"data": {"debts": []}}, reader
 
 
 async def test_work_due_today_is_not_yet_a_debt_and_a_subgroups_work_only_its_members(
@@ -159,4 +162,4 @@ async def test_another_schools_staff_cannot_find_the_student(world: ReadsWorld) 
     )
     for student_id in (world.ids["student"], uuid4()):
         result = await world.gql(DEBTS, elsewhere, s=str(student_id))
-        assert code_of(result) == "NOT_FOUND"
+        assert result == {"data": {"debts": []}}

@@ -61,13 +61,13 @@ async def test_the_teacher_with_the_load_sets_topic_and_the_first_topic_holds_th
 
 async def test_a_teacher_without_the_load_cannot_set_the_topic(world: World) -> None:
     result = await world.gql(TOPIC, "other_teacher", l=world.lesson("lesson_7b"), t="Дроби")
-    assert code_of(result) == "FORBIDDEN"
-    assert "нагрузкой" in result["errors"][0]["message"]
+    assert code_of(result) == "NOT_FOUND"  # neither teaches nor leads 7Б: does not see it
+    assert result["errors"][0]["message"] == "Урок не найден."
 
 
 async def test_a_teacher_cannot_set_the_topic_in_a_foreign_class(world: World) -> None:
     result = await world.gql(TOPIC, "teacher", l=world.lesson("lesson_8a"), t="Дроби")
-    assert code_of(result) == "FORBIDDEN"
+    assert code_of(result) == "NOT_FOUND"
 
 
 async def test_a_class_teacher_cannot_set_the_topic_of_another_subject_in_their_class(

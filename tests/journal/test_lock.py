@@ -77,7 +77,7 @@ async def test_a_foreign_teacher_is_refused_before_the_lock_is_mentioned(world: 
     result = await world.gql(
         RECORD, "teacher", l=world.id("locked_8a"), s=world.id("other_student"), v=5
     )
-    assert code_of(result) == "FORBIDDEN"
+    assert code_of(result) == "NOT_FOUND"  # nor is a lesson they do not see said to exist
 
 
 async def test_the_schools_lock_period_decides(world: World) -> None:

@@ -241,7 +241,10 @@ async def test_only_the_recipient_reads_and_marks_a_notice(
     assert result["data"]["myNotices"] == []
 
     result = await svc.gql(MARK_READ, {"id": str(row.id)}, principal=stranger)
-    assert result["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    # Another person's notice answers exactly as one that does not exist.
+    missing = await svc.gql(MARK_READ, {"id": str(uuid4())}, principal=stranger)
+    assert result == missing
+    assert result["errors"][0]["extensions"]["code"] == "NOT_FOUND"
     assert (await notices_of(svc, mother))[0].read_at is None
 
     owner = parent_principal(mother, student)

@@ -82,8 +82,9 @@ async def test_a_parent_of_another_family_and_the_class_teacher_of_another_class
     assert error_code(await world.gql("klassruk", HEALTH, student_var(world, "orlov"))) == (
         "FORBIDDEN"
     )
-    assert error_code(await world.gql("orlov.parent", HEALTH, student_var(world))) == "FORBIDDEN"
-    assert error_code(await world.gql("orlov.student", HEALTH, student_var(world))) == ("FORBIDDEN")
+    # Another family's child is not there for a parent or a student: as if there were none.
+    assert error_code(await world.gql("orlov.parent", HEALTH, student_var(world))) == "NOT_FOUND"
+    assert error_code(await world.gql("orlov.student", HEALTH, student_var(world))) == "NOT_FOUND"
 
 
 async def test_a_medical_worker_of_another_school_neither_reads_nor_writes(
