@@ -396,10 +396,11 @@ def create_app(
         finally:
             if follower is not None:
                 follower.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await follower
+                # Bounded: a NATS client mid-reconnect can hold a cancel (services.kernel.shutdown).
+                await asyncio.wait({follower}, timeout=cfg.shutdown_timeout_seconds * 0.3)
             if http_client is None:
-                await http.aclose()
+                with contextlib.suppress(Exception):
+                    await asyncio.wait_for(http.aclose(), 1.0)
             app.state.gateway = None
 
     app = Starlette(

@@ -13,6 +13,8 @@ from typing import Any
 import orjson
 
 from services.kernel.events import stream_name
+from services.kernel.nats import log_connection_error
+from services.kernel.shutdown import raise_if_cancelled
 
 log = logging.getLogger("sgo.gateway.revocation")
 
@@ -128,6 +130,7 @@ async def follow_people_events(
                 reconnect_time_wait=min(retry_seconds, RECONNECT_SECONDS),
                 closed_cb=on_lost,
                 reconnected_cb=on_lost,
+                error_cb=log_connection_error,
             )
             js = nc.jetstream()
             subscriptions = []
@@ -161,5 +164,6 @@ async def follow_people_events(
             if nc is not None and not nc.is_closed:
                 with contextlib.suppress(Exception):
                     await nc.close()
+        raise_if_cancelled()  # nats-py's close swallows a cancel while it reconnects
         if not lost.is_set():  # a reconnect starts over at once: NATS is back
             await asyncio.sleep(retry_seconds)

@@ -26,12 +26,12 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from strawberry.fastapi import GraphQLRouter
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
-from services.kernel import migrations
+from services.kernel import migrations, shutdown
 from services.kernel.consumer import EventConsumer, Subscription
 from services.kernel.db import Database
 from services.kernel.errors import Unauthenticated
 from services.kernel.graphql import Runtime, ServiceContext
-from services.kernel.nats import connect, ensure_streams
+from services.kernel.nats import close_nats, connect, ensure_streams
 from services.kernel.principal import PRINCIPAL_HEADER, decode_principal_header
 from services.kernel.relay import OutboxRelay
 from services.kernel.settings import Settings, get_settings
@@ -107,10 +107,15 @@ class Background:
     async def stop(self, timeout: float = 5.0) -> None:
         for consumer in self.consumers:
             consumer.stop()
+        # A consumer mid-batch finishes it (commit and ack) if it can within half the time;
+        # cancelled later, its uncommitted batch is redelivered, never half-applied.
+        consuming = [t for t in self.tasks if t.get_name() in {c.durable for c in self.consumers}]
+        if consuming:
+            await asyncio.wait(consuming, timeout=timeout / 2)
         for task in self.tasks:
             task.cancel()
         # A cancel can be swallowed inside a NATS fetch; never let that hold the shutdown.
-        _, pending = await asyncio.wait(self.tasks, timeout=timeout) if self.tasks else ((), ())
+        _, pending = await asyncio.wait(self.tasks, timeout=timeout / 2) if self.tasks else ((), ())
         for task in pending:
             log.warning("task %s did not stop within %.0fs", task.get_name(), timeout)
 
@@ -144,6 +149,7 @@ async def _start_eventing(spec: ServiceSpec, runtime: Runtime, bg: Background) -
             subscription=sub,
             namespace=settings.namespace,
             max_deliver=settings.consumer_max_deliver,
+            ack_wait=settings.consumer_ack_wait_seconds,
             signal=runtime.signal,
         )
         bg.consumers.append(consumer)
@@ -165,17 +171,19 @@ def create_app(spec: ServiceSpec, settings: Settings | None = None) -> FastAPI:
         app.state.background = bg
         for hook in spec.on_startup:
             await hook(runtime)
-        bg.tasks.append(asyncio.create_task(_start_eventing(spec, runtime, bg)))
+        bg.tasks.append(asyncio.create_task(_start_eventing(spec, runtime, bg), name="eventing"))
         try:
             yield
         finally:
+            # Bounded at every step: NATS or PostgreSQL may be away (services.kernel.shutdown).
+            bound = settings.shutdown_timeout_seconds
             bg.tasks.extend(runtime.tasks)
-            await bg.stop()
+            await bg.stop(timeout=bound * 0.3)
             nc = runtime.extras.get("nats")
             if nc is not None:
-                with contextlib.suppress(Exception):
-                    await nc.close()
-            await runtime.db.dispose()
+                await close_nats(nc, timeout=bound * 0.1)
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(runtime.db.dispose(), bound * 0.1)
 
     app = FastAPI(title=f"sgo {spec.name}", lifespan=lifespan, docs_url=None, redoc_url=None)
 
@@ -235,17 +243,16 @@ def create_app(spec: ServiceSpec, settings: Settings | None = None) -> FastAPI:
 
 
 def serve(module_app: str, default_port: int) -> None:
-    """Body of each service's ``__main__``: uvicorn on ``SGO_PORT``."""
-    import uvicorn
-
+    """Body of each service's ``__main__``: uvicorn on ``SGO_PORT``, stopped in bounded time."""
     logging.basicConfig(
         level=os.environ.get("SGO_LOG_LEVEL", "INFO"),
         format="%(levelname)s %(name)s [trace %(trace_id)s]: %(message)s",
     )
-    uvicorn.run(
+    shutdown.run(
         module_app,
         host=os.environ.get("SGO_HOST", "127.0.0.1"),
         port=int(os.environ.get("SGO_PORT", default_port)),
+        bound=get_settings().shutdown_timeout_seconds,
         log_level="warning",
         factory=True,
     )

@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.kernel.db import Database
 from services.kernel.events import Envelope, stream_name
 from services.kernel.nats import ensure_streams
+from services.kernel.shutdown import raise_if_cancelled
 from services.kernel.uow import EMITTED_KEY, INBOX, NAMESPACE_KEY, OutboxSignal
 
 log = logging.getLogger("sgo.consumer")
@@ -88,6 +89,7 @@ class EventConsumer:
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
+                raise_if_cancelled()  # nats-py swallows a cancel in places: stop means stop
                 # Recreate the subscription (after a server restart an old one can go deaf), and
                 # the streams, should the server have come back with an empty store.
                 log.warning("%s: %s; resubscribing", self.durable, exc)
