@@ -17,6 +17,7 @@ from deploy.infra import DEFAULT_NATS_PORT, DEFAULT_POSTGRES_PORT, Infrastructur
 from deploy.provision import SERVICES
 from deploy.system import GATEWAY_PORT, System
 from services.kernel.demo import DEMO_LOGINS
+from services.kernel.settings import get_settings
 
 log = logging.getLogger("sgo")
 
@@ -89,7 +90,12 @@ async def _up(args: argparse.Namespace) -> int:
     except Exception as exc:
         log.error("could not start PostgreSQL/NATS: %s", exc)
         return 1
-    system = infra.system(demo=args.demo, gateway_port=args.port)
+    # Children get the same stop bound as every sgo process (SGO_SHUTDOWN_TIMEOUT_SECONDS).
+    system = infra.system(
+        demo=args.demo,
+        gateway_port=args.port,
+        stop_timeout=get_settings().shutdown_timeout_seconds,
+    )
     code = 0
     try:
         starting = asyncio.create_task(system.start())
@@ -104,10 +110,11 @@ async def _up(args: argparse.Namespace) -> int:
         if args.demo:
             _announce_demo(system)
         log.info("ready: GraphQL at %s (Ctrl-C stops everything)", system.graphql_url)
+        log.info("restarts of crashed processes are counted in %s", system.metrics_path)
         failed = asyncio.create_task(system.wait())
         await asyncio.wait({failed, stopped}, return_when=asyncio.FIRST_COMPLETED)
         if failed.done():
-            log.error("%s stopped unexpectedly; shutting everything down", failed.result())
+            log.error("%s keeps crashing; shutting everything down", failed.result())
             code = 1
         failed.cancel()
     except Exception as exc:
