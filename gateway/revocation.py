@@ -34,6 +34,7 @@ class RevocationList:
         self._sessions: dict[str, float] = {}
         self._accounts: dict[str, float] = {}  # account -> revoked at (unix seconds)
         self._listeners: list[Callable[[], None]] = []
+        self.following = False  # the NATS feed is subscribed (the gateway's /readyz)
 
     def add_listener(self, listener: Callable[[], None]) -> Callable[[], None]:
         """Call ``listener`` after every revocation (open subscriptions re-check their session).
@@ -155,12 +156,14 @@ async def follow_people_events(
                         log.info("waiting for stream %s: %s", stream, exc)
                         await asyncio.sleep(retry_seconds)
             # Replaying from the start time again is harmless: revocations are idempotent.
+            revocations.following = True
             await lost.wait()
         except asyncio.CancelledError:
             raise
         except Exception as exc:
             log.info("NATS unavailable (%s); retrying", exc)
         finally:
+            revocations.following = False
             if nc is not None and not nc.is_closed:
                 with contextlib.suppress(Exception):
                     await nc.close()

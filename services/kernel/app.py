@@ -157,6 +157,14 @@ async def _start_eventing(spec: ServiceSpec, runtime: Runtime, bg: Background) -
     bg.nats_ready.set()
 
 
+async def _holds(check: Awaitable[bool], timeout: float = 2.0) -> bool:
+    """A readiness check: false when it fails or does not answer in time."""
+    try:
+        return bool(await asyncio.wait_for(check, timeout))
+    except Exception:
+        return False
+
+
 def create_app(spec: ServiceSpec, settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
 
@@ -225,9 +233,12 @@ def create_app(spec: ServiceSpec, settings: Settings | None = None) -> FastAPI:
         runtime: Runtime = request.app.state.runtime
         bg: Background = request.app.state.background
         nc = runtime.extras.get("nats")
+        # Each dependency answers for itself, false when it is down (never a 500, never a hang).
+        database = await _holds(runtime.db.ping())
         checks = {
-            "database": await runtime.db.ping(),
-            "migrations": await migrations.is_current(settings.database_url, spec.migrations_dir),
+            "database": database,
+            "migrations": database
+            and await _holds(migrations.is_current(settings.database_url, spec.migrations_dir)),
             "nats": bool(nc is not None and nc.is_connected and bg.nats_ready.is_set()),
         }
         return JSONResponse(

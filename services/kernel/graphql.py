@@ -17,7 +17,14 @@ from strawberry.fastapi import BaseContext
 from strawberry.types import ExecutionContext
 
 from services.kernel.db import Database
-from services.kernel.errors import Forbidden, SgoError, Unauthenticated, ValidationFailed
+from services.kernel.errors import (
+    Forbidden,
+    SgoError,
+    Unauthenticated,
+    Unavailable,
+    ValidationFailed,
+)
+from services.kernel.outage import database_unavailable
 from services.kernel.principal import Principal
 from services.kernel.roles import Role
 from services.kernel.settings import Settings
@@ -91,6 +98,9 @@ def client_error(error: GraphQLError) -> GraphQLError:
         message = error.message
     elif isinstance(original, SgoError):
         extensions, message = original.extensions, original.message
+    elif database_unavailable(original):
+        log.warning("database unavailable at %s: %r", error.path, original)
+        extensions, message = Unavailable().extensions, Unavailable.default_message
     else:
         log.error("unexpected error at %s", error.path, exc_info=original)
         extensions = {"code": "INTERNAL"}
@@ -111,6 +121,10 @@ class ErrorModel(SchemaExtension):
         result = self.execution_context.result
         if result is not None and getattr(result, "errors", None):
             result.errors = [client_error(e) for e in result.errors]
+            if any((e.extensions or {}).get("code") == Unavailable.code for e in result.errors):
+                response = getattr(self.execution_context.context, "response", None)
+                if response is not None:  # absent over WebSocket
+                    response.headers["Retry-After"] = str(Unavailable.retry_after_seconds)
 
 
 class SubgraphSchema(strawberry.federation.Schema):
