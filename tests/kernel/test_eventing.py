@@ -12,6 +12,7 @@ import asyncpg
 import nats
 import pytest
 from nats.js.api import DeliverPolicy
+from nats.js.errors import NotFoundError
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -173,7 +174,10 @@ async def test_a_consumer_killed_after_commit_before_ack_applies_the_event_once(
 
 
 async def _consumer_drained(js: nats.js.JetStreamContext, namespace: str, durable: str) -> bool:
-    info = await js.consumer_info(stream_name(namespace, "journal"), durable)
+    try:
+        info = await js.consumer_info(stream_name(namespace, "journal"), durable)
+    except NotFoundError:
+        return False  # not made yet
     return info.num_ack_pending == 0 and info.num_pending == 0 and info.delivered.stream_seq > 0
 
 
@@ -422,3 +426,100 @@ async def test_events_flow_again_when_nats_comes_back_with_an_empty_store(
         await asyncio.wait(tasks, timeout=5)
         await nc.close()
         (second or first).stop()
+
+
+async def test_events_of_a_consumer_killed_mid_batch_come_back_to_another_within_seconds(
+    db: Database, infra: Infra, namespace: str
+) -> None:
+    crashed_nc = await connect(infra.nats_url, name="crashes-mid-batch")
+    js = crashed_nc.jetstream()
+    await ensure_streams(js, namespace)
+    stuck = asyncio.Event()
+
+    async def hangs(session: AsyncSession, envelope: Envelope) -> None:
+        stuck.set()
+        await asyncio.Event().wait()  # the process dies here, mid-batch, nothing committed
+
+    first = EventConsumer(
+        db,
+        crashed_nc,
+        service="t",
+        subscription=Subscription(context="journal", handlers={ThingCounted.type: hangs}),
+        namespace=namespace,
+    )
+    for n in (1, 2, 3):
+        await publish(js, namespace, ThingCounted(thing="x", n=n))
+    crashed = asyncio.create_task(first.run())
+    await asyncio.wait_for(stuck.wait(), 10)
+    crashed.cancel()  # the process is gone: its connection with it, no ack, no nak
+    await asyncio.gather(crashed, return_exceptions=True)
+    await crashed_nc.close()
+
+    nc = await connect(infra.nats_url, name="takes-over")
+    sub = Subscription(context="journal", handlers={ThingCounted.type: record_effect})
+    second = EventConsumer(db, nc, service="t", subscription=sub, namespace=namespace)
+    task = asyncio.create_task(second.run())
+    try:
+        # Within the default ack wait and a margin, far from the 30 s it used to be.
+        await eventually(lambda: _effects_count(db, 3), timeout=12)
+        assert sorted(n for _, _, n in await effects(db)) == [1, 2, 3]
+    finally:
+        task.cancel()
+        await nc.close()
+
+
+async def test_a_batch_longer_than_the_ack_wait_is_kept_in_progress_not_redelivered(
+    db: Database, infra: Infra, namespace: str
+) -> None:
+    nc = await connect(infra.nats_url, name="long-batch")
+    js = nc.jetstream()
+    await ensure_streams(js, namespace)
+    deliveries: list[int] = []
+
+    class Counting(EventConsumer):
+        async def handle_batch(self, msgs):  # type: ignore[no-untyped-def]
+            deliveries.extend(msg.metadata.num_delivered for msg in msgs)
+            await super().handle_batch(msgs)
+
+    async def slow(session: AsyncSession, envelope: Envelope) -> None:
+        await asyncio.sleep(2.5)  # two and a half ack waits
+        await record_effect(session, envelope)
+
+    sub = Subscription(context="journal", handlers={ThingCounted.type: slow})
+    # Two replicas of the service: an event whose ack wait ran out would go to the other one.
+    replicas = [
+        Counting(db, nc, service="t", subscription=sub, namespace=namespace, ack_wait=1)
+        for _ in range(2)
+    ]
+    await publish(js, namespace, ThingCounted(thing="slow", n=1))
+    tasks = [asyncio.create_task(replica.run()) for replica in replicas]
+    try:
+        durable = replicas[0].durable
+        await eventually(lambda: _effects_count(db, 1), timeout=15)
+        await eventually(lambda: _consumer_drained(js, namespace, durable), timeout=15)
+        assert deliveries == [1]  # delivered once, to one replica, never again
+    finally:
+        for task in tasks:
+            task.cancel()
+        await nc.close()
+
+
+async def test_a_consumer_made_with_a_longer_ack_wait_is_updated_to_the_configured_one(
+    db: Database, infra: Infra, namespace: str
+) -> None:
+    nc = await connect(infra.nats_url, name="ack-wait-upgrade")
+    js = nc.jetstream()
+    await ensure_streams(js, namespace)
+    sub = Subscription(context="journal", handlers={ThingCounted.type: record_effect})
+    old = EventConsumer(db, nc, service="t", subscription=sub, namespace=namespace, ack_wait=30)
+    await js.add_consumer(stream_name(namespace, "journal"), config=old._config())
+    new = EventConsumer(db, nc, service="t", subscription=sub, namespace=namespace)
+    task = asyncio.create_task(new.run())
+    try:
+        await publish(js, namespace, ThingCounted(thing="y", n=1))
+        await eventually(lambda: _effects_count(db, 1))
+        info = await js.consumer_info(stream_name(namespace, "journal"), new.durable)
+        assert info.config.ack_wait == 5.0
+    finally:
+        task.cancel()
+        await nc.close()
