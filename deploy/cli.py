@@ -11,6 +11,7 @@ import os
 import runpy
 import signal
 import sys
+import time
 from pathlib import Path
 
 from deploy.infra import DEFAULT_NATS_PORT, DEFAULT_POSTGRES_PORT, Infrastructure
@@ -20,6 +21,7 @@ from services.kernel.demo import DEMO_LOGINS
 from services.kernel.settings import get_settings
 
 log = logging.getLogger("sgo")
+CHILDREN_SHARE = 0.7  # of the stop bound; the embedded servers get the rest
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -90,11 +92,14 @@ async def _up(args: argparse.Namespace) -> int:
     except Exception as exc:
         log.error("could not start PostgreSQL/NATS: %s", exc)
         return 1
-    # Children get the same stop bound as every sgo process (SGO_SHUTDOWN_TIMEOUT_SECONDS).
+    # `sgo up` stops within the bound of every sgo process (SGO_SHUTDOWN_TIMEOUT_SECONDS): its
+    # children get most of it, the embedded PostgreSQL and NATS the rest.
+    bound = get_settings().shutdown_timeout_seconds
+    embedded = infra.postgres is not None or infra.nats is not None
     system = infra.system(
         demo=args.demo,
         gateway_port=args.port,
-        stop_timeout=get_settings().shutdown_timeout_seconds,
+        stop_timeout=bound * CHILDREN_SHARE if embedded else bound,
     )
     code = 0
     try:
@@ -122,6 +127,8 @@ async def _up(args: argparse.Namespace) -> int:
         code = 1
     finally:
         log.info("stopping")
+        started = time.monotonic()
         await system.stop()
-        infra.stop()
+        infra.stop(timeout=max(started + bound - time.monotonic(), 1.0))
+        log.info("stopped in %.1fs", time.monotonic() - started)
     return code

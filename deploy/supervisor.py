@@ -272,8 +272,10 @@ class Supervisor:
         pid = child.proc.pid
         if child.returncode is None:
             self._signal_group(pid, signal.SIGTERM)
+            signalled = time.monotonic()
             try:
                 await asyncio.wait_for(child.proc.wait(), max(deadline - time.monotonic(), 0.1))
+                self.emit(child.spec.name, f"stopped in {time.monotonic() - signalled:.1f}s")
             except TimeoutError:
                 self.emit(
                     child.spec.name,
