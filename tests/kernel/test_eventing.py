@@ -523,3 +523,31 @@ async def test_a_consumer_made_with_a_longer_ack_wait_is_updated_to_the_configur
     finally:
         task.cancel()
         await nc.close()
+
+
+async def test_a_core_nats_listener_hears_again_after_nats_was_killed_and_restarted(
+    own_nats: EmbeddedNats,
+) -> None:
+    """What messaging's notice feed does: a plain subscription on the service's connection."""
+    nc = await connect(own_nats.url, name="core-listener")
+    heard: asyncio.Queue[bytes] = asyncio.Queue()
+
+    async def on_message(msg: nats.aio.msg.Msg) -> None:
+        heard.put_nowait(msg.data)
+
+    await nc.subscribe("core.notice.created", cb=on_message)
+    await nc.flush()
+    try:
+        own_nats.kill()  # a crash: the server forgets every interest
+        await asyncio.sleep(1.0)
+        own_nats.start()
+        await eventually(lambda: _connected(nc), timeout=10)
+        publisher = await nats.connect(own_nats.url)
+        try:
+            await publisher.publish("core.notice.created", b"after the restart")
+            await publisher.flush()
+        finally:
+            await publisher.close()
+        assert await asyncio.wait_for(heard.get(), 5) == b"after the restart"
+    finally:
+        await nc.close()
