@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from deploy._os import free_port
 from deploy.embedded_nats import EmbeddedNats
+from services.kernel.app import Background
 from services.kernel.consumer import EventConsumer, Subscription
 from services.kernel.db import Database, new_metadata
 from services.kernel.events import Envelope, Event, stream_name
@@ -549,5 +550,46 @@ async def test_a_core_nats_listener_hears_again_after_nats_was_killed_and_restar
         finally:
             await publisher.close()
         assert await asyncio.wait_for(heard.get(), 5) == b"after the restart"
+    finally:
+        await nc.close()
+
+
+@pytest.mark.parametrize(("bound", "finished"), [(4.0, True), (0.6, False)])
+async def test_a_stop_mid_batch_finishes_the_batch_or_leaves_all_of_it_for_redelivery(
+    db: Database, infra: Infra, namespace: str, bound: float, finished: bool
+) -> None:
+    nc = await connect(infra.nats_url, name="stop-mid-batch")
+    js = nc.jetstream()
+    await ensure_streams(js, namespace)
+    started = asyncio.Event()
+
+    async def slow(session: AsyncSession, envelope: Envelope) -> None:
+        started.set()
+        await record_effect(session, envelope)
+        await asyncio.sleep(0.4)  # 1.2 s for the batch of three
+
+    for n in (1, 2, 3):
+        await publish(js, namespace, ThingCounted(thing="batch", n=n))
+    sub = Subscription(context="journal", handlers={ThingCounted.type: slow})
+    consumer = EventConsumer(db, nc, service="t", subscription=sub, namespace=namespace)
+    background = Background()
+    background.consumers.append(consumer)
+    background.tasks.append(asyncio.create_task(consumer.run(), name=consumer.durable))
+    await asyncio.wait_for(started.wait(), 10)
+    await background.stop(timeout=bound)  # what the service's shutdown does on SIGTERM
+    try:
+        if finished:  # committed and acknowledged before the process went
+            assert sorted(n for _, _, n in await effects(db)) == [1, 2, 3]
+            await eventually(lambda: _consumer_drained(js, namespace, consumer.durable))
+        else:  # rolled back whole; the next instance gets all three again
+            assert await effects(db) == []
+            sub = Subscription(context="journal", handlers={ThingCounted.type: record_effect})
+            again = EventConsumer(db, nc, service="t", subscription=sub, namespace=namespace)
+            task = asyncio.create_task(again.run())
+            try:
+                await eventually(lambda: _effects_count(db, 3), timeout=15)
+            finally:
+                task.cancel()
+        assert sorted(n for _, _, n in await effects(db)) == [1, 2, 3]
     finally:
         await nc.close()
