@@ -21,7 +21,9 @@ from services.kernel.demo import DEMO_LOGINS
 from services.kernel.settings import get_settings
 
 log = logging.getLogger("sgo")
-CHILDREN_SHARE = 0.7  # of the stop bound; the embedded servers get the rest
+# Shares of the stop bound: the children first, then the embedded servers, then our own exit.
+CHILDREN_SHARE = 0.6
+SERVERS_UNTIL = 0.9
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -93,7 +95,7 @@ async def _up(args: argparse.Namespace) -> int:
         log.error("could not start PostgreSQL/NATS: %s", exc)
         return 1
     # `sgo up` stops within the bound of every sgo process (SGO_SHUTDOWN_TIMEOUT_SECONDS): its
-    # children get most of it, the embedded PostgreSQL and NATS the rest.
+    # children get most of it, the embedded PostgreSQL and NATS what is left.
     bound = get_settings().shutdown_timeout_seconds
     embedded = infra.postgres is not None or infra.nats is not None
     system = infra.system(
@@ -129,6 +131,6 @@ async def _up(args: argparse.Namespace) -> int:
         log.info("stopping")
         started = time.monotonic()
         await system.stop()
-        infra.stop(timeout=max(started + bound - time.monotonic(), 1.0))
+        infra.stop(timeout=max(started + bound * SERVERS_UNTIL - time.monotonic(), 1.0))
         log.info("stopped in %.1fs", time.monotonic() - started)
     return code

@@ -157,7 +157,7 @@ async def _start_eventing(spec: ServiceSpec, runtime: Runtime, bg: Background) -
     bg.nats_ready.set()
 
 
-async def _holds(check: Awaitable[bool], timeout: float = 2.0) -> bool:
+async def _holds(check: Awaitable[bool], timeout: float = 5.0) -> bool:
     """A readiness check: false when it fails or does not answer in time."""
     try:
         return bool(await asyncio.wait_for(check, timeout))

@@ -9,7 +9,8 @@ the process within ``SGO_SHUTDOWN_TIMEOUT_SECONDS``:
 - once serving, open requests get part of the bound to finish, then the app's shutdown runs
   (its consumers finish the message in hand or leave it unacknowledged for redelivery);
 - tasks that swallowed their cancellation (nats-py does while it reconnects) are abandoned;
-- a watchdog thread ends the process if all of that still overruns the bound.
+- a watchdog thread ends the process if all of that still overruns the bound;
+- once shut down, the process leaves without the interpreter's slow teardown.
 """
 
 from __future__ import annotations
@@ -106,3 +107,7 @@ def run(app: Any, *, host: str, port: int, bound: float, **options: Any) -> None
     asyncio.run(_serve(server))
     if not server.started:  # start-up failed (a stop signal before it exits at once)
         sys.exit(3)
+    # Everything of ours is closed. Tearing down the interpreter of a large app takes seconds
+    # (measured: 3 s of a service's 4.5 s stop), spent on nothing anyone waits for.
+    logging.shutdown()
+    exit_now(0)
