@@ -107,6 +107,7 @@ class Supervisor:
         self.restarts: dict[str, int] = {}
         self.failed = asyncio.Event()
         self.failures: list[tuple[str, int | None]] = []
+        self.given_up: str | None = None
 
     @property
     def children(self) -> dict[str, Child]:
@@ -184,7 +185,7 @@ class Supervisor:
         self.failures.append((name, code))
         self.emit(name, f"exited unexpectedly with code {code}")
         if not child.healthy:
-            self.failed.set()  # never came up: restarting would only repeat the failure
+            self._give_up(name)  # never came up: restarting would only repeat the failure
             return
         now = time.monotonic()
         crashes = self._crashes.setdefault(name, deque())
@@ -196,7 +197,7 @@ class Supervisor:
                 name,
                 f"crashed {len(crashes)} times within {self.crash_window:.0f}s; giving up",
             )
-            self.failed.set()
+            self._give_up(name)
             return
         delay = self.restart_backoff[min(len(crashes), len(self.restart_backoff)) - 1]
         self.emit(name, f"restarting in {delay:g}s")
@@ -204,6 +205,11 @@ class Supervisor:
         if self._stopping:
             return
         await self._restart(child)
+
+    def _give_up(self, name: str) -> None:
+        if self.given_up is None:
+            self.given_up = name
+        self.failed.set()
 
     async def _restart(self, old: Child) -> None:
         for batch in self._batches:
@@ -255,7 +261,8 @@ class Supervisor:
     async def wait(self) -> str:
         """Block until a child is given up on; return its name."""
         await self.failed.wait()
-        return self.failures[-1][0]
+        assert self.given_up is not None
+        return self.given_up
 
     async def stop(self) -> None:
         """SIGTERM each batch (last started first); SIGKILL whatever runs past ``stop_timeout``.
