@@ -105,16 +105,24 @@ class EventConsumer:
 
     async def _pull(self, psub: object) -> None:
         idle = 0
-        while not self._stopping:
-            try:
-                msgs: list[Msg] = await psub.fetch(self._batch, timeout=1.0)  # type: ignore[attr-defined]
-            except TimeoutError:
-                idle += 1
-                if idle >= 30 and not self._nc.is_connected:
-                    raise ConnectionError("NATS connection lost") from None
-                continue
-            idle = 0
-            await self.handle_batch(msgs)
+        reconnects = self._nc.stats["reconnects"]
+        try:
+            while not self._stopping:
+                try:
+                    msgs: list[Msg] = await psub.fetch(self._batch, timeout=1.0)  # type: ignore[attr-defined]
+                except TimeoutError:
+                    idle += 1
+                    if self._nc.is_connected and self._nc.stats["reconnects"] != reconnects:
+                        # A pull subscription can go deaf after a server restart (nats.py #504).
+                        raise ConnectionError("NATS reconnected") from None
+                    if idle >= 30 and not self._nc.is_connected:
+                        raise ConnectionError("NATS connection lost") from None
+                    continue
+                idle = 0
+                await self.handle_batch(msgs)
+        finally:
+            with contextlib.suppress(Exception):
+                await psub.unsubscribe()  # type: ignore[attr-defined]
 
     async def handle_batch(self, msgs: list[Msg]) -> None:
         """A fetched batch in one transaction (replays and bursts); one by one if any fails."""
