@@ -157,11 +157,12 @@ async def _answers(proc: Proc, path: str) -> bool:
             return False
 
 
-async def _until(proc: Proc, path: str, timeout: float = 60.0) -> None:
+async def _until(proc: Proc, path: str, timeout: float = 120.0) -> None:
+    """Wait for the process to answer 200 (generous: the machine may be loaded)."""
     deadline = time.monotonic() + timeout
     while not await _answers(proc, path):
         assert proc.popen.poll() is None, f"{proc.name} died:\n{proc.output()}"
-        assert time.monotonic() < deadline, f"{proc.name}: {path} never answered"
+        assert time.monotonic() < deadline, f"{proc.name}: {path} never 200:\n{proc.output()}"
         await asyncio.sleep(0.1)
 
 
@@ -232,7 +233,7 @@ async def test_every_process_stops_promptly_on_sigterm_after_nats_and_postgres_w
 async def test_soak_sigterm_at_random_moments_of_the_connect_and_reconnect_cycle(
     launcher: Launcher, supergraph_file: Path, tmp_path: Path
 ) -> None:
-    for n in range(8):
+    for n in range(4):
         await _round_with_nats_unreachable(launcher, supergraph_file)
         await _round_with_nats_and_postgres_going_away(
             launcher, supergraph_file, tmp_path / f"nats-{n}"
