@@ -150,7 +150,7 @@ async def _stop_and_check(proc: Proc, delay: float) -> None:
 
 
 async def _answers(proc: Proc, path: str) -> bool:
-    async with httpx.AsyncClient(timeout=0.5) as http:
+    async with httpx.AsyncClient(timeout=2.0) as http:
         try:
             return (await http.get(f"http://127.0.0.1:{proc.port}{path}")).status_code == 200
         except httpx.HTTPError:
