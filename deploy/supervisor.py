@@ -212,6 +212,7 @@ class Supervisor:
         self.failed.set()
 
     async def _restart(self, old: Child) -> None:
+        self._signal_group(old.proc.pid, signal.SIGKILL)  # whatever it forked goes with it
         for batch in self._batches:
             if old in batch:
                 new = await self._spawn(old.spec)
