@@ -11,14 +11,19 @@ import os
 import runpy
 import signal
 import sys
+import time
 from pathlib import Path
 
 from deploy.infra import DEFAULT_NATS_PORT, DEFAULT_POSTGRES_PORT, Infrastructure
 from deploy.provision import SERVICES
 from deploy.system import GATEWAY_PORT, System
 from services.kernel.demo import DEMO_LOGINS
+from services.kernel.settings import get_settings
 
 log = logging.getLogger("sgo")
+# Shares of the stop bound: the children first, then the embedded servers, then our own exit.
+CHILDREN_SHARE = 0.6
+SERVERS_UNTIL = 0.9
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -89,7 +94,15 @@ async def _up(args: argparse.Namespace) -> int:
     except Exception as exc:
         log.error("could not start PostgreSQL/NATS: %s", exc)
         return 1
-    system = infra.system(demo=args.demo, gateway_port=args.port)
+    # `sgo up` stops within the bound of every sgo process (SGO_SHUTDOWN_TIMEOUT_SECONDS): its
+    # children get most of it, the embedded PostgreSQL and NATS what is left.
+    bound = get_settings().shutdown_timeout_seconds
+    embedded = infra.postgres is not None or infra.nats is not None
+    system = infra.system(
+        demo=args.demo,
+        gateway_port=args.port,
+        stop_timeout=bound * CHILDREN_SHARE if embedded else bound,
+    )
     code = 0
     try:
         starting = asyncio.create_task(system.start())
@@ -104,10 +117,11 @@ async def _up(args: argparse.Namespace) -> int:
         if args.demo:
             _announce_demo(system)
         log.info("ready: GraphQL at %s (Ctrl-C stops everything)", system.graphql_url)
+        log.info("restarts of crashed processes are counted in %s", system.metrics_path)
         failed = asyncio.create_task(system.wait())
         await asyncio.wait({failed, stopped}, return_when=asyncio.FIRST_COMPLETED)
         if failed.done():
-            log.error("%s stopped unexpectedly; shutting everything down", failed.result())
+            log.error("%s keeps crashing; shutting everything down", failed.result())
             code = 1
         failed.cancel()
     except Exception as exc:
@@ -115,6 +129,8 @@ async def _up(args: argparse.Namespace) -> int:
         code = 1
     finally:
         log.info("stopping")
+        started = time.monotonic()
         await system.stop()
-        infra.stop()
+        infra.stop(timeout=max(started + bound * SERVERS_UNTIL - time.monotonic(), 1.0))
+        log.info("stopped in %.1fs", time.monotonic() - started)
     return code

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -101,9 +102,13 @@ class Infrastructure:
             **kwargs,
         )
 
-    def stop(self) -> None:
-        """Stop the embedded servers (NATS first: services talk to it last). External: no-op."""
+    def stop(self, timeout: float = 30.0) -> None:
+        """Stop the embedded servers (NATS first: services talk to it last). External: no-op.
+
+        Within ``timeout`` seconds in all: past it a server is killed (both recover on start).
+        """
+        deadline = time.monotonic() + timeout
         if self.nats is not None:
-            self.nats.stop()
+            self.nats.stop(timeout=timeout / 2)
         if self.postgres is not None:
-            self.postgres.stop()
+            self.postgres.stop(timeout=max(deadline - time.monotonic(), 0.5))

@@ -46,6 +46,7 @@ class System:
         extra_env: Mapping[str, str] | None = None,
         output: Callable[[str], None] | None = None,
         ready_timeout: float = 60.0,
+        stop_timeout: float = 10.0,
     ) -> None:
         self.database_urls = dict(database_urls)
         self.nats_url = nats_url
@@ -62,7 +63,11 @@ class System:
             self.ports["gateway"] = gateway_port
         self.extra_env = dict(extra_env or {})
         self.ready_timeout = ready_timeout
-        self.supervisor = Supervisor(output)
+        # Restarts of crashed processes, for a node_exporter textfile collector or a person.
+        self.metrics_path = self.data_dir / "metrics" / "supervisor.prom"
+        self.supervisor = Supervisor(
+            output, stop_timeout=stop_timeout, metrics_path=self.metrics_path
+        )
 
     # --- addresses -------------------------------------------------------------------------
 
@@ -132,7 +137,7 @@ class System:
         await self.supervisor.stop()
 
     async def wait(self) -> str:
-        """Block until a process dies unexpectedly; return its name."""
+        """Block until a process is given up on (it keeps crashing); return its name."""
         return await self.supervisor.wait()
 
     async def __aenter__(self) -> System:

@@ -38,13 +38,15 @@ from gateway.subgraph_client import ClientInfo, default_http_client
 from gateway.subscriptions import websocket_endpoint
 from gateway.supergraph import Supergraph
 from gateway.trusted_documents import TrustedDocuments
-from services.kernel.errors import Unauthenticated
+from services.kernel.errors import Unauthenticated, Unavailable
 from services.kernel.principal import Principal
 from services.kernel.settings import Settings, get_settings
 
 log = logging.getLogger("sgo.gateway")
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
+# Error codes that mean "the same request may succeed in a moment": answered with Retry-After.
+RETRYABLE = frozenset({Unavailable.code, "SUBGRAPH_UNAVAILABLE"})
 JSON = "application/json"
 
 
@@ -254,13 +256,18 @@ async def graphql_endpoint(request: Request) -> Response:
     if media_type is None:
         return _errors(JSON, "Ответ возможен только в формате JSON.", "NOT_ACCEPTABLE", 406)
     if gateway is None:
-        return _errors(media_type, "Шлюз запускается.", "UNAVAILABLE", 503)
+        response = _errors(media_type, "Шлюз запускается.", "UNAVAILABLE", 503)
+        response.headers["retry-after"] = str(Unavailable.retry_after_seconds)
+        return response
     settings: Settings = request.app.state.settings
     parent = traceparent(request.headers.get("traceparent"))
     response, outcomes = await _handle(request, gateway, settings, parent, media_type)
     response.headers["traceparent"] = parent
     seconds = time.perf_counter() - started
+    retry = False
     for item in outcomes:
+        codes = error_codes(item.body)
+        retry = retry or not RETRYABLE.isdisjoint(codes)
         record(
             parent=parent,
             operation_type=item.operation_type,
@@ -268,8 +275,10 @@ async def graphql_endpoint(request: Request) -> Response:
             outcome=item.outcome,
             status=response.status_code,
             seconds=seconds,
-            codes=error_codes(item.body),
+            codes=codes,
         )
+    if retry:  # a subgraph or its database is away for a moment: say when to try again
+        response.headers["retry-after"] = str(Unavailable.retry_after_seconds)
     return response
 
 
@@ -332,6 +341,34 @@ async def healthz(request: Request) -> Response:
         status_code=200 if ready else 503,
         media_type=JSON,
     )
+
+
+async def _subgraph_ready(http: httpx.AsyncClient, url: str) -> bool:
+    base = url.removesuffix("/graphql")
+    try:
+        return (await http.get(f"{base}/readyz", timeout=2.0)).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+async def readyz(request: Request) -> Response:
+    """Ready when composed, following revocations on NATS, and every subgraph is ready.
+
+    The body names each dependency, false for one that is down.
+    """
+    gateway: Gateway | None = getattr(request.app.state, "gateway", None)
+    if gateway is None:
+        body: dict[str, Any] = {"ready": False, "composed": False}
+        return Response(orjson.dumps(body), status_code=503, media_type=JSON)
+    urls = dict(gateway.client.urls)
+    http = gateway.client.http
+    answers = await asyncio.gather(*(_subgraph_ready(http, url) for url in urls.values()))
+    subgraphs = dict(zip(urls, answers, strict=True))
+    nats = not request.app.state.follows_events or gateway.revocations.following
+    ready = nats and all(answers)
+    body = {"ready": ready, "composed": True, "nats": nats, "subgraphs": subgraphs}
+    status = 200 if ready else 503
+    return Response(orjson.dumps(body), status_code=status, media_type=JSON)
 
 
 def _introspection(settings: Settings, override: bool | None) -> bool:
@@ -397,16 +434,18 @@ def create_app(
         finally:
             if follower is not None:
                 follower.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await follower
+                # Bounded: a NATS client mid-reconnect can hold a cancel (services.kernel.shutdown).
+                await asyncio.wait({follower}, timeout=cfg.shutdown_timeout_seconds * 0.3)
             if http_client is None:
-                await http.aclose()
+                with contextlib.suppress(Exception):
+                    await asyncio.wait_for(http.aclose(), 1.0)
             app.state.gateway = None
 
     app = Starlette(
         routes=[
             Route("/graphql", graphql_endpoint, methods=["GET", "POST"]),
             Route("/healthz", healthz, methods=["GET"]),
+            Route("/readyz", readyz, methods=["GET"]),
             Route("/metrics", metrics, methods=["GET"]),
             WebSocketRoute("/graphql", websocket_endpoint),
             Route("/files/{token}", file_endpoint, methods=["GET"]),  # lessons: homework files
@@ -415,4 +454,5 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.gateway = None
+    app.state.follows_events = follow_events
     return app

@@ -59,10 +59,10 @@ def main(argv: list[str] | None = None) -> None:
     import os
     import sys
 
-    import uvicorn
-
     from gateway.app import create_app
     from gateway.observability import request_log
+    from services.kernel import shutdown
+    from services.kernel.settings import get_settings
 
     # One JSON line per request on stdout (gateway.observability builds the line).
     handler = logging.StreamHandler(sys.stdout)
@@ -73,4 +73,7 @@ def main(argv: list[str] | None = None) -> None:
     request_log.propagate = False
 
     app = create_app(supergraph_file=args.supergraph)
-    uvicorn.run(app, host=args.host, port=args.port, log_level="warning", access_log=False)
+    bound = get_settings().shutdown_timeout_seconds
+    shutdown.run(
+        app, host=args.host, port=args.port, bound=bound, log_level="warning", access_log=False
+    )

@@ -13,12 +13,16 @@ from typing import Any
 import orjson
 
 from services.kernel.events import stream_name
+from services.kernel.nats import log_connection_error
+from services.kernel.shutdown import raise_if_cancelled
 
 log = logging.getLogger("sgo.gateway.revocation")
 
 # Access tokens live 15 minutes; a day of memory covers them with a wide margin.
 KEEP_SECONDS = 24 * 3600
 SESSION_ENDED = "people.session.ended"
+# How soon the feed tries NATS again after losing it: a revocation waits at most this long.
+RECONNECT_SECONDS = 0.25
 ACCOUNT_BLOCKED = "people.account.blocked"
 
 
@@ -30,6 +34,7 @@ class RevocationList:
         self._sessions: dict[str, float] = {}
         self._accounts: dict[str, float] = {}  # account -> revoked at (unix seconds)
         self._listeners: list[Callable[[], None]] = []
+        self.following = False  # the NATS feed is subscribed (the gateway's /readyz)
 
     def add_listener(self, listener: Callable[[], None]) -> Callable[[], None]:
         """Call ``listener`` after every revocation (open subscriptions re-check their session).
@@ -112,17 +117,21 @@ async def follow_people_events(
 
     while True:
         nc = None
-        closed = asyncio.Event()
+        # Closed for good, or back after a disconnect: either way start over, since the
+        # ordered consumers do not survive a server restart (they fail with err_code=10094).
+        lost = asyncio.Event()
 
-        async def on_closed(closed: asyncio.Event = closed) -> None:
-            closed.set()
+        async def on_lost(lost: asyncio.Event = lost) -> None:
+            lost.set()
 
         try:
             nc = await nats.connect(
                 nats_url,
                 max_reconnect_attempts=-1,
-                reconnect_time_wait=retry_seconds,
-                closed_cb=on_closed,
+                reconnect_time_wait=min(retry_seconds, RECONNECT_SECONDS),
+                closed_cb=on_lost,
+                reconnected_cb=on_lost,
+                error_cb=log_connection_error,
             )
             js = nc.jetstream()
             subscriptions = []
@@ -146,15 +155,18 @@ async def follow_people_events(
                     except Exception as exc:  # stream missing, or the server went away
                         log.info("waiting for stream %s: %s", stream, exc)
                         await asyncio.sleep(retry_seconds)
-            # The ordered consumer recreates itself on gaps and reconnects; stay here until
-            # the connection is closed for good, then start over.
-            await closed.wait()
+            # Replaying from the start time again is harmless: revocations are idempotent.
+            revocations.following = True
+            await lost.wait()
         except asyncio.CancelledError:
             raise
         except Exception as exc:
             log.info("NATS unavailable (%s); retrying", exc)
         finally:
+            revocations.following = False
             if nc is not None and not nc.is_closed:
                 with contextlib.suppress(Exception):
                     await nc.close()
-        await asyncio.sleep(retry_seconds)
+        raise_if_cancelled()  # nats-py's close swallows a cancel while it reconnects
+        if not lost.is_set():  # a reconnect starts over at once: NATS is back
+            await asyncio.sleep(retry_seconds)

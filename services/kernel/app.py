@@ -26,13 +26,13 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from strawberry.fastapi import GraphQLRouter
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
-from services.kernel import migrations
+from services.kernel import migrations, shutdown
 from services.kernel.consumer import EventConsumer, Subscription
 from services.kernel.db import Database
 from services.kernel.errors import Unauthenticated
 from services.kernel.graphql import Runtime, ServiceContext
 from services.kernel.idempotency import IdempotentRequests, has_table
-from services.kernel.nats import connect, ensure_streams
+from services.kernel.nats import close_nats, connect, ensure_streams
 from services.kernel.principal import PRINCIPAL_HEADER, decode_principal_header
 from services.kernel.relay import OutboxRelay
 from services.kernel.settings import Settings, get_settings
@@ -108,10 +108,15 @@ class Background:
     async def stop(self, timeout: float = 5.0) -> None:
         for consumer in self.consumers:
             consumer.stop()
+        # A consumer mid-batch finishes it (commit and ack) if it can within half the time;
+        # cancelled later, its uncommitted batch is redelivered, never half-applied.
+        consuming = [t for t in self.tasks if t.get_name() in {c.durable for c in self.consumers}]
+        if consuming:
+            await asyncio.wait(consuming, timeout=timeout / 2)
         for task in self.tasks:
             task.cancel()
         # A cancel can be swallowed inside a NATS fetch; never let that hold the shutdown.
-        _, pending = await asyncio.wait(self.tasks, timeout=timeout) if self.tasks else ((), ())
+        _, pending = await asyncio.wait(self.tasks, timeout=timeout / 2) if self.tasks else ((), ())
         for task in pending:
             log.warning("task %s did not stop within %.0fs", task.get_name(), timeout)
 
@@ -145,11 +150,20 @@ async def _start_eventing(spec: ServiceSpec, runtime: Runtime, bg: Background) -
             subscription=sub,
             namespace=settings.namespace,
             max_deliver=settings.consumer_max_deliver,
+            ack_wait=settings.consumer_ack_wait_seconds,
             signal=runtime.signal,
         )
         bg.consumers.append(consumer)
         bg.tasks.append(asyncio.create_task(consumer.run(), name=consumer.durable))
     bg.nats_ready.set()
+
+
+async def _holds(check: Awaitable[bool], timeout: float = 5.0) -> bool:
+    """A readiness check: false when it fails or does not answer in time."""
+    try:
+        return bool(await asyncio.wait_for(check, timeout))
+    except Exception:
+        return False
 
 
 def create_app(spec: ServiceSpec, settings: Settings | None = None) -> FastAPI:
@@ -167,17 +181,19 @@ def create_app(spec: ServiceSpec, settings: Settings | None = None) -> FastAPI:
         app.state.background = bg
         for hook in spec.on_startup:
             await hook(runtime)
-        bg.tasks.append(asyncio.create_task(_start_eventing(spec, runtime, bg)))
+        bg.tasks.append(asyncio.create_task(_start_eventing(spec, runtime, bg), name="eventing"))
         try:
             yield
         finally:
+            # Bounded at every step: NATS or PostgreSQL may be away (services.kernel.shutdown).
+            bound = settings.shutdown_timeout_seconds
             bg.tasks.extend(runtime.tasks)
-            await bg.stop()
+            await bg.stop(timeout=bound * 0.3)
             nc = runtime.extras.get("nats")
             if nc is not None:
-                with contextlib.suppress(Exception):
-                    await nc.close()
-            await runtime.db.dispose()
+                await close_nats(nc, timeout=bound * 0.1)
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(runtime.db.dispose(), bound * 0.1)
 
     app = FastAPI(title=f"sgo {spec.name}", lifespan=lifespan, docs_url=None, redoc_url=None)
 
@@ -220,9 +236,12 @@ def create_app(spec: ServiceSpec, settings: Settings | None = None) -> FastAPI:
         runtime: Runtime = request.app.state.runtime
         bg: Background = request.app.state.background
         nc = runtime.extras.get("nats")
+        # Each dependency answers for itself, false when it is down (never a 500, never a hang).
+        database = await _holds(runtime.db.ping())
         checks = {
-            "database": await runtime.db.ping(),
-            "migrations": await migrations.is_current(settings.database_url, spec.migrations_dir),
+            "database": database,
+            "migrations": database
+            and await _holds(migrations.is_current(settings.database_url, spec.migrations_dir)),
             "nats": bool(nc is not None and nc.is_connected and bg.nats_ready.is_set()),
         }
         return JSONResponse(
@@ -238,17 +257,16 @@ def create_app(spec: ServiceSpec, settings: Settings | None = None) -> FastAPI:
 
 
 def serve(module_app: str, default_port: int) -> None:
-    """Body of each service's ``__main__``: uvicorn on ``SGO_PORT``."""
-    import uvicorn
-
+    """Body of each service's ``__main__``: uvicorn on ``SGO_PORT``, stopped in bounded time."""
     logging.basicConfig(
         level=os.environ.get("SGO_LOG_LEVEL", "INFO"),
         format="%(levelname)s %(name)s [trace %(trace_id)s]: %(message)s",
     )
-    uvicorn.run(
+    shutdown.run(
         module_app,
         host=os.environ.get("SGO_HOST", "127.0.0.1"),
         port=int(os.environ.get("SGO_PORT", default_port)),
+        bound=get_settings().shutdown_timeout_seconds,
         log_level="warning",
         factory=True,
     )

@@ -3,6 +3,10 @@
 Ack after commit; a failure is retried with back-off; after ``max_deliver`` attempts the
 message is parked on ``<ns>.dlq.<service>.<type>`` and the stream goes on. While the
 database is away no attempt is spent: the consumer holds its messages and waits for it.
+
+The ack wait is short (5 s by default), so the events of a consumer that crashed mid-batch
+come back to another within seconds; a batch that takes longer keeps its messages with
+"in progress" heartbeats every third of the ack wait.
 """
 
 from __future__ import annotations
@@ -10,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass
 
 from nats.aio.client import Client
@@ -22,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.kernel.db import Database
 from services.kernel.events import Envelope, stream_name
 from services.kernel.nats import ensure_streams
+from services.kernel.shutdown import raise_if_cancelled
 from services.kernel.uow import EMITTED_KEY, INBOX, NAMESPACE_KEY, OutboxSignal
 
 log = logging.getLogger("sgo.consumer")
@@ -50,7 +55,7 @@ class EventConsumer:
         namespace: str,
         max_deliver: int = 5,
         batch: int = 64,
-        ack_wait: float = 30.0,
+        ack_wait: float = 5.0,
         signal: OutboxSignal | None = None,
     ) -> None:
         self._db = db
@@ -81,6 +86,8 @@ class EventConsumer:
         subject = f"{self._ns}.{self._sub.context}.>"
         while not self._stopping:
             try:
+                # Create, or update one made with other settings (an older, longer ack wait).
+                await self._js.add_consumer(stream, config=self._config())
                 psub = await self._js.pull_subscribe(
                     subject, durable=self.durable, stream=stream, config=self._config()
                 )
@@ -88,6 +95,7 @@ class EventConsumer:
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
+                raise_if_cancelled()  # nats-py swallows a cancel in places: stop means stop
                 # Recreate the subscription (after a server restart an old one can go deaf), and
                 # the streams, should the server have come back with an empty store.
                 log.warning("%s: %s; resubscribing", self.durable, exc)
@@ -97,19 +105,48 @@ class EventConsumer:
 
     async def _pull(self, psub: object) -> None:
         idle = 0
-        while not self._stopping:
-            try:
-                msgs: list[Msg] = await psub.fetch(self._batch, timeout=1.0)  # type: ignore[attr-defined]
-            except TimeoutError:
-                idle += 1
-                if idle >= 30 and not self._nc.is_connected:
-                    raise ConnectionError("NATS connection lost") from None
-                continue
-            idle = 0
-            await self.handle_batch(msgs)
+        reconnects = self._nc.stats["reconnects"]
+        try:
+            while not self._stopping:
+                try:
+                    msgs: list[Msg] = await psub.fetch(self._batch, timeout=1.0)  # type: ignore[attr-defined]
+                except TimeoutError:
+                    idle += 1
+                    if self._nc.is_connected and self._nc.stats["reconnects"] != reconnects:
+                        # A pull subscription can go deaf after a server restart (nats.py #504).
+                        raise ConnectionError("NATS reconnected") from None
+                    if idle >= 30 and not self._nc.is_connected:
+                        raise ConnectionError("NATS connection lost") from None
+                    continue
+                idle = 0
+                await self.handle_batch(msgs)
+        finally:
+            with contextlib.suppress(Exception):
+                await psub.unsubscribe()  # type: ignore[attr-defined]
 
     async def handle_batch(self, msgs: list[Msg]) -> None:
         """A fetched batch in one transaction (replays and bursts); one by one if any fails."""
+        async with self._in_progress(msgs):
+            await self._handle_batch(msgs)
+
+    @contextlib.asynccontextmanager
+    async def _in_progress(self, msgs: list[Msg]) -> AsyncIterator[None]:
+        """Keep ``msgs`` ours while they are handled, however long that takes."""
+
+        async def beat() -> None:
+            while True:
+                await asyncio.sleep(self._ack_wait / 3)
+                for msg in msgs:
+                    with contextlib.suppress(Exception):  # NATS away: redelivery will follow
+                        await msg.in_progress()
+
+        heartbeat = asyncio.create_task(beat(), name=f"{self.durable}-in-progress")
+        try:
+            yield
+        finally:
+            heartbeat.cancel()
+
+    async def _handle_batch(self, msgs: list[Msg]) -> None:
         if len(msgs) > 1:
             try:
                 envelopes = [Envelope.model_validate_json(msg.data) for msg in msgs]

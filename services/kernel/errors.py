@@ -51,6 +51,17 @@ class Locked(SgoError):
     default_message = "Запись закрыта для изменений."
 
 
+class Unavailable(SgoError):
+    """A dependency (the database) is away for a moment: the same request can be sent again.
+
+    Answered with a ``Retry-After`` header (seconds) over HTTP, by the service and the gateway.
+    """
+
+    code = "UNAVAILABLE"
+    default_message = "Сервис временно недоступен. Повторите попытку через несколько секунд."
+    retry_after_seconds: ClassVar[int] = 5
+
+
 class TooManyRequests(SgoError):
     code = "RATE_LIMITED"
     default_message = "Слишком много попыток. Повторите позже."

@@ -24,7 +24,13 @@ from strawberry.fastapi import BaseContext
 from strawberry.types import ExecutionContext
 
 from services.kernel.db import Database
-from services.kernel.errors import Forbidden, SgoError, Unauthenticated, ValidationFailed
+from services.kernel.errors import (
+    Forbidden,
+    SgoError,
+    Unauthenticated,
+    Unavailable,
+    ValidationFailed,
+)
 from services.kernel.inputs import (
     check_variables,
     install_scalar_parsers,
@@ -32,6 +38,7 @@ from services.kernel.inputs import (
     string_literal_rule,
     without_repeats,
 )
+from services.kernel.outage import database_unavailable
 from services.kernel.principal import Principal
 from services.kernel.roles import Role
 from services.kernel.settings import Settings
@@ -113,6 +120,9 @@ def client_error(error: GraphQLError) -> GraphQLError:
         message = error.message
     elif isinstance(original, SgoError):
         extensions, message = original.extensions, original.message
+    elif database_unavailable(original):
+        log.warning("database unavailable at %s: %r", error.path, original)
+        extensions, message = Unavailable().extensions, Unavailable.default_message
     else:
         log.error("unexpected error at %s", error.path, exc_info=original)
         extensions = {"code": "INTERNAL"}
@@ -133,6 +143,10 @@ class ErrorModel(SchemaExtension):
         result = self.execution_context.result
         if result is not None and getattr(result, "errors", None):
             result.errors = [client_error(e) for e in without_repeats(result.errors)]
+            if any((e.extensions or {}).get("code") == Unavailable.code for e in result.errors):
+                response = getattr(self.execution_context.context, "response", None)
+                if response is not None:  # absent over WebSocket
+                    response.headers["Retry-After"] = str(Unavailable.retry_after_seconds)
 
     def on_execute(self) -> Iterator[None]:
         # Strings in variables are checked before any resolver (literals: string_literal_rule).

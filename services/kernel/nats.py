@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 
 import nats
@@ -12,6 +13,7 @@ from nats.js.api import RetentionPolicy, StorageType, StreamConfig
 from nats.js.errors import BadRequestError, NotFoundError
 
 from services.kernel.events import stream_name
+from services.kernel.shutdown import raise_if_cancelled
 
 log = logging.getLogger("sgo.nats")
 
@@ -31,13 +33,27 @@ async def connect(url: str, *, name: str, attempts: int | None = None) -> Client
                 reconnect_time_wait=0.5,
                 connect_timeout=2,
                 allow_reconnect=True,
+                error_cb=log_connection_error,
             )
         except Exception as exc:
+            raise_if_cancelled()  # nats-py can swallow a stop request while it connects
             tried += 1
             if attempts is not None and tried >= attempts:
                 raise
             log.warning("NATS at %s not reachable (%s); retrying", url, exc)
             await asyncio.sleep(min(0.2 * tried, 2.0))
+
+
+async def log_connection_error(exc: Exception) -> None:
+    """One line per failed attempt; nats-py's default logs a traceback every half second."""
+    log.debug("NATS connection: %r", exc)
+
+
+async def close_nats(nc: Client, timeout: float) -> None:
+    """Close within ``timeout`` whatever the connection is doing (away, reconnecting)."""
+    with contextlib.suppress(Exception):
+        await asyncio.wait_for(nc.close(), timeout)
+    raise_if_cancelled()  # nats-py's close swallows a cancel while it reconnects
 
 
 def stream_config(namespace: str, context: str) -> StreamConfig:

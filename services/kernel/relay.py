@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from services.kernel.db import Database
 from services.kernel.events import utcnow
 from services.kernel.nats import ensure_streams
+from services.kernel.shutdown import raise_if_cancelled
 from services.kernel.uow import OUTBOX, OutboxSignal
 
 log = logging.getLogger("sgo.relay")
@@ -62,6 +63,7 @@ class OutboxRelay:
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # NATS or the database is away: keep the rows, try later
+                raise_if_cancelled()  # nats-py swallows a cancel in places: stop means stop
                 log.warning("outbox relay: %s; retrying", exc)
                 backoff = min(backoff * 2, 5.0)
                 await self._restore_streams()

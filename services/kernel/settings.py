@@ -36,6 +36,11 @@ class Settings(BaseSettings):
     relay_batch_size: int = 256
     relay_poll_seconds: float = 0.2
     consumer_max_deliver: int = 5
+    # How long a crashed consumer's unacknowledged events wait before redelivery; batches that
+    # take longer are kept alive with "in progress" heartbeats (services.kernel.consumer).
+    consumer_ack_wait_seconds: float = 5.0
+    # A stop signal (SIGTERM, SIGINT) ends any sgo process within this many seconds.
+    shutdown_timeout_seconds: float = 10.0
 
     # Gateway protection (gateway.limits, gateway.app): each limit answers before any fetch.
     gateway_max_tokens: int = 3000

@@ -12,11 +12,13 @@ import asyncpg
 import nats
 import pytest
 from nats.js.api import DeliverPolicy
+from nats.js.errors import NotFoundError
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from deploy._os import free_port
 from deploy.embedded_nats import EmbeddedNats
+from services.kernel.app import Background
 from services.kernel.consumer import EventConsumer, Subscription
 from services.kernel.db import Database, new_metadata
 from services.kernel.events import Envelope, Event, stream_name
@@ -200,7 +202,10 @@ async def test_a_consumer_killed_after_commit_before_ack_applies_the_event_once(
 
 
 async def _consumer_drained(js: nats.js.JetStreamContext, namespace: str, durable: str) -> bool:
-    info = await js.consumer_info(stream_name(namespace, "journal"), durable)
+    try:
+        info = await js.consumer_info(stream_name(namespace, "journal"), durable)
+    except NotFoundError:
+        return False  # not made yet
     return info.num_ack_pending == 0 and info.num_pending == 0 and info.delivered.stream_seq > 0
 
 
@@ -449,3 +454,169 @@ async def test_events_flow_again_when_nats_comes_back_with_an_empty_store(
         await asyncio.wait(tasks, timeout=5)
         await nc.close()
         (second or first).stop()
+
+
+async def test_events_of_a_consumer_killed_mid_batch_come_back_to_another_within_seconds(
+    db: Database, infra: Infra, namespace: str
+) -> None:
+    crashed_nc = await connect(infra.nats_url, name="crashes-mid-batch")
+    js = crashed_nc.jetstream()
+    await ensure_streams(js, namespace)
+    stuck = asyncio.Event()
+
+    async def hangs(session: AsyncSession, envelope: Envelope) -> None:
+        stuck.set()
+        await asyncio.Event().wait()  # the process dies here, mid-batch, nothing committed
+
+    first = EventConsumer(
+        db,
+        crashed_nc,
+        service="t",
+        subscription=Subscription(context="journal", handlers={ThingCounted.type: hangs}),
+        namespace=namespace,
+    )
+    for n in (1, 2, 3):
+        await publish(js, namespace, ThingCounted(thing="x", n=n))
+    crashed = asyncio.create_task(first.run())
+    await asyncio.wait_for(stuck.wait(), 10)
+    crashed.cancel()  # the process is gone: its connection with it, no ack, no nak
+    await asyncio.gather(crashed, return_exceptions=True)
+    await crashed_nc.close()
+
+    nc = await connect(infra.nats_url, name="takes-over")
+    sub = Subscription(context="journal", handlers={ThingCounted.type: record_effect})
+    second = EventConsumer(db, nc, service="t", subscription=sub, namespace=namespace)
+    task = asyncio.create_task(second.run())
+    try:
+        # Within the default ack wait and a margin, far from the 30 s it used to be.
+        await eventually(lambda: _effects_count(db, 3), timeout=12)
+        assert sorted(n for _, _, n in await effects(db)) == [1, 2, 3]
+    finally:
+        task.cancel()
+        await nc.close()
+
+
+async def test_a_batch_longer_than_the_ack_wait_is_kept_in_progress_not_redelivered(
+    db: Database, infra: Infra, namespace: str
+) -> None:
+    nc = await connect(infra.nats_url, name="long-batch")
+    js = nc.jetstream()
+    await ensure_streams(js, namespace)
+    deliveries: list[int] = []
+
+    class Counting(EventConsumer):
+        async def handle_batch(self, msgs):  # type: ignore[no-untyped-def]
+            deliveries.extend(msg.metadata.num_delivered for msg in msgs)
+            await super().handle_batch(msgs)
+
+    async def slow(session: AsyncSession, envelope: Envelope) -> None:
+        await asyncio.sleep(2.5)  # two and a half ack waits
+        await record_effect(session, envelope)
+
+    sub = Subscription(context="journal", handlers={ThingCounted.type: slow})
+    # Two replicas of the service: an event whose ack wait ran out would go to the other one.
+    replicas = [
+        Counting(db, nc, service="t", subscription=sub, namespace=namespace, ack_wait=1)
+        for _ in range(2)
+    ]
+    await publish(js, namespace, ThingCounted(thing="slow", n=1))
+    tasks = [asyncio.create_task(replica.run()) for replica in replicas]
+    try:
+        durable = replicas[0].durable
+        await eventually(lambda: _effects_count(db, 1), timeout=15)
+        await eventually(lambda: _consumer_drained(js, namespace, durable), timeout=15)
+        assert deliveries == [1]  # delivered once, to one replica, never again
+    finally:
+        for task in tasks:
+            task.cancel()
+        await nc.close()
+
+
+async def test_a_consumer_made_with_a_longer_ack_wait_is_updated_to_the_configured_one(
+    db: Database, infra: Infra, namespace: str
+) -> None:
+    nc = await connect(infra.nats_url, name="ack-wait-upgrade")
+    js = nc.jetstream()
+    await ensure_streams(js, namespace)
+    sub = Subscription(context="journal", handlers={ThingCounted.type: record_effect})
+    old = EventConsumer(db, nc, service="t", subscription=sub, namespace=namespace, ack_wait=30)
+    await js.add_consumer(stream_name(namespace, "journal"), config=old._config())
+    new = EventConsumer(db, nc, service="t", subscription=sub, namespace=namespace)
+    task = asyncio.create_task(new.run())
+    try:
+        await publish(js, namespace, ThingCounted(thing="y", n=1))
+        await eventually(lambda: _effects_count(db, 1))
+        info = await js.consumer_info(stream_name(namespace, "journal"), new.durable)
+        assert info.config.ack_wait == 5.0
+    finally:
+        task.cancel()
+        await nc.close()
+
+
+async def test_a_core_nats_listener_hears_again_after_nats_was_killed_and_restarted(
+    own_nats: EmbeddedNats,
+) -> None:
+    """What messaging's notice feed does: a plain subscription on the service's connection."""
+    nc = await connect(own_nats.url, name="core-listener")
+    heard: asyncio.Queue[bytes] = asyncio.Queue()
+
+    async def on_message(msg: nats.aio.msg.Msg) -> None:
+        heard.put_nowait(msg.data)
+
+    await nc.subscribe("core.notice.created", cb=on_message)
+    await nc.flush()
+    try:
+        own_nats.kill()  # a crash: the server forgets every interest
+        await asyncio.sleep(1.0)
+        own_nats.start()
+        await eventually(lambda: _connected(nc), timeout=10)
+        publisher = await nats.connect(own_nats.url)
+        try:
+            await publisher.publish("core.notice.created", b"after the restart")
+            await publisher.flush()
+        finally:
+            await publisher.close()
+        assert await asyncio.wait_for(heard.get(), 5) == b"after the restart"
+    finally:
+        await nc.close()
+
+
+@pytest.mark.parametrize(("bound", "finished"), [(4.0, True), (0.6, False)])
+async def test_a_stop_mid_batch_finishes_the_batch_or_leaves_all_of_it_for_redelivery(
+    db: Database, infra: Infra, namespace: str, bound: float, finished: bool
+) -> None:
+    nc = await connect(infra.nats_url, name="stop-mid-batch")
+    js = nc.jetstream()
+    await ensure_streams(js, namespace)
+    started = asyncio.Event()
+
+    async def slow(session: AsyncSession, envelope: Envelope) -> None:
+        started.set()
+        await record_effect(session, envelope)
+        await asyncio.sleep(0.4)  # 1.2 s for the batch of three
+
+    for n in (1, 2, 3):
+        await publish(js, namespace, ThingCounted(thing="batch", n=n))
+    sub = Subscription(context="journal", handlers={ThingCounted.type: slow})
+    consumer = EventConsumer(db, nc, service="t", subscription=sub, namespace=namespace)
+    background = Background()
+    background.consumers.append(consumer)
+    background.tasks.append(asyncio.create_task(consumer.run(), name=consumer.durable))
+    await asyncio.wait_for(started.wait(), 10)
+    await background.stop(timeout=bound)  # what the service's shutdown does on SIGTERM
+    try:
+        if finished:  # committed and acknowledged before the process went
+            assert sorted(n for _, _, n in await effects(db)) == [1, 2, 3]
+            await eventually(lambda: _consumer_drained(js, namespace, consumer.durable))
+        else:  # rolled back whole; the next instance gets all three again
+            assert await effects(db) == []
+            sub = Subscription(context="journal", handlers={ThingCounted.type: record_effect})
+            again = EventConsumer(db, nc, service="t", subscription=sub, namespace=namespace)
+            task = asyncio.create_task(again.run())
+            try:
+                await eventually(lambda: _effects_count(db, 3), timeout=15)
+            finally:
+                task.cancel()
+        assert sorted(n for _, _, n in await effects(db)) == [1, 2, 3]
+    finally:
+        await nc.close()
