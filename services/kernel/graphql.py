@@ -18,6 +18,7 @@ from strawberry.types import ExecutionContext
 
 from services.kernel.db import Database
 from services.kernel.errors import Forbidden, SgoError, Unauthenticated, ValidationFailed
+from services.kernel.events import Envelope
 from services.kernel.principal import Principal
 from services.kernel.roles import Role
 from services.kernel.settings import Settings
@@ -59,9 +60,16 @@ class ServiceContext(BaseContext):
         self.principal = principal
         self.trace = trace
         self.loaders: dict[str, Any] = {}  # per-request DataLoaders, by name
+        self.units: list[UnitOfWork] = []  # this request's units of work, for its reply
 
     def uow(self) -> UnitOfWork:
-        return self.runtime.uow(self.principal, self.trace)
+        unit = self.runtime.uow(self.principal, self.trace)
+        self.units.append(unit)
+        return unit
+
+    def committed(self) -> list[Envelope]:
+        """Every event this request's use cases have committed, in order."""
+        return [envelope for unit in self.units for envelope in unit.committed]
 
     def require(self, *roles: Role) -> Principal:
         """Row checks live in the use cases; this is the coarse check every resolver repeats."""
@@ -127,6 +135,7 @@ def build_schema(
     mutation: type | None = None,
     subscription: type | None = None,
     types: Iterable[type] = (),
+    extensions: Iterable[Any] = (),
 ) -> strawberry.federation.Schema:
     return SubgraphSchema(
         query=query,
@@ -138,6 +147,7 @@ def build_schema(
             ErrorModel,
             lambda: ParserCache(maxsize=DOCUMENT_CACHE_SIZE),
             lambda: ValidationCache(maxsize=DOCUMENT_CACHE_SIZE),
+            *extensions,
         ],
         federation_version=FEDERATION_VERSION,
     )

@@ -23,6 +23,7 @@ from services.people.schema.importing import ImportingMutation, ImportingQuery
 from services.people.schema.movement import MovementMutation, MovementQuery
 from services.people.schema.organisation import OrganisationMutation, OrganisationQuery
 from services.people.schema.personal_data import PersonalDataMutation, PersonalDataQuery
+from services.people.schema.revocations import RevocationsInReply
 from services.people.schema.verification import VerificationMutation, VerificationQuery
 
 
@@ -54,4 +55,9 @@ class Mutation(
     pass
 
 
-schema = build_schema(query=Query, mutation=Mutation, types=[Person, Student, SchoolClass, School])
+schema = build_schema(
+    query=Query,
+    mutation=Mutation,
+    types=[Person, Student, SchoolClass, School],
+    extensions=[RevocationsInReply],
+)
