@@ -21,6 +21,7 @@ from typing import Any
 from uuid import UUID
 
 from sqlalchemy import insert, text
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.kernel.demo import demo_id, demo_year
 from services.kernel.events import Event, utcnow, uuid7
@@ -48,6 +49,7 @@ from services.people.events import (
     SubgroupMembersChanged,
     WellbeingDataChanged,
 )
+from services.people.region import regional_rows
 
 log = logging.getLogger("sgo.people.demo")
 
@@ -192,6 +194,7 @@ OTHER_STAFF: tuple[tuple[str, Role], ...] = (
     ("staff:social_pedagogue", Role.SOCIAL_PEDAGOGUE),
 )
 DEMO_LOGINS = (*(row[0] for row in STAFF_LOGINS), "parent", "student")
+REGIONAL_LOGIN = "region"  # the installation's administrator, of no school
 
 
 class NameMaker:
@@ -431,6 +434,7 @@ async def load_demo(runtime: Runtime) -> bool:
                 await session.execute(insert(model), chunk)
         for event in events.events:
             uow.emit(event, school_id=SCHOOL_ID)
+        await _add_regional_administrator(session, password_hash)
         await uow.commit()
     log.info(
         "Демо-школа загружена за %.2f с: %d человек, %d классов, %d событий",
@@ -440,6 +444,26 @@ async def load_demo(runtime: Runtime) -> bool:
         len(events.events),
     )
     return True
+
+
+async def _add_regional_administrator(session: AsyncSession, password_hash: str) -> None:
+    """The ``region`` login: the installation's administrator, of no school, so its screens
+    (opening schools, appointing directors, the grants it oversees) can be tried."""
+    if await session.get(models.Account, demo_id(f"account:{REGIONAL_LOGIN}")) is not None:
+        return
+    for row in regional_rows(
+        person_id=demo_id(f"person:{REGIONAL_LOGIN}"),
+        account_id=demo_id(f"account:{REGIONAL_LOGIN}"),
+        login=REGIONAL_LOGIN,
+        last_name="Егорова",
+        first_name="Людмила",
+        middle_name="Павловна",
+        password_hash=password_hash,
+        must_change_password=False,
+        now=utcnow(),
+    ):
+        session.add(row)
+        await session.flush()
 
 
 @dataclass

@@ -24,6 +24,7 @@ from services.people.schema.movement import MovementMutation, MovementQuery
 from services.people.schema.organisation import OrganisationMutation, OrganisationQuery
 from services.people.schema.personal_data import PersonalDataMutation, PersonalDataQuery
 from services.people.schema.revocations import RevocationsInReply
+from services.people.schema.role_audit import RoleAuditQuery
 from services.people.schema.verification import VerificationMutation, VerificationQuery
 
 
@@ -37,6 +38,7 @@ class Query(
     HealthQuery,
     VerificationQuery,
     ImportingQuery,
+    RoleAuditQuery,
 ):
     pass
 

@@ -42,6 +42,8 @@ RelationName = schema_enum(
 
 # Who may change what (the regulation, section II.5); the service checks rows again.
 SCHOOL_ADMINS = any_of(Role.ADMINISTRATOR)
+REGION_ADMINS = any_of(Role.REGIONAL_ADMINISTRATOR)
+ROLE_KEEPERS = any_of(Role.ADMINISTRATOR, Role.REGIONAL_ADMINISTRATOR)
 YEAR_EDITORS = any_of(Role.ADMINISTRATOR, Role.DEPUTY_DIRECTOR_CONTENT)
 CLASS_EDITORS = any_of(Role.ADMINISTRATOR, Role.DEPUTY_DIRECTOR_CONTENT, Role.ACADEMIC_SECRETARY)
 CLASS_TEACHER_EDITORS = any_of(Role.DIRECTOR, Role.ADMINISTRATOR, Role.DEPUTY_DIRECTOR_CONTENT)
@@ -462,7 +464,7 @@ class CoreQuery:
 
 @strawberry.type
 class CoreMutation:
-    @federation.field(requires_scopes=SCHOOL_ADMINS, description="Создать школу")
+    @federation.field(requires_scopes=REGION_ADMINS, description="Создать школу")
     async def create_school(self, info: Info, input: CreateSchoolInput) -> School:
         row = await service.create_school(
             info.context.uow(),
@@ -552,7 +554,7 @@ class CoreMutation:
         row = await persons(info).load(link.student_id)
         return Student.from_row(row)
 
-    @federation.field(requires_scopes=SCHOOL_ADMINS, description="Выдать роль")
+    @federation.field(requires_scopes=ROLE_KEEPERS, description="Выдать роль")
     async def grant_role(self, info: Info, input: RoleGrantInput) -> RoleGrant:
         row = await service.grant_role(
             info.context.uow(),
@@ -565,7 +567,7 @@ class CoreMutation:
             role=RoleName(row.role), school_class_id=row.school_class_id, student_ids=()
         )
 
-    @federation.field(requires_scopes=SCHOOL_ADMINS, description="Снять роль")
+    @federation.field(requires_scopes=ROLE_KEEPERS, description="Снять роль")
     async def withdraw_role(self, info: Info, input: RoleGrantInput) -> bool:
         await service.withdraw_role(
             info.context.uow(),
