@@ -32,7 +32,13 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from services.journal import domain
 from services.journal.domain import demo as plan
-from services.journal.events import AttendanceSet, LessonScheduled, MarkRecorded, SubjectCreated
+from services.journal.events import (
+    AttendanceSet,
+    LessonScheduled,
+    MarkRecorded,
+    PeriodMarkSet,
+    SubjectCreated,
+)
 from services.journal.models import (
     AcademicYear,
     AssignmentType,
@@ -870,7 +876,8 @@ def _class_events(school: _School, rows: _Rows) -> None:
 def _term_marks(school: _School, rows: _Rows, rng: random.Random) -> None:
     """Term marks of every quarter that has ended: the rounding of each student's weighted
     average by the school's thresholds (its lessons are before the demo's weeks, so the marks
-    behind the average are drawn here from the same levels as the current ones)."""
+    behind the average are drawn here from the same levels as the current ones), each with
+    the event the use case publishes."""
     weights = [school.types[k][1] for k, _, _ in EXTRA_WORK] + [school.types["ответ на уроке"][1]]
     for period in school.periods:
         if period.ends_on >= school.today:
@@ -918,6 +925,26 @@ def _term_marks(school: _School, rows: _Rows, rng: random.Random) -> None:
                         value_after=value,
                         changed_by=teacher_id,
                         changed_at=set_at,
+                    )
+                    # As setPeriodMark publishes it: reports' progress summary is built on it.
+                    rows.events.append(
+                        PeriodMarkSet(
+                            period_mark_id=mark["id"],
+                            school_id=school.id,
+                            academic_year_id=period.academic_year_id,
+                            study_period_id=period.id,
+                            study_period_name=period.name,
+                            kind="term",
+                            school_class_id=school_class.id,
+                            subject_id=school.subject_ids[name],
+                            subject_name=name,
+                            student_id=student,
+                            value=value,
+                            special=None,
+                            average=average,
+                            proposed=value,
+                            set_by=teacher_id,
+                        )
                     )
 
 

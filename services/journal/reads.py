@@ -11,6 +11,7 @@ from sqlalchemy import Select, exists, false, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from services.journal.access import (
+    DIARY_OVERSEERS,
     check_range,
     guardian_clause,
     require,
@@ -112,13 +113,16 @@ async def assemble(
 
 
 MAX_DIARY_DAYS = 31  # a week to a month of the diary at a time
-FAMILY_ONLY = "Дневник видят учащийся и его родители; сотрудники школы читают журнал класса."
+FAMILY_ONLY = (
+    "Дневник видят учащийся, его родители и администрация школы; учителя читают журнал класса."
+)
 
 
 async def diary(
     db: Database, principal: Principal, student_id: UUID, start: date, end: date
 ) -> list[DiaryDayView]:
     """A student's days: lessons of their class then (and their subgroups), events, debts.
+    For the student, their parents, and the director and deputy directors of their school.
 
     Any range of any year: the class is the one the student was in on each day. Cancelled
     lessons are skipped; days with no lessons but with a class event are there too.
@@ -151,7 +155,8 @@ async def diary(
         ).first()
         if row is None or row.kind != "student" or row.school_id != principal.school_id:
             raise Forbidden(FAMILY_ONLY)
-        if not (person_id == student_id or bool(row[3])):
+        overseer = principal.has_role(*DIARY_OVERSEERS)  # of this school: checked just above
+        if not (person_id == student_id or bool(row[3]) or overseer):
             raise Forbidden(FAMILY_ONLY)
         today = datetime.now(ZoneInfo(row.timezone or "Asia/Tomsk")).date()
         stays = parse_stays(row[4])
