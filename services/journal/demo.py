@@ -54,7 +54,7 @@ from services.journal.models import (
     TeachingLoad,
 )
 from services.kernel.demo import demo_id, demo_today, demo_year
-from services.kernel.events import Event, uuid7
+from services.kernel.events import Event, stream_name, uuid7
 from services.kernel.graphql import Runtime
 from services.kernel.principal import Principal
 from services.kernel.roles import Role
@@ -172,14 +172,31 @@ async def _has_subjects(runtime: Runtime) -> bool:
         return bool(await s.scalar(select(func.count()).select_from(Subject)))
 
 
+async def _people_events_pending(runtime: Runtime) -> int | None:
+    """People's events the journal has not applied yet (None: the consumer is not there yet)."""
+    nc = runtime.extras.get("nats")
+    if nc is None:
+        return None
+    try:
+        info = await nc.jetstream().consumer_info(
+            stream_name(runtime.settings.namespace, "people"), "journal-from-people"
+        )
+    except Exception:
+        return None
+    return int(info.num_pending or 0) + int(info.num_ack_pending or 0)
+
+
 async def wait_for_roster(runtime: Runtime, timeout: float = WAIT_SECONDS) -> bool:
     deadline = time.monotonic() + timeout
     previous: tuple[int, ...] = ()
     while time.monotonic() < deadline:
         if await _roster_ready(runtime):
-            # people publishes its roster in a burst: wait until it stops growing.
+            # people publishes its roster in a burst: wait until it stops growing and nothing
+            # published is left to apply (a busy machine can pause the replica for a while,
+            # and a demo built on half the roster has classes without students).
             size = await _replica_size(runtime)
-            if size == previous:
+            pending = await _people_events_pending(runtime)  # None: not known, size decides
+            if size == previous and pending in (0, None):
                 return True
             previous = size
         await asyncio.sleep(POLL_SECONDS)

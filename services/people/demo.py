@@ -619,7 +619,6 @@ def _insert_rows(school: DemoSchool, password_hash: str) -> _Batch:
             ],
         )
     )
-    _staff_records(school, batch)
 
     batch.rows.append(
         (
@@ -705,6 +704,9 @@ def _insert_rows(school: DemoSchool, password_hash: str) -> _Batch:
     ]
     _english_subgroups(school, batch)
     _add_health_data(school, batch, now)
+    # Last: the journal starts its demo once the roster's events stop arriving, and these
+    # would pause the roster's (the journal does not consume them).
+    _staff_records(school, batch)
     return batch
 
 
