@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -162,6 +163,15 @@ async def test_a_regional_administrator_made_on_the_command_line_signs_in_belong
     assert principal.school_id is None
     assert principal.must_change_password  # a one-time password, as every issued one
     assert [g.role for g in principal.roles] == [Role.REGIONAL_ADMINISTRATOR]
+    me = replace(principal, must_change_password=False)
+    who = await ok(svc, "{ me { account { login } person { fullName } roles { role } } }",
+                   principal=me)  # fmt: skip
+    assert who["me"] == {
+        "account": {"login": "egorova"},
+        "person": {"fullName": "Егорова Людмила"},
+        "roles": [{"role": "REGIONAL_ADMINISTRATOR"}],
+    }
+    assert error_code(await svc.gql("{ me { school { name } } }", principal=me)) == "NOT_FOUND"
 
     db = Database.connect(svc.settings.database_url)
     try:

@@ -10,7 +10,7 @@ from uuid import UUID
 import strawberry
 from strawberry.dataloader import DataLoader
 
-from services.kernel.errors import Unauthenticated
+from services.kernel.errors import NotFound, Unauthenticated
 from services.kernel.graphql import Info, parse_id, schema_enum
 from services.kernel.principal import RoleGrant as PrincipalGrant
 from services.kernel.roles import ROLE_LABELS, STAFF, Role, any_of
@@ -320,7 +320,15 @@ class Me:
     account: Account
     person: Person
     roles: list[RoleGrant]
-    school: School
+    school_id: strawberry.Private[UUID | None]
+
+    @federation.field(authenticated=True, description="Моя школа")
+    async def school(self, info: Info) -> School:
+        row = await schools(info).load(self.school_id) if self.school_id else None
+        if row is None:
+            # The regional administrator belongs to the installation, not to a school.
+            raise NotFound("Вы не относитесь ни к одной школе.")
+        return School.from_row(row)
 
 
 # --- inputs -------------------------------------------------------------------------------
@@ -406,15 +414,14 @@ class CoreQuery:
         ctx = info.context
         account = await accounts.get_account(ctx.runtime.db, ctx.principal)
         person = await persons(info).load(account.person_id)
-        school = await schools(info).load(account.school_id)
-        if person is None or school is None:
+        if person is None:
             raise Unauthenticated()
         grants = await service.my_role_grants(ctx.runtime.db, ctx.principal)
         return Me(
             account=Account.from_row(account),
             person=Person.from_row(person),
             roles=[RoleGrant.from_grant(g) for g in grants],
-            school=School.from_row(school),
+            school_id=account.school_id,
         )
 
     @federation.field(authenticated=True, description="Моя школа")
