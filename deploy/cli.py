@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import contextlib
 import importlib
+import json
 import logging
 import os
 import runpy
@@ -46,6 +47,26 @@ def _parser() -> argparse.ArgumentParser:
     service.add_argument("name", choices=SERVICES)
 
     sub.add_parser("gateway", help="gateway commands", add_help=False)
+
+    region = sub.add_parser("regional-admin", help="the installation's regional administrators")
+    region_sub = region.add_subparsers(dest="action", required=True)
+    create = region_sub.add_parser(
+        "create", help="create one and print a one-time password (changed at the first login)"
+    )
+    create.add_argument("--login", required=True)
+    create.add_argument("--last-name", required=True)
+    create.add_argument("--first-name", required=True)
+    create.add_argument("--middle-name")
+    create.add_argument(
+        "--database-url",
+        default=os.environ.get("SGO_DATABASE_URL"),
+        help="people's database (default: $SGO_DATABASE_URL, else the one `sgo up` made in "
+        "--data-dir, with its PostgreSQL running)",
+    )
+    create.add_argument(
+        "--data-dir", type=Path, default=Path(os.environ.get("SGO_DATA_DIR", ".sgo"))
+    )
+    create.add_argument("--postgres-port", type=int, default=DEFAULT_POSTGRES_PORT)
     return parser
 
 
@@ -61,7 +82,50 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger("httpx").setLevel(logging.WARNING)
     if args.command == "service":
         return _run_service(args.name)
+    if args.command == "regional-admin":
+        return asyncio.run(_create_regional_admin(args))
     return asyncio.run(_up(args))
+
+
+def _people_database_url(args: argparse.Namespace) -> str:
+    if args.database_url:
+        return str(args.database_url)
+    secrets = args.data_dir / "secrets.json"  # written by `sgo up` (deploy.provision)
+    stored = json.loads(secrets.read_text()) if secrets.exists() else {}
+    passwords = stored.get("database_passwords", {})
+    password = passwords.get("sgo_people")
+    if password is None:
+        raise SystemExit(f"no people database in {args.data_dir}: give --database-url")
+    return f"postgresql+asyncpg://sgo_people:{password}@127.0.0.1:{args.postgres_port}/sgo_people"
+
+
+async def _create_regional_admin(args: argparse.Namespace) -> int:
+    """Only on the server: no school's API can make someone the region's administrator."""
+    from services.kernel import migrations
+    from services.kernel.db import Database
+    from services.kernel.errors import SgoError
+    from services.people.region import create_regional_administrator
+
+    url = _people_database_url(args)
+    # A fresh installation: people may not have run yet.
+    await migrations.upgrade(url, Path(__file__).parent.parent / "services/people/migrations")
+    db = Database.connect(url)
+    try:
+        made = await create_regional_administrator(
+            db,
+            login=args.login,
+            last_name=args.last_name,
+            first_name=args.first_name,
+            middle_name=args.middle_name,
+        )
+    except SgoError as exc:
+        log.error("%s", exc.message)
+        return 1
+    finally:
+        await db.dispose()
+    print(f"login: {made.login}")
+    print(f"one-time password: {made.password}")
+    return 0
 
 
 def _run_service(name: str) -> int:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import time
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
@@ -28,9 +27,6 @@ from gateway.shape import shape
 from gateway.subgraph_client import ClientInfo, SubgraphClient, principal_headers
 from gateway.supergraph import Supergraph
 from services.kernel.principal import Principal
-
-# Mutations after which this instance must refuse the session at once, not after the event.
-LOGOUT_FIELDS = frozenset({"logout", "logoutEverywhere"})
 
 
 @dataclass(frozen=True)
@@ -150,9 +146,9 @@ class Gateway:
             execution.errors.append(
                 error("Запрос выполнялся слишком долго; часть данных не получена.", "TIMEOUT")
             )
+        # Refused here before the reply leaves; other instances learn it from the events.
+        self.revocations.apply_reply(execution.revocations)
         data = shape(self.supergraph.api_schema, normalized, execution.data, execution.errors)
-        if normalized.operation.operation == OperationType.MUTATION:
-            self._note_logout(normalized, data, execution.errors, principal)
         body: dict[str, Any] = {}
         if execution.errors:
             body["errors"] = execution.errors
@@ -176,23 +172,3 @@ class Gateway:
         if result.errors:  # type: ignore[union-attr]
             body["errors"] = [error(e.message, "INTERNAL") for e in result.errors]  # type: ignore[union-attr]
         return Response(body)
-
-    def _note_logout(
-        self,
-        normalized: Normalized,
-        data: dict[str, Any] | None,
-        errors: list[dict[str, Any]],
-        principal: Principal,
-    ) -> None:
-        failed = {e["path"][0] for e in errors if e.get("path")}
-        for sel in normalized.selections:
-            if sel.field_name not in LOGOUT_FIELDS or sel.denied is not None:
-                continue
-            if data is None or data.get(sel.response_key) in (None, False):
-                continue
-            if sel.response_key in failed:
-                continue
-            if sel.field_name == "logout" and principal.session_id is not None:
-                self.revocations.revoke_session(str(principal.session_id))
-            elif sel.field_name == "logoutEverywhere" and principal.account_id is not None:
-                self.revocations.revoke_account(str(principal.account_id), time.time())

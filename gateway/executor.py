@@ -28,6 +28,8 @@ class Execution:
     headers: dict[str, str]
     data: dict[str, Any] = field(default_factory=dict)
     errors: list[dict[str, Any]] = field(default_factory=list)
+    # Sessions and accounts a subgraph revoked while serving this request (its reply says so).
+    revocations: list[Any] = field(default_factory=list)
 
 
 def deep_merge(target: dict[str, Any], source: dict[str, Any]) -> None:
@@ -124,6 +126,9 @@ async def _run_root(execution: Execution, group: FetchGroup) -> None:
     if isinstance(data, dict):
         deep_merge(execution.data, data)
     _rewrite_root_errors(execution, result)
+    extensions = result.get("extensions")
+    if isinstance(extensions, dict) and isinstance(extensions.get("revocations"), list):
+        execution.revocations.extend(extensions["revocations"])
 
 
 async def _run_entities(execution: Execution, group: FetchGroup) -> None:

@@ -1,4 +1,5 @@
-"""Revoked sessions and blocked accounts, learnt from people's events and from local logouts."""
+"""Revoked sessions and blocked accounts, learnt from people's events and from the replies that
+revoked them (so the serving instance refuses the token before its reply leaves)."""
 
 from __future__ import annotations
 
@@ -73,6 +74,12 @@ class RevocationList:
             self.revoke_session(str(payload["session_id"]), at)
         elif subject_type == ACCOUNT_BLOCKED and payload.get("account_id"):
             self.revoke_account(str(payload["account_id"]), at)
+
+    def apply_reply(self, envelopes: list[Any]) -> None:
+        """Apply what a subgraph's reply says it revoked (envelopes as the stream has them)."""
+        for envelope in envelopes:
+            if isinstance(envelope, dict) and isinstance(envelope.get("type"), str):
+                self.apply_event(envelope["type"], envelope)
 
     def _prune(self) -> None:
         if (len(self._sessions) + len(self._accounts)) % 256:

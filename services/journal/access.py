@@ -34,6 +34,15 @@ from services.kernel.roles import ADMINISTRATION, Role
 from services.kernel.visibility import refusal
 
 MAX_RANGE_DAYS = 93  # a term and a bit: enough for a journal page, bounded for the database
+# The school's administration that opens any student's diary, as SGO's does (the regulation:
+# the director "reads everything"); the system administrator keeps to settings.
+DIARY_OVERSEERS: tuple[Role, ...] = (
+    Role.DIRECTOR,
+    Role.DEPUTY_DIRECTOR_QUALITY,
+    Role.DEPUTY_DIRECTOR_CONTENT,
+    Role.DEPUTY_DIRECTOR_GENERAL,
+    Role.DEPUTY_DIRECTOR_UPBRINGING,
+)
 
 
 # --- access checks ----------------------------------------------------------------------------

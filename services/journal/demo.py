@@ -32,7 +32,13 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from services.journal import domain
 from services.journal.domain import demo as plan
-from services.journal.events import AttendanceSet, LessonScheduled, MarkRecorded, SubjectCreated
+from services.journal.events import (
+    AttendanceSet,
+    LessonScheduled,
+    MarkRecorded,
+    PeriodMarkSet,
+    SubjectCreated,
+)
 from services.journal.models import (
     AcademicYear,
     AssignmentType,
@@ -48,7 +54,7 @@ from services.journal.models import (
     TeachingLoad,
 )
 from services.kernel.demo import demo_id, demo_today, demo_year
-from services.kernel.events import Event, uuid7
+from services.kernel.events import Event, stream_name, uuid7
 from services.kernel.graphql import Runtime
 from services.kernel.principal import Principal
 from services.kernel.roles import Role
@@ -167,6 +173,20 @@ async def _has_subjects(runtime: Runtime) -> bool:
         return bool(await s.scalar(select(func.count()).select_from(Subject)))
 
 
+async def _people_events_pending(runtime: Runtime) -> int | None:
+    """People's events the journal has not applied yet (None: the consumer is not there yet)."""
+    nc = runtime.extras.get("nats")
+    if nc is None:
+        return None
+    try:
+        info = await nc.jetstream().consumer_info(
+            stream_name(runtime.settings.namespace, "people"), "journal-from-people"
+        )
+    except Exception:
+        return None
+    return int(info.num_pending or 0) + int(info.num_ack_pending or 0)
+
+
 async def wait_for_roster(runtime: Runtime, timeout: float = WAIT_SECONDS) -> bool:
     deadline = time.monotonic() + timeout
     previous: tuple[int, ...] = ()
@@ -174,9 +194,11 @@ async def wait_for_roster(runtime: Runtime, timeout: float = WAIT_SECONDS) -> bo
     while time.monotonic() < deadline:
         if await _roster_ready(runtime):
             # people publishes its roster in bursts, which a busy machine spaces out: wait until
-            # it has stopped growing for a while, not for one poll.
+            # it has stopped growing for a while and nothing published is left to apply (a demo
+            # built on half the roster has classes without students).
             size = await _replica_size(runtime)
-            unchanged = unchanged + 1 if size == previous else 0
+            pending = await _people_events_pending(runtime)  # None: not known, size decides
+            unchanged = unchanged + 1 if size == previous and pending in (0, None) else 0
             if unchanged >= STABLE_POLLS:
                 return True
             previous = size
@@ -874,7 +896,8 @@ def _class_events(school: _School, rows: _Rows) -> None:
 def _term_marks(school: _School, rows: _Rows, rng: random.Random) -> None:
     """Term marks of every quarter that has ended: the rounding of each student's weighted
     average by the school's thresholds (its lessons are before the demo's weeks, so the marks
-    behind the average are drawn here from the same levels as the current ones)."""
+    behind the average are drawn here from the same levels as the current ones), each with
+    the event the use case publishes."""
     weights = [school.types[k][1] for k, _, _ in EXTRA_WORK] + [school.types["ответ на уроке"][1]]
     for period in school.periods:
         if period.ends_on >= school.today:
@@ -922,6 +945,26 @@ def _term_marks(school: _School, rows: _Rows, rng: random.Random) -> None:
                         value_after=value,
                         changed_by=teacher_id,
                         changed_at=set_at,
+                    )
+                    # As setPeriodMark publishes it: reports' progress summary is built on it.
+                    rows.events.append(
+                        PeriodMarkSet(
+                            period_mark_id=mark["id"],
+                            school_id=school.id,
+                            academic_year_id=period.academic_year_id,
+                            study_period_id=period.id,
+                            study_period_name=period.name,
+                            kind="term",
+                            school_class_id=school_class.id,
+                            subject_id=school.subject_ids[name],
+                            subject_name=name,
+                            student_id=student,
+                            value=value,
+                            special=None,
+                            average=average,
+                            proposed=value,
+                            set_by=teacher_id,
+                        )
                     )
 
 

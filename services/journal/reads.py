@@ -11,6 +11,7 @@ from sqlalchemy import ColumnElement, Select, exists, false, func, or_, select, 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from services.journal.access import (
+    DIARY_OVERSEERS,
     check_range,
     guardian_clause,
     journal_reader_clause,
@@ -143,6 +144,7 @@ async def diary(
     db: Database, principal: Principal, student_id: UUID, start: date, end: date
 ) -> list[DiaryDayView]:
     """A student's days: lessons of their class then (and their subgroups), events, debts.
+    For the student, their parents, and the director and deputy directors of their school.
 
     Any range of any year: the class is the one the student was in on each day. Cancelled
     lessons are skipped; days with no lessons but with a class event are there too.
@@ -177,7 +179,8 @@ async def diary(
         # (``services.kernel.visibility``).
         if row is None or row.kind != "student" or row.school_id != principal.school_id:
             return []
-        if not (person_id == student_id or bool(row[3])):
+        overseer = principal.has_role(*DIARY_OVERSEERS)  # of this school: checked just above
+        if not (person_id == student_id or bool(row[3]) or overseer):
             return []
         today = datetime.now(ZoneInfo(row.timezone or "Asia/Tomsk")).date()
         stays = parse_stays(row[4])

@@ -31,6 +31,7 @@ from services.kernel.errors import (
     Unavailable,
     ValidationFailed,
 )
+from services.kernel.events import Envelope
 from services.kernel.inputs import (
     check_variables,
     install_scalar_parsers,
@@ -80,9 +81,16 @@ class ServiceContext(BaseContext):
         self.principal = principal
         self.trace = trace
         self.loaders: dict[str, Any] = {}  # per-request DataLoaders, by name
+        self.units: list[UnitOfWork] = []  # this request's units of work, for its reply
 
     def uow(self) -> UnitOfWork:
-        return self.runtime.uow(self.principal, self.trace)
+        unit = self.runtime.uow(self.principal, self.trace)
+        self.units.append(unit)
+        return unit
+
+    def committed(self) -> list[Envelope]:
+        """Every event this request's use cases have committed, in order."""
+        return [envelope for unit in self.units for envelope in unit.committed]
 
     def require(self, *roles: Role) -> Principal:
         """Row checks live in the use cases; this is the coarse check every resolver repeats."""
@@ -184,6 +192,7 @@ def build_schema(
     mutation: type | None = None,
     subscription: type | None = None,
     types: Iterable[type] = (),
+    extensions: Iterable[Any] = (),
 ) -> strawberry.federation.Schema:
     schema = SubgraphSchema(
         query=query,
@@ -196,6 +205,7 @@ def build_schema(
             lambda: AddValidationRules([string_literal_rule(lengths=True)]),
             lambda: ParserCache(maxsize=DOCUMENT_CACHE_SIZE),
             lambda: ValidationCache(maxsize=DOCUMENT_CACHE_SIZE),
+            *extensions,
         ],
         federation_version=FEDERATION_VERSION,
     )

@@ -22,6 +22,9 @@ class Role(StrEnum):
     STUDENT = "student"
     PARENT = "parent"
     REGIONAL_OFFICER = "regional_officer"
+    # Of the installation, not of a school: opens schools, grants regional roles and a school's
+    # administrator and director. Created only by ``sgo regional-admin create``.
+    REGIONAL_ADMINISTRATOR = "regional_administrator"
 
     @property
     def scope(self) -> str:
@@ -45,6 +48,7 @@ ROLE_LABELS: dict[Role, str] = {
     Role.STUDENT: "учащийся",
     Role.PARENT: "родитель (законный представитель)",
     Role.REGIONAL_OFFICER: "специалист органа управления образованием",
+    Role.REGIONAL_ADMINISTRATOR: "администратор органа управления образованием",
 }
 
 ADMINISTRATION: tuple[Role, ...] = (
@@ -64,6 +68,18 @@ STAFF: tuple[Role, ...] = (
     Role.ACADEMIC_SECRETARY,
     Role.HR_SECRETARY,
     Role.MEDICAL_WORKER,
+)
+
+# Granted by the regional administrator only, never by a school's administrator.
+REGIONAL_ROLES: tuple[Role, ...] = (Role.REGIONAL_OFFICER, Role.REGIONAL_ADMINISTRATOR)
+# Roles that open special-category data (health, psychology, social status): their grants are
+# audited and listed for the director.
+SENSITIVE_ROLES: tuple[Role, ...] = (
+    Role.MEDICAL_WORKER,
+    Role.PSYCHOLOGIST,
+    Role.SOCIAL_PEDAGOGUE,
+    Role.DIRECTOR,
+    Role.DEPUTY_DIRECTOR_UPBRINGING,
 )
 
 

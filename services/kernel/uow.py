@@ -87,6 +87,8 @@ class UnitOfWork:
         self._trace = trace or {}
         self._pending: list[tuple[Envelope, str]] = []
         self._copied = False
+        # What this unit of work has committed so far (e.g. for the reply to name revocations).
+        self.committed: list[Envelope] = []
         self.session: AsyncSession
 
     async def __aenter__(self) -> Self:
@@ -119,6 +121,7 @@ class UnitOfWork:
             rows = [outbox_row(env, agg, self._namespace) for env, agg in self._pending]
             await self.session.execute(insert(OUTBOX), rows)
         await self.session.commit()
+        self.committed.extend(envelope for envelope, _ in self._pending)
         had_events = bool(self._pending) or self._copied
         self._pending.clear()
         self._copied = False

@@ -21,12 +21,13 @@ from typing import Any
 from uuid import UUID
 
 from sqlalchemy import insert, text
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.kernel.demo import demo_id, demo_year
 from services.kernel.events import Event, utcnow, uuid7
 from services.kernel.graphql import Runtime
 from services.kernel.principal import Principal
-from services.kernel.roles import Role
+from services.kernel.roles import ROLE_LABELS, SENSITIVE_ROLES, Role
 from services.kernel.settings import Settings
 from services.kernel.tokens import hash_password
 from services.people import models
@@ -42,12 +43,14 @@ from services.people.events import (
     RoleGranted,
     SchoolClassCreated,
     SchoolCreated,
+    StaffHired,
     StudentEnrolled,
     StudyPeriodPayload,
     SubgroupCreated,
     SubgroupMembersChanged,
     WellbeingDataChanged,
 )
+from services.people.region import regional_rows
 
 log = logging.getLogger("sgo.people.demo")
 
@@ -178,7 +181,7 @@ STAFF_LOGINS: tuple[tuple[str, Sex, str, str, str, tuple[Role, ...]], ...] = (
         "Соколова",
         "Ирина",
         "Александровна",
-        (Role.CLASS_TEACHER, Role.SUBJECT_TEACHER),
+        (Role.SUBJECT_TEACHER,),  # and the class teacher of 7Б, given with the class below
     ),
     ("medic", Sex.FEMALE, "Павлова", "Наталья", "Игоревна", (Role.MEDICAL_WORKER,)),
     ("psychologist", Sex.FEMALE, "Лебедева", "Анна", "Сергеевна", (Role.PSYCHOLOGIST,)),
@@ -192,6 +195,7 @@ OTHER_STAFF: tuple[tuple[str, Role], ...] = (
     ("staff:social_pedagogue", Role.SOCIAL_PEDAGOGUE),
 )
 DEMO_LOGINS = (*(row[0] for row in STAFF_LOGINS), "parent", "student")
+REGIONAL_LOGIN = "region"  # the installation's administrator, of no school
 
 
 class NameMaker:
@@ -431,6 +435,7 @@ async def load_demo(runtime: Runtime) -> bool:
                 await session.execute(insert(model), chunk)
         for event in events.events:
             uow.emit(event, school_id=SCHOOL_ID)
+        await _add_regional_administrator(session, password_hash)
         await uow.commit()
     log.info(
         "Демо-школа загружена за %.2f с: %d человек, %d классов, %d событий",
@@ -440,6 +445,26 @@ async def load_demo(runtime: Runtime) -> bool:
         len(events.events),
     )
     return True
+
+
+async def _add_regional_administrator(session: AsyncSession, password_hash: str) -> None:
+    """The ``region`` login: the installation's administrator, of no school, so its screens
+    (opening schools, appointing directors, the grants it oversees) can be tried."""
+    if await session.get(models.Account, demo_id(f"account:{REGIONAL_LOGIN}")) is not None:
+        return
+    for row in regional_rows(
+        person_id=demo_id(f"person:{REGIONAL_LOGIN}"),
+        account_id=demo_id(f"account:{REGIONAL_LOGIN}"),
+        login=REGIONAL_LOGIN,
+        last_name="Егорова",
+        first_name="Людмила",
+        middle_name="Павловна",
+        password_hash=password_hash,
+        must_change_password=False,
+        now=utcnow(),
+    ):
+        session.add(row)
+        await session.flush()
 
 
 @dataclass
@@ -575,6 +600,25 @@ def _insert_rows(school: DemoSchool, password_hash: str) -> _Batch:
                 )
             )
     batch.rows.append((models.RoleGrantRow, grants))
+    # As a grant through the API would: the roles that open special-category data are audited.
+    batch.rows.append(
+        (
+            models.RoleAudit,
+            [
+                {
+                    "id": demo_id(f"role_audit:{g['id']}"),
+                    "school_id": SCHOOL_ID,
+                    "person_id": g["person_id"],
+                    "role": g["role"],
+                    "school_class_id": g["school_class_id"],
+                    "granted_by": demo_id("person:admin"),
+                    "granted_at": now,  # the demo is set up now: its grants are recent
+                }
+                for g in grants
+                if Role(g["role"]) in SENSITIVE_ROLES
+            ],
+        )
+    )
 
     batch.rows.append(
         (
@@ -660,7 +704,43 @@ def _insert_rows(school: DemoSchool, password_hash: str) -> _Batch:
     ]
     _english_subgroups(school, batch)
     _add_health_data(school, batch, now)
+    # Last: the journal starts its demo once the roster's events stop arriving, and these
+    # would pause the roster's (the journal does not consume them).
+    _staff_records(school, batch)
     return batch
+
+
+def _position(person: DemoPerson) -> str:
+    roles = [role for role, _ in person.roles]
+    if Role.SUBJECT_TEACHER in roles:
+        return "учитель"
+    return ROLE_LABELS[roles[0]]
+
+
+def _staff_records(school: DemoSchool, batch: _Batch) -> None:
+    """Every member of staff is employed (the HR secretary's list): position and hire date."""
+    staff = [p for p in school.persons if p.kind is PersonKind.STAFF]
+    records = [
+        {
+            "id": demo_id(f"staff_record:{p.key}"),
+            "school_id": SCHOOL_ID,
+            "person_id": p.id,
+            "position": _position(p),
+            # Spread over the years before this one, the same on every load.
+            "hired_on": date(YEAR_STARTS.year - 1 - n % 17, 8, 20 + n % 9),
+        }
+        for n, p in enumerate(staff)
+    ]
+    batch.rows.append((models.StaffRecord, records))
+    batch.events += [
+        StaffHired(
+            person_id=r["person_id"],
+            school_id=SCHOOL_ID,
+            position=r["position"],
+            hired_on=r["hired_on"],
+        )
+        for r in records
+    ]
 
 
 def _english_subgroups(school: DemoSchool, batch: _Batch) -> None:

@@ -137,6 +137,35 @@ def check_role_for_kind(role: Role, kind: PersonKind, school_class_id: object | 
         raise ValidationFailed("Класс указывается только для классного руководителя.")
 
 
+# What the regional administrator grants: the regional roles it may hand out, and a school's
+# administrator and director (a school's first ones among them).
+REGIONAL_GRANTS: frozenset[Role] = frozenset(
+    {Role.REGIONAL_OFFICER, Role.ADMINISTRATOR, Role.DIRECTOR}
+)
+OWN_ROLES_MESSAGE = (
+    "Нельзя выдавать или снимать роли самому себе: попросите другого администратора."
+)
+
+
+def check_role_change(role: Role, *, regional: bool, own: bool) -> None:
+    """Who may grant or withdraw which role. ``regional``: the caller is the regional
+    administrator; ``own``: the role is the caller's own."""
+    if own:
+        raise Forbidden(OWN_ROLES_MESSAGE)
+    if role is Role.REGIONAL_ADMINISTRATOR:
+        raise Forbidden(
+            "Администратора органа управления образованием создают только на сервере "
+            "командой sgo regional-admin create."
+        )
+    if regional and role not in REGIONAL_GRANTS:
+        raise Forbidden(
+            "Орган управления образованием выдаёт региональные роли, администратора и директора "
+            "школы; остальные роли выдаёт администратор школы."
+        )
+    if not regional and role is Role.REGIONAL_OFFICER:
+        raise Forbidden("Региональные роли выдаёт администратор органа управления образованием.")
+
+
 def check_registrar(actor_roles: Iterable[Role], kind: PersonKind) -> None:
     """The academic secretary serves students and parents, the HR secretary staff."""
     if not REGISTRARS[kind] & set(actor_roles):

@@ -86,7 +86,8 @@ class Person(Base):
     )
 
     id: Mapped[UUID] = mapped_column(primary_key=True)
-    school_id: Mapped[UUID] = mapped_column(ForeignKey("schools.id"), nullable=False)
+    # NULL only for a regional administrator: of the installation, of no school.
+    school_id: Mapped[UUID | None] = mapped_column(ForeignKey("schools.id"))
     kind: Mapped[str] = mapped_column(Text, nullable=False)
     last_name: Mapped[str] = mapped_column(Text, nullable=False)
     first_name: Mapped[str] = mapped_column(Text, nullable=False)
@@ -165,7 +166,7 @@ class RoleGrantRow(Base):
     )
 
     id: Mapped[UUID] = mapped_column(primary_key=True)
-    school_id: Mapped[UUID] = mapped_column(nullable=False)
+    school_id: Mapped[UUID | None] = mapped_column()  # NULL: a regional administrator's
     person_id: Mapped[UUID] = mapped_column(ForeignKey("persons.id"), nullable=False)
     role: Mapped[str] = mapped_column(Text, nullable=False)
     school_class_id: Mapped[UUID | None] = mapped_column(ForeignKey("school_classes.id"))
@@ -173,6 +174,22 @@ class RoleGrantRow(Base):
     granted_by: Mapped[UUID | None] = mapped_column()
     withdrawn_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     withdrawn_by: Mapped[UUID | None] = mapped_column()
+
+
+class RoleAudit(Base):
+    """Grants of roles that open special-category data (health, psychology, social status):
+    who was given which role, by whom, when. Written with the grant, never changed."""
+
+    __tablename__ = "role_audit"
+    __table_args__ = (Index("ix_role_audit_school", "school_id", "granted_at"),)
+
+    id: Mapped[UUID] = mapped_column(primary_key=True)
+    school_id: Mapped[UUID] = mapped_column(nullable=False)
+    person_id: Mapped[UUID] = mapped_column(ForeignKey("persons.id"), nullable=False)
+    role: Mapped[str] = mapped_column(Text, nullable=False)
+    school_class_id: Mapped[UUID | None] = mapped_column()
+    granted_by: Mapped[UUID | None] = mapped_column()
+    granted_at: Mapped[datetime] = _now()
 
 
 class Consent(Base):
@@ -199,7 +216,7 @@ class Account(Base):
     __tablename__ = "accounts"
 
     id: Mapped[UUID] = mapped_column(primary_key=True)
-    school_id: Mapped[UUID] = mapped_column(nullable=False)
+    school_id: Mapped[UUID | None] = mapped_column()  # NULL: a regional administrator's
     person_id: Mapped[UUID] = mapped_column(ForeignKey("persons.id"), nullable=False, unique=True)
     login: Mapped[str] = mapped_column(Text, nullable=False, unique=True)
     password_hash: Mapped[str] = mapped_column(Text, nullable=False)
@@ -220,7 +237,7 @@ class Session(Base):
     )
 
     id: Mapped[UUID] = mapped_column(primary_key=True)
-    school_id: Mapped[UUID] = mapped_column(nullable=False)
+    school_id: Mapped[UUID | None] = mapped_column()
     account_id: Mapped[UUID] = mapped_column(ForeignKey("accounts.id"), nullable=False)
     address: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
@@ -553,7 +570,7 @@ class PasswordHistory(Base):
     __table_args__ = (Index("ix_password_history_account", "account_id", "created_at"),)
 
     id: Mapped[UUID] = mapped_column(primary_key=True)
-    school_id: Mapped[UUID] = mapped_column(nullable=False)
+    school_id: Mapped[UUID | None] = mapped_column()
     account_id: Mapped[UUID] = mapped_column(ForeignKey("accounts.id"), nullable=False)
     password_hash: Mapped[str] = mapped_column(Text, nullable=False)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)

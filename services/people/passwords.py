@@ -26,8 +26,9 @@ from services.people.service import _require
 from services.people.sessions import end_sessions, signed_in
 
 
-async def school_policy(session: AsyncSession, school_id: UUID) -> PasswordPolicy:
-    row = await session.get(PasswordPolicyRow, school_id)
+async def school_policy(session: AsyncSession, school_id: UUID | None) -> PasswordPolicy:
+    """The school's policy; the defaults for a school without one and for the region's accounts."""
+    row = await session.get(PasswordPolicyRow, school_id) if school_id is not None else None
     if row is None:
         return DEFAULT_POLICY
     return PasswordPolicy(

@@ -21,7 +21,7 @@ from services.kernel.errors import (
 )
 from services.kernel.events import utcnow, uuid7
 from services.kernel.principal import Principal, RoleGrant
-from services.kernel.roles import STAFF, Role
+from services.kernel.roles import SENSITIVE_ROLES, STAFF, Role
 from services.kernel.uow import UnitOfWork
 from services.people import domain
 from services.people.domain import PeriodDraft, PersonKind, Relation, Sex
@@ -43,6 +43,7 @@ from services.people.models import (
     Enrolment,
     Guardianship,
     Person,
+    RoleAudit,
     RoleGrantRow,
     School,
     SchoolClass,
@@ -59,6 +60,22 @@ def _require(principal: Principal, *roles: Role) -> UUID:
     if roles and not principal.has_role(*roles):
         raise Forbidden()
     return principal.school_id
+
+
+def is_regional_administrator(principal: Principal) -> bool:
+    """The installation's administrator: holds the role and belongs to no school."""
+    return (
+        principal.is_authenticated
+        and principal.school_id is None
+        and principal.has_role(Role.REGIONAL_ADMINISTRATOR)
+    )
+
+
+def _require_region(principal: Principal) -> None:
+    if not principal.is_authenticated:
+        raise Unauthenticated()
+    if not is_regional_administrator(principal):
+        raise Forbidden("Это делает администратор органа управления образованием.")
 
 
 def _roles(principal: Principal) -> set[Role]:
@@ -117,8 +134,8 @@ async def create_school(
     timezone: str = "Asia/Tomsk",
     school_id: UUID | None = None,
 ) -> School:
-    # A regional installation's administrator opens schools; a school's own data stays scoped.
-    _require(principal, Role.ADMINISTRATOR)
+    # The installation's administrator opens schools; a school's own administrator cannot.
+    _require_region(principal)
     name, short_name = name.strip(), short_name.strip()
     if not name or not short_name or len(name) > 300 or len(short_name) > 100:
         raise ValidationFailed(
@@ -456,6 +473,17 @@ def _grant(
         granted_by=principal.person_id,
     )
     uow.session.add(row)
+    if role in SENSITIVE_ROLES and person.school_id is not None:
+        uow.session.add(
+            RoleAudit(
+                id=uuid7(),
+                school_id=person.school_id,
+                person_id=person.id,
+                role=role.value,
+                school_class_id=school_class_id,
+                granted_by=principal.person_id,
+            )
+        )
     uow.emit(
         RoleGranted(
             person_id=person.id,
@@ -495,6 +523,17 @@ async def _active_grant(
     )
 
 
+async def _grantee(session: AsyncSession, principal: Principal, person_id: UUID) -> Person:
+    """The person whose roles the caller manages: of the caller's school for its administrator,
+    of any school for the regional administrator; NOT_FOUND otherwise."""
+    if is_regional_administrator(principal):
+        person = await session.get(Person, person_id)
+        if person is None or person.school_id is None:
+            raise NotFound("Человек не найден.")
+        return person
+    return await _person(session, _require(principal, Role.ADMINISTRATOR), person_id)
+
+
 async def grant_role(
     uow: UnitOfWork,
     principal: Principal,
@@ -503,9 +542,15 @@ async def grant_role(
     role: Role,
     school_class_id: UUID | None = None,
 ) -> RoleGrantRow:
-    school_id = _require(principal, Role.ADMINISTRATOR)
     async with uow:
-        person = await _person(uow.session, school_id, person_id)
+        person = await _grantee(uow.session, principal, person_id)
+        domain.check_role_change(
+            role,
+            regional=is_regional_administrator(principal),
+            own=person_id == principal.person_id,
+        )
+        school_id = person.school_id
+        assert school_id is not None
         domain.check_role_for_kind(role, PersonKind(person.kind), school_class_id)
         if school_class_id is not None:
             school_class = await _school_class(uow.session, school_id, school_class_id)
@@ -535,14 +580,16 @@ async def withdraw_role(
     role: Role,
     school_class_id: UUID | None = None,
 ) -> RoleGrantRow:
-    school_id = _require(principal, Role.ADMINISTRATOR)
     async with uow:
-        await _person(uow.session, school_id, person_id)
+        await _grantee(uow.session, principal, person_id)
+        domain.check_role_change(
+            role,
+            regional=is_regional_administrator(principal),
+            own=person_id == principal.person_id,
+        )
         row = await _active_grant(uow.session, person_id, role, school_class_id)
         if row is None:
             raise NotFound("Такой роли у человека нет.")
-        if role is Role.ADMINISTRATOR and person_id == principal.person_id:
-            raise ValidationFailed("Нельзя снять роль администратора с самого себя.")
         if role is Role.CLASS_TEACHER and school_class_id is not None:
             await uow.session.execute(
                 update(SchoolClass)
@@ -725,8 +772,8 @@ async def my_children(db: Database, principal: Principal) -> list[Person]:
 
 
 async def my_role_grants(db: Database, principal: Principal) -> tuple[RoleGrant, ...]:
-    _require(principal)
-    assert principal.person_id is not None
+    if not principal.is_authenticated or principal.person_id is None:
+        raise Unauthenticated()  # the regional administrator has roles and no school
     async with db.sessionmaker() as session:
         return await role_grants(session, principal.person_id)
 

@@ -89,7 +89,12 @@ class PeopleMutation:
         return f"token-for-{login}"
 
     @strawberry.federation.field(authenticated=True)
-    def logout(self) -> bool:
+    def logout(self, info: strawberry.Info) -> bool:
+        # As people does: the reply names the session it ended (``extensions.revocations``).
+        principal: Principal = info.context["principal"]
+        info.context["revocations"].append(
+            {"type": "people.session.ended", "payload": {"session_id": str(principal.session_id)}}
+        )
         return True
 
 
@@ -199,14 +204,15 @@ class Subgraph:
             call = Call(payload["query"], payload.get("variables") or {}, principal,
                         dict(request.headers))  # fmt: skip
             self.calls.append(call)
+            context: dict[str, Any] = {"principal": principal, "revocations": []}
             result = await self.schema.execute(
-                payload["query"],
-                variable_values=payload.get("variables"),
-                context_value={"principal": principal},
+                payload["query"], variable_values=payload.get("variables"), context_value=context
             )
             body: dict[str, Any] = {"data": result.data}
             if result.errors:
                 body["errors"] = [e.formatted for e in result.errors]
+            if context["revocations"]:
+                body["extensions"] = {"revocations": context["revocations"]}
             return Response(orjson.dumps(body), media_type="application/json")
 
         return Starlette(routes=[Route("/graphql", endpoint, methods=["POST"])])

@@ -389,6 +389,13 @@ async def test_the_demo_journal_is_generated_around_today_from_a_timetable(
                 .where(outbox.c.subject.like("%journal.mark.recorded"))
             )
             assert published_marks == await s.scalar(select(func.count()).select_from(Mark))
+            # Every term mark is published as setPeriodMark publishes it (reports' summary).
+            published_terms = await s.scalar(
+                select(func.count())
+                .select_from(outbox)
+                .where(outbox.c.subject.like("%journal.period_mark.set"))
+            )
+            assert published_terms == len(term_marks)
 
         relay_started = time.perf_counter()
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 from uuid import uuid4
@@ -11,6 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from services.journal.models import EnrolmentHistory
+from services.kernel.roles import Role
 from tests.journal.reads_world import (
     PAST_LESSON,
     TODAY,
@@ -150,8 +152,30 @@ async def test_a_past_years_diary_shows_the_class_the_student_was_in_then(
     assert lesson["marks"] == [{"value": 4, "weight": 1}]
 
 
-async def test_staff_cannot_read_a_diary(world: ReadsWorld) -> None:
-    for reader in ("klassruk", "teacher", "deputy"):
+async def test_the_director_and_deputies_read_any_students_diary_of_their_school(
+    world: ReadsWorld,
+) -> None:
+    director = world.roster.principal(uuid4(), Role.DIRECTOR)
+    week = (day(-6), TODAY)
+    own = lesson_ids(await diary_of(world, "student", "student", *week))
+    assert own
+    assert lesson_ids(await diary_of(world, "student", director, *week)) == own
+    assert lesson_ids(await diary_of(world, "student", "deputy", *week)) == own
+
+
+async def test_another_schools_director_reads_no_diary_as_if_the_student_did_not_exist(
+    world: ReadsWorld,
+) -> None:
+    stranger = replace(world.roster.principal(uuid4(), Role.DIRECTOR), school_id=uuid4())
+    span = {"from": str(day(-6)), "to": str(TODAY)}
+    foreign = await world.gql(DIARY, stranger, s=str(world.ids["student"]), **span)
+    missing = await world.gql(DIARY, stranger, s=str(uuid4()), **span)
+    assert code_of(foreign) == code_of(missing) == "FORBIDDEN"
+    assert foreign["errors"][0]["message"] == missing["errors"][0]["message"]
+
+
+async def test_teachers_cannot_read_a_diary(world: ReadsWorld) -> None:
+    for reader in ("klassruk", "teacher", "other_teacher"):
         result = await world.gql(
             DIARY, reader, s=str(world.ids["student"]), **{"from": str(day(-6)), "to": str(TODAY)}
         )

@@ -28,6 +28,18 @@ def staff(school_id: UUID, *roles: Role, person_id: UUID | None = None) -> Princ
     )
 
 
+def regional_admin(person_id: UUID | None = None) -> Principal:
+    """The installation's administrator: the role, and no school."""
+    return Principal(
+        account_id=uuid4(),
+        person_id=person_id or uuid4(),
+        school_id=None,
+        session_id=uuid4(),
+        login="region",
+        roles=(RoleGrant(Role.REGIONAL_ADMINISTRATOR),),
+    )
+
+
 async def ok(
     svc: ServiceClient, query: str, variables: dict[str, Any] | None = None, *, principal: Principal
 ) -> dict[str, Any]:
@@ -128,7 +140,7 @@ class School:
 
 
 async def build_school(svc: ServiceClient) -> School:
-    root = staff(uuid4(), Role.ADMINISTRATOR)
+    root = regional_admin()
     data = await ok(
         svc,
         CREATE_SCHOOL,

@@ -15,12 +15,15 @@ from services.kernel.graphql import Runtime
 from services.kernel.principal import RoleGrant
 from services.kernel.roles import STAFF, Role
 from services.people import app as people_app
-from services.people.demo import DEMO_LOGINS
+from services.people.demo import DEMO_LOGINS, REGIONAL_LOGIN
 from services.people.models import Person, SchoolClass, outbox
 from tests.people.helpers import ok, sign_in
 from tests.support import Infra, eventually, remove_dir, running_service, scratch_dir
 
 ME = "{ me { person { fullName } roles { role schoolClass { name } students { id } } } }"
+STAFF_RECORDS = "{ staffRecords { position person { id } } }"
+SENSITIVE = "{ sensitiveRoleGrants(since: null) { role personName } }"
+REGION = "{ regionSchools { name studentCount } }"
 
 
 async def test_demo_school_loads_once_and_every_demo_login_works(
@@ -68,16 +71,38 @@ async def test_demo_school_loads_once_and_every_demo_login_works(
             assert student.roles == (RoleGrant(Role.STUDENT, school_class_id=demo_id("class:7Б")),)
             parent = principals["parent"]
             assert demo_id("person:student") in parent.roles[0].student_ids
-            assert (
-                RoleGrant(Role.CLASS_TEACHER, school_class_id=demo_id("class:7Б"))
-                in principals["klassruk"].roles
-            )
+            # The class teacher of 7Б, and of no class in general.
+            klassruk = principals["klassruk"]
+            assert [g.school_class_id for g in klassruk.grants(Role.CLASS_TEACHER)] == [
+                demo_id("class:7Б")
+            ]
             assert principals["director"].has_role(Role.DIRECTOR)
             assert principals["zavuch"].has_role(Role.DEPUTY_DIRECTOR_QUALITY)
             assert principals["secretary"].has_role(Role.ACADEMIC_SECRETARY)
             assert principals["hr"].has_role(Role.HR_SECRETARY)
             assert principals["medic"].has_role(Role.MEDICAL_WORKER)
             assert all(principals[n].has_role(*STAFF) for n in DEMO_LOGINS[:-2])
+
+            # The HR secretary's and the director's staff list holds the school's staff.
+            for reader in ("hr", "director"):
+                records = (await ok(svc, STAFF_RECORDS, principal=principals[reader]))[
+                    "staffRecords"
+                ]
+                positions = {r["person"]["id"]: r["position"] for r in records}
+                assert len(records) > 30
+                assert positions[str(demo_id("person:teacher"))] == "учитель"
+                assert positions[str(demo_id("person:director"))] == "директор"
+            # The director sees who holds the roles that open health and psychology data.
+            grants = (await ok(svc, SENSITIVE, principal=principals["director"]))[
+                "sensitiveRoleGrants"
+            ]
+            assert {"MEDICAL_WORKER", "PSYCHOLOGIST", "DIRECTOR"} <= {g["role"] for g in grants}
+            # The regional administrator of the demo, of no school, sees the region's schools.
+            region = await sign_in(svc, REGIONAL_LOGIN, password)
+            assert region.school_id is None
+            assert region.roles == (RoleGrant(Role.REGIONAL_ADMINISTRATOR),)
+            schools = (await ok(svc, REGION, principal=region))["regionSchools"]
+            assert [s["studentCount"] > 500 for s in schools] == [True]
 
             me = (await ok(svc, ME, principal=student))["me"]
             assert me["roles"] == [

@@ -8,7 +8,7 @@ from collections import Counter
 from datetime import date
 from pathlib import Path
 from typing import Any
-from uuid import UUID, uuid4
+from uuid import UUID
 
 import pytest
 from openpyxl import Workbook
@@ -26,7 +26,7 @@ from services.people.importing.parse import (
 )
 from services.people.models import Enrolment, Guardianship, Person, RoleGrantRow, StaffRecord
 from services.people.models import outbox as outbox_table
-from tests.people.helpers import CREATE_SCHOOL, build_school, error_code, ok, staff
+from tests.people.helpers import CREATE_SCHOOL, build_school, error_code, ok, regional_admin, staff
 from tests.support import Infra, ServiceClient, running_service
 
 DATA = Path(__file__).parent / "data"
@@ -335,7 +335,7 @@ async def test_each_list_is_loaded_only_by_the_secretary_who_keeps_it(
 
 async def _other_school(svc: ServiceClient) -> Principal:
     """The academic secretary of a second school, which has nothing in it yet."""
-    root = staff(uuid4(), Role.ADMINISTRATOR)
+    root = regional_admin()
     names = {"name": "МАОУ СОШ № 2", "shortName": "СОШ № 2"}
     data = await ok(svc, CREATE_SCHOOL, {"input": names}, principal=root)
     return staff(UUID(data["createSchool"]["id"]), Role.ACADEMIC_SECRETARY)

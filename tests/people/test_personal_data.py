@@ -24,7 +24,15 @@ from services.people.domain import PersonKind
 from services.people.models import PersonalDataChange
 from services.people.personal_data_rules import Document, DocumentKind
 from services.people.schema import schema
-from tests.people.helpers import CREATE_SCHOOL, School, build_school, error_code, ok, staff
+from tests.people.helpers import (
+    CREATE_SCHOOL,
+    School,
+    build_school,
+    error_code,
+    ok,
+    regional_admin,
+    staff,
+)
 from tests.support import Infra, ServiceClient, new_namespace, running_service
 
 READ = """query($id: ID!) { personalData(personId: $id) { personId canEdit sex birthDate phone
@@ -190,7 +198,7 @@ async def world(infra: Infra) -> AsyncIterator[World]:
             svc,
             CREATE_SCHOOL,
             {"input": {"name": "МАОУ СОШ № 2", "shortName": "СОШ № 2"}},
-            principal=staff(uuid4(), Role.ADMINISTRATOR),
+            principal=regional_admin(),
         )
         other_school = UUID(data["createSchool"]["id"])
         await school.person("teacher", "STAFF", "Волков", "Дмитрий", "Сергеевич")

@@ -8,6 +8,7 @@ from typing import Annotated
 import strawberry
 
 from services.journal import reads
+from services.journal.access import DIARY_OVERSEERS
 from services.journal.schema.types import (
     JOURNAL_READERS,
     LESSON_READERS,
@@ -24,22 +25,22 @@ from services.kernel.graphql import Info, parse_id
 from services.kernel.roles import Role, any_of
 
 From = Annotated[date, strawberry.argument(name="from")]
-# The diary is the family's: staff read the class journal instead.
-FAMILY = (Role.STUDENT, Role.PARENT)
+# The diary is the family's and the administration's: teachers read the class journal instead.
+DIARY_OPENERS = (Role.STUDENT, Role.PARENT, *DIARY_OVERSEERS)
 
 
 @strawberry.type
 class ReadsQuery:
     @strawberry.federation.field(
-        requires_scopes=any_of(*FAMILY),
+        requires_scopes=any_of(*DIARY_OPENERS),
         description="Дневник учащегося за неделю (до месяца) любого учебного года: сам "
-        "учащийся и его родители (сотрудники читают журнал класса). Отменённые уроки "
-        "не показываются.",
+        "учащийся, его родители, директор и заместители директора школы (учителя читают "
+        "журнал класса). Отменённые уроки не показываются.",
     )
     async def diary(
         self, info: Info, student_id: strawberry.ID, from_: From, to: date
     ) -> list[DiaryDay] | None:
-        principal = info.context.require(*FAMILY)
+        principal = info.context.require(*DIARY_OPENERS)
         days = await reads.diary(
             info.context.runtime.db, principal, parse_id(student_id, "studentId"), from_, to
         )

@@ -23,6 +23,8 @@ from services.people.schema.importing import ImportingMutation, ImportingQuery
 from services.people.schema.movement import MovementMutation, MovementQuery
 from services.people.schema.organisation import OrganisationMutation, OrganisationQuery
 from services.people.schema.personal_data import PersonalDataMutation, PersonalDataQuery
+from services.people.schema.revocations import RevocationsInReply
+from services.people.schema.role_audit import RoleAuditQuery
 from services.people.schema.verification import VerificationMutation, VerificationQuery
 
 
@@ -36,6 +38,7 @@ class Query(
     HealthQuery,
     VerificationQuery,
     ImportingQuery,
+    RoleAuditQuery,
 ):
     pass
 
@@ -54,4 +57,9 @@ class Mutation(
     pass
 
 
-schema = build_schema(query=Query, mutation=Mutation, types=[Person, Student, SchoolClass, School])
+schema = build_schema(
+    query=Query,
+    mutation=Mutation,
+    types=[Person, Student, SchoolClass, School],
+    extensions=[RevocationsInReply],
+)

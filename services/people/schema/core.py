@@ -10,7 +10,7 @@ from uuid import UUID
 import strawberry
 from strawberry.dataloader import DataLoader
 
-from services.kernel.errors import Unauthenticated
+from services.kernel.errors import NotFound, Unauthenticated
 from services.kernel.graphql import Info, parse_id, schema_enum
 from services.kernel.principal import RoleGrant as PrincipalGrant
 from services.kernel.roles import ROLE_LABELS, STAFF, Role, any_of
@@ -42,6 +42,8 @@ RelationName = schema_enum(
 
 # Who may change what (the regulation, section II.5); the service checks rows again.
 SCHOOL_ADMINS = any_of(Role.ADMINISTRATOR)
+REGION_ADMINS = any_of(Role.REGIONAL_ADMINISTRATOR)
+ROLE_KEEPERS = any_of(Role.ADMINISTRATOR, Role.REGIONAL_ADMINISTRATOR)
 YEAR_EDITORS = any_of(Role.ADMINISTRATOR, Role.DEPUTY_DIRECTOR_CONTENT)
 CLASS_EDITORS = any_of(Role.ADMINISTRATOR, Role.DEPUTY_DIRECTOR_CONTENT, Role.ACADEMIC_SECRETARY)
 CLASS_TEACHER_EDITORS = any_of(Role.DIRECTOR, Role.ADMINISTRATOR, Role.DEPUTY_DIRECTOR_CONTENT)
@@ -319,7 +321,15 @@ class Me:
     account: Account
     person: Person
     roles: list[RoleGrant]
-    school: School
+    school_id: strawberry.Private[UUID | None]
+
+    @federation.field(authenticated=True, description="Моя школа")
+    async def school(self, info: Info) -> School:
+        row = await schools(info).load(self.school_id) if self.school_id else None
+        if row is None:
+            # The regional administrator belongs to the installation, not to a school.
+            raise NotFound("Вы не относитесь ни к одной школе.")
+        return School.from_row(row)
 
 
 # --- inputs -------------------------------------------------------------------------------
@@ -405,8 +415,7 @@ class CoreQuery:
         ctx = info.context
         account = await accounts.get_account(ctx.runtime.db, ctx.principal)
         person = await persons(info).load(account.person_id)
-        school = await schools(info).load(account.school_id)
-        if person is None or school is None:
+        if person is None:
             raise Unauthenticated()
         grants = await service.my_role_grants(ctx.runtime.db, ctx.principal)
         return Me(
@@ -414,7 +423,7 @@ class CoreQuery:
             account=Account.from_row(account),
             person=Person.from_row(person),
             roles=[RoleGrant.from_grant(g) for g in grants],
-            school=School.from_row(school),
+            school_id=account.school_id,
         )
 
     @federation.field(authenticated=True, description="Моя школа")
@@ -464,7 +473,7 @@ class CoreQuery:
 
 @strawberry.type
 class CoreMutation:
-    @federation.field(requires_scopes=SCHOOL_ADMINS, description="Создать школу")
+    @federation.field(requires_scopes=REGION_ADMINS, description="Создать школу")
     async def create_school(self, info: Info, input: CreateSchoolInput) -> School | None:
         row = await service.create_school(
             info.context.uow(),
@@ -558,7 +567,7 @@ class CoreMutation:
         row = await persons(info).load(link.student_id)
         return Student.from_row(row)
 
-    @federation.field(requires_scopes=SCHOOL_ADMINS, description="Выдать роль")
+    @federation.field(requires_scopes=ROLE_KEEPERS, description="Выдать роль")
     async def grant_role(self, info: Info, input: RoleGrantInput) -> RoleGrant | None:
         row = await service.grant_role(
             info.context.uow(),
@@ -571,7 +580,7 @@ class CoreMutation:
             role=RoleName(row.role), school_class_id=row.school_class_id, student_ids=()
         )
 
-    @federation.field(requires_scopes=SCHOOL_ADMINS, description="Снять роль")
+    @federation.field(requires_scopes=ROLE_KEEPERS, description="Снять роль")
     async def withdraw_role(self, info: Info, input: RoleGrantInput) -> bool | None:
         await service.withdraw_role(
             info.context.uow(),

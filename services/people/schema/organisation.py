@@ -33,7 +33,7 @@ StudyPeriodKindName = schema_enum(
 SUBGROUP_KEEPERS = any_of(*organisation.SUBGROUP_KEEPERS)
 STAFF_KEEPERS = any_of(*organisation.STAFF_KEEPERS)
 STAFF_READERS = any_of(*organisation.STAFF_READERS)
-REGIONAL = any_of(Role.REGIONAL_OFFICER)
+REGIONAL = any_of(Role.REGIONAL_OFFICER, Role.REGIONAL_ADMINISTRATOR)
 
 
 @federation.type(authenticated=True, description="Подгруппа класса по предмету")
