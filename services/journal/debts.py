@@ -33,7 +33,6 @@ from services.journal.models import (
 )
 from services.journal.views import DebtView, LessonView
 from services.kernel.db import Database
-from services.kernel.errors import NotFound
 from services.kernel.principal import Principal
 from services.kernel.roles import ADMINISTRATION, Role
 
@@ -242,6 +241,8 @@ async def debts(
             return []
         today = datetime.now(ZoneInfo(row.timezone or "Asia/Tomsk")).date()
         year = await _year(s, row.school_id, academic_year_id, today)
+        if year is None and academic_year_id is not None:
+            return []  # a year the school does not have: a list filtered by nothing
         start, end = (year.starts_on, year.ends_on) if year else (date.min, date.max)
         stays = parse_stays(row[3])
         subgroups = frozenset(row[4] or ())
@@ -264,10 +265,7 @@ async def _year(
 ) -> AcademicYear | None:
     query = select(AcademicYear).where(AcademicYear.school_id == school_id)
     if academic_year_id is not None:
-        year = await s.scalar(query.where(AcademicYear.id == academic_year_id))
-        if year is None:
-            raise NotFound("Учебный год не найден.")
-        return year
+        return await s.scalar(query.where(AcademicYear.id == academic_year_id))
     return await s.scalar(
         query.where(AcademicYear.starts_on <= today, AcademicYear.ends_on >= today).limit(1)
     )

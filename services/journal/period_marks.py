@@ -23,7 +23,6 @@ from services.journal.access import (
     own_subject,
     require,
     same_school,
-    teaches,
 )
 from services.journal.domain import period_marks as rules
 from services.journal.domain.period_marks import PeriodMarkKind, SpecialMark
@@ -196,25 +195,62 @@ async def _proposal(
 # --- reading -------------------------------------------------------------------------------------
 
 
-async def _reads_sheet(
+async def _sheet_scope(
     s: AsyncSession, principal: Principal, school_class: SchoolClass, subject: Subject
-) -> bool:
+) -> frozenset[UUID] | None:
+    """What of the class's sheet the caller reads: all of it (an empty set), only their
+    subgroups' students (those subgroups), or nothing (None) — as the class journal."""
     person_id = require(principal)
-    return (
-        principal.has_role(*ADMINISTRATION)
-        or await teaches(s, person_id, school_class.id, subject.id)
-        or await is_class_teacher(s, person_id, school_class.id)
+    if principal.has_role(*ADMINISTRATION) or await is_class_teacher(s, person_id, school_class.id):
+        return frozenset()
+    loads = set(
+        await s.scalars(
+            select(TeachingLoad.subgroup_id).where(
+                TeachingLoad.teacher_id == person_id,
+                TeachingLoad.school_class_id == school_class.id,
+                TeachingLoad.subject_id == subject.id,
+            )
+        )
+    )
+    if not loads:
+        return None
+    return frozenset() if None in loads else frozenset(x for x in loads if x is not None)
+
+
+async def _reads_sheet(
+    s: AsyncSession,
+    principal: Principal,
+    school_class: SchoolClass,
+    subject: Subject,
+    student_id: UUID,
+) -> bool:
+    """The student's row is on a sheet the caller reads."""
+    scope = await _sheet_scope(s, principal, school_class, subject)
+    if scope is None:
+        return False
+    if not scope:
+        return True
+    return bool(
+        await s.scalar(
+            select(
+                exists().where(
+                    SubgroupMember.subgroup_id.in_(scope), SubgroupMember.student_id == student_id
+                )
+            )
+        )
     )
 
 
 async def _may_read_sheet(
     s: AsyncSession, principal: Principal, school_class: SchoolClass, subject: Subject
-) -> None:
-    if not await _reads_sheet(s, principal, school_class, subject):
+) -> frozenset[UUID]:
+    scope = await _sheet_scope(s, principal, school_class, subject)
+    if scope is None:
         raise Forbidden(
             f"Итоговые отметки класса {school_class.name} по предмету «{subject.name}» видят "
             "учитель с нагрузкой, классный руководитель и администрация."
         )
+    return scope
 
 
 async def enrolled_students(s: AsyncSession, school_class_id: UUID) -> list[UUID]:
@@ -247,7 +283,7 @@ async def period_mark_sheet(
     async with db.sessionmaker() as s:
         school_class = await own_school_class(s, principal, school_class_id)
         subject = await own_subject(s, principal, subject_id)
-        await _may_read_sheet(s, principal, school_class, subject)
+        scope = await _may_read_sheet(s, principal, school_class, subject)
         period = None
         if study_period_id is not None:
             period = await own_study_period(s, principal, study_period_id)
@@ -258,6 +294,13 @@ async def period_mark_sheet(
             kind = PeriodMarkKind.YEAR
         thresholds = await thresholds_of(s, principal.school_id)  # type: ignore[arg-type]
         students = await enrolled_students(s, school_class_id)
+        if scope:  # a subgroup's teacher reads their subgroups' students only
+            members = set(
+                await s.scalars(
+                    select(SubgroupMember.student_id).where(SubgroupMember.subgroup_id.in_(scope))
+                )
+            )
+            students = [x for x in students if x in members]
         if period is not None:
             weighted = await term_marks(s, period, subject_id, students)
             counts = {k: len(v) for k, v in weighted.items()}
@@ -543,7 +586,8 @@ async def remove_period_mark(uow: UnitOfWork, mark_id: UUID) -> UUID:
         subject = await own_subject(s, principal, row.subject_id)
         # A period mark of a sheet the caller does not read is not there for them.
         require_visible(
-            await _reads_sheet(s, principal, school_class, subject), "Итоговая отметка не найдена."
+            await _reads_sheet(s, principal, school_class, subject, row.student_id),
+            "Итоговая отметка не найдена.",
         )
         await _may_write(
             s, principal, PeriodMarkKind(row.kind), school_class, subject, row.student_id

@@ -95,3 +95,26 @@ async def test_the_substitute_and_the_absent_teacher_open_it_with_its_marks(
         [line] = data(result)["substitutions"]
         assert line["lesson"]["marks"] == [{"value": 3}], reader
         assert line["lesson"]["attendance"] == [{"code": "ОТ"}], reader
+
+
+YEAR_SHEET = """query($y: ID!, $c: ID!, $s: ID!) {
+  yearMarkSheet(academicYearId: $y, schoolClassId: $c, subjectId: $s) { rows { student { id } } }
+}"""
+
+
+async def test_a_subgroups_teacher_reads_the_period_marks_of_that_subgroup_only(
+    world: ReadsWorld,
+) -> None:
+    args = {
+        "y": str(world.roster.year_id),
+        "c": str(world.ids["7Б"]),
+        "s": str(world.ids["английский язык"]),
+    }
+    own = data(await world.gql(YEAR_SHEET, "group_teacher", **args))["yearMarkSheet"]
+    assert [r["student"]["id"] for r in own["rows"]] == [str(world.ids["student"])]
+    whole = data(await world.gql(YEAR_SHEET, "deputy", **args))["yearMarkSheet"]
+    # The administration reads every row, the other subgroup's classmate too.
+    assert {r["student"]["id"] for r in whole["rows"]} == {
+        str(world.ids["student"]),
+        str(world.ids["classmate"]),
+    }
