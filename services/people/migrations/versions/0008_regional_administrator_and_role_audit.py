@@ -1,7 +1,7 @@
 """A regional administrator belongs to no school; grants of sensitive roles are audited.
 
-Revision ID: 0007_regional_admin
-Revises: 0006
+Revision ID: 0008_regional_admin
+Revises: 0007_idempotency_keys
 Create Date: 2026-12-06 06:10:00
 
 """
@@ -11,8 +11,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0007_regional_admin"
-down_revision: str | Sequence[str] | None = "0006"
+revision: str = "0008_regional_admin"
+down_revision: str | Sequence[str] | None = "0007_idempotency_keys"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
