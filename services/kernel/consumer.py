@@ -155,7 +155,8 @@ class EventConsumer:
                 fresh.discard(envelope.id)  # a duplicate inside the batch runs once too
                 todo.append(envelope)
         if self._sub.batch is not None:
-            await self._sub.batch(session, todo)
+            if todo:
+                await self._sub.batch(session, todo)
             return len(todo)
         for envelope in todo:
             await self._sub.handlers[envelope.type](session, envelope)
