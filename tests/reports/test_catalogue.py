@@ -565,7 +565,7 @@ async def test_only_the_class_teacher_or_the_administration_sends_a_letter(
 
 
 ATTENDANCE = """query($c: ID!, $from: Date!, $to: Date!) {
-  classAttendance(schoolClassId: $c, startsOn: $from, endsOn: $to) {
+  attendanceReport(schoolClassId: $c, startsOn: $from, endsOn: $to) {
     students { studentName figures { missed byIllness lates missedDays } }
     total { missed lates missedDays }
     byMonth { month figures { missed } }
@@ -576,7 +576,7 @@ ATTENDANCE = """query($c: ID!, $from: Date!, $to: Date!) {
 
 async def test_class_attendance_by_student_month_and_reason(svc: ServiceClient) -> None:
     variables = {"c": str(CLASS_7A), "from": str(Q1_STARTS), "to": str(Q1_ENDS)}
-    report = (await svc.gql(ATTENDANCE, variables, principal=KR_7A))["data"]["classAttendance"]
+    report = (await svc.gql(ATTENDANCE, variables, principal=KR_7A))["data"]["attendanceReport"]
     by_name = {s["studentName"]: s["figures"] for s in report["students"]}
     assert by_name["Алексеев Антон"] == {"missed": 1, "byIllness": 1, "lates": 0, "missedDays": 1}
     assert by_name["Борисова Вера"] == {"missed": 0, "byIllness": 0, "lates": 1, "missedDays": 0}

@@ -51,7 +51,7 @@ class ReasonCount:
 
 
 @strawberry.federation.type(authenticated=True, description="Посещаемость класса за даты.")
-class ClassAttendance:
+class AttendanceReport:
     school_class: SchoolClass
     class_name: str
     starts_on: date
@@ -64,15 +64,15 @@ class ClassAttendance:
 
 
 @strawberry.federation.type(authenticated=True, description="Посещаемость школы за даты.")
-class SchoolAttendance:
+class SchoolAttendanceReport:
     starts_on: date
     ends_on: date
-    classes: list[ClassAttendance]
+    classes: list[AttendanceReport]
     total: AttendanceFigures
 
 
-def class_attendance(v: Attendance) -> ClassAttendance:
-    return ClassAttendance(
+def attendance_report(v: Attendance) -> AttendanceReport:
+    return AttendanceReport(
         school_class=SchoolClass(id=sid(v.school_class_id)),
         class_name=v.class_name,
         starts_on=v.starts_on,
@@ -111,9 +111,9 @@ class AttendanceQuery:
             "причинам. Администрация — любой класс, классный руководитель — свой."
         ),
     )
-    async def class_attendance(
+    async def attendance_report(
         self, info: Info, school_class_id: strawberry.ID, starts_on: date, ends_on: date
-    ) -> ClassAttendance | None:
+    ) -> AttendanceReport | None:
         principal = info.context.require(*ATTENDANCE_READERS)
         class_id = parse_id(school_class_id, "schoolClassId")
         async with info.context.runtime.db.sessionmaker() as session:
@@ -123,21 +123,21 @@ class AttendanceQuery:
             report = await build_class_attendance(
                 session, principal.school_id, class_id, starts_on, ends_on
             )
-        return class_attendance(report)
+        return attendance_report(report)
 
     @strawberry.federation.field(
         requires_scopes=any_of(*access.SCHOOL_READERS),
         description="Посещаемость всех классов школы с startsOn по endsOn (администрация).",
     )
-    async def school_attendance(
+    async def school_attendance_report(
         self, info: Info, starts_on: date, ends_on: date
-    ) -> SchoolAttendance | None:
+    ) -> SchoolAttendanceReport | None:
         principal = info.context.require(*access.SCHOOL_READERS)
         async with info.context.runtime.db.sessionmaker() as session:
             report = await build_school_attendance(session, principal.school_id, starts_on, ends_on)
-        return SchoolAttendance(
+        return SchoolAttendanceReport(
             starts_on=report.starts_on,
             ends_on=report.ends_on,
-            classes=[class_attendance(c) for c in report.classes],
+            classes=[attendance_report(c) for c in report.classes],
             total=attendance_figures(report.total),
         )

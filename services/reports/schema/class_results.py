@@ -12,7 +12,7 @@ from services.reports import access, charts
 from services.reports.class_results import ClassResults as Results
 from services.reports.class_results import ListedStudent as Listed
 from services.reports.class_results import build_class_results
-from services.reports.schema.attendance import ClassAttendance, class_attendance
+from services.reports.schema.attendance import AttendanceReport, attendance_report
 from services.reports.schema.progress_sheet import ProgressSheetSubject
 from services.reports.schema.types import (
     ReportFigures,
@@ -61,7 +61,7 @@ class ClassResults:
 )
 class ClassTeacherReport:
     results: ClassResults
-    attendance: ClassAttendance | None = strawberry.field(
+    attendance: AttendanceReport | None = strawberry.field(
         description="Посещаемость за даты периода (null, пока даты неизвестны)."
     )
 
@@ -155,7 +155,7 @@ class ClassResultsQuery:
             )
         return ClassTeacherReport(
             results=class_results(report.results),
-            attendance=class_attendance(report.attendance) if report.attendance else None,
+            attendance=attendance_report(report.attendance) if report.attendance else None,
         )
 
 
