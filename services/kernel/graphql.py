@@ -14,6 +14,7 @@ import strawberry
 from graphql import ExecutionResult as GraphQLExecutionResult
 from graphql import OperationDefinitionNode
 from graphql.error import GraphQLError
+from strawberry.exceptions import StrawberryInputCoercionError
 from strawberry.extensions import (
     AddValidationRules,
     ParserCache,
@@ -131,6 +132,10 @@ def client_error(error: GraphQLError) -> GraphQLError:
     elif database_unavailable(original):
         log.warning("database unavailable at %s: %r", error.path, original)
         extensions, message = Unavailable().extensions, Unavailable.default_message
+    elif isinstance(original, StrawberryInputCoercionError):
+        # A variable the scalar cannot read (an impossible date): the caller's mistake.
+        extensions = {"code": "VALIDATION"}
+        message = "Значение не распознано: проверьте даты и числа (например, 30 февраля)."
     else:
         log.error("unexpected error at %s", error.path, exc_info=original)
         extensions = {"code": "INTERNAL"}
