@@ -1,11 +1,31 @@
-"""Messaging tables: the directory replica built from people's events, absences and notices."""
+"""Messaging tables: the replica of people's and journal's events, notices, and the mail.
+
+Every replica row keeps ``version``: the publisher's ``sequence`` of the event that last wrote
+it. An event is applied only over an older version, and a removal leaves its row behind with
+``active = false`` (a tombstone), so events that arrive out of order converge on the same rows.
+"""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 from uuid import UUID
 
-from sqlalchemy import Date, DateTime, Index, Integer, Text, UniqueConstraint, func
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Computed,
+    Date,
+    DateTime,
+    Index,
+    Integer,
+    SmallInteger,
+    Text,
+    UniqueConstraint,
+    Uuid,
+    func,
+    text,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, TSVECTOR
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from services.kernel.db import new_metadata
@@ -19,21 +39,57 @@ class Base(DeclarativeBase):
 outbox, inbox = event_tables(Base.metadata)
 
 
+def _version() -> Mapped[int]:
+    return mapped_column(BigInteger, server_default="0", default=0)
+
+
+def _active() -> Mapped[bool]:
+    return mapped_column(Boolean, server_default=text("true"), default=True)
+
+
+# --- the replica ------------------------------------------------------------------------------
+
+
 class Person(Base):
-    """Who is who, as people last told us."""
+    """Who is who, as people last told us (``kind`` unknown while only a rename has arrived)."""
 
     __tablename__ = "person"
 
     person_id: Mapped[UUID] = mapped_column(primary_key=True)
     school_id: Mapped[UUID] = mapped_column(index=True)
-    kind: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str | None] = mapped_column(Text)
     last_name: Mapped[str] = mapped_column(Text)
     first_name: Mapped[str] = mapped_column(Text)
     middle_name: Mapped[str | None] = mapped_column(Text)
+    version: Mapped[int] = _version()
+
+
+class SchoolClass(Base):
+    __tablename__ = "school_class"
+
+    id: Mapped[UUID] = mapped_column(primary_key=True)
+    school_id: Mapped[UUID] = mapped_column(index=True)
+    name: Mapped[str] = mapped_column(Text)
+    grade_level: Mapped[int | None] = mapped_column(Integer)
+    version: Mapped[int] = _version()
+
+
+class RoleGrant(Base):
+    """A role a person holds in the school (``school_class_id`` for a class teacher's)."""
+
+    __tablename__ = "role_grant"
+
+    id: Mapped[UUID] = mapped_column(primary_key=True)  # derived from person, role and class
+    school_id: Mapped[UUID] = mapped_column(index=True)
+    person_id: Mapped[UUID] = mapped_column(index=True)
+    role: Mapped[str] = mapped_column(Text)
+    school_class_id: Mapped[UUID | None]
+    active: Mapped[bool] = _active()
+    version: Mapped[int] = _version()
 
 
 class Enrolment(Base):
-    """The class a student currently studies in (the latest enrolment wins)."""
+    """The class a student currently studies in; a departure leaves ``active = false``."""
 
     __tablename__ = "enrolment"
 
@@ -41,6 +97,8 @@ class Enrolment(Base):
     school_id: Mapped[UUID] = mapped_column(index=True)
     school_class_id: Mapped[UUID] = mapped_column(index=True)
     enrolled_on: Mapped[date | None] = mapped_column(Date)
+    active: Mapped[bool] = _active()
+    version: Mapped[int] = _version()
 
 
 class Guardianship(Base):
@@ -50,18 +108,51 @@ class Guardianship(Base):
     student_id: Mapped[UUID] = mapped_column(primary_key=True, index=True)
     school_id: Mapped[UUID] = mapped_column(index=True)
     relation: Mapped[str | None] = mapped_column(Text)
+    version: Mapped[int] = _version()
 
 
 class ClassTeacher(Base):
+    """The class teacher of a class; a withdrawn grant leaves ``active = false``."""
+
     __tablename__ = "class_teacher"
 
     school_class_id: Mapped[UUID] = mapped_column(primary_key=True)
     school_id: Mapped[UUID] = mapped_column(index=True)
     person_id: Mapped[UUID] = mapped_column(index=True)
+    active: Mapped[bool] = _active()
+    version: Mapped[int] = _version()
+
+
+class TeachingLoad(Base):
+    """Who teaches which subject in which class, from the journal."""
+
+    __tablename__ = "teaching_load"
+
+    id: Mapped[UUID] = mapped_column(primary_key=True)
+    school_id: Mapped[UUID] = mapped_column(index=True)
+    teacher_id: Mapped[UUID] = mapped_column(index=True)
+    school_class_id: Mapped[UUID] = mapped_column(index=True)
+    subject_id: Mapped[UUID]
+    subgroup_id: Mapped[UUID | None]
+    active: Mapped[bool] = _active()
+    version: Mapped[int] = _version()
+
+
+class Subject(Base):
+    __tablename__ = "subject"
+
+    id: Mapped[UUID] = mapped_column(primary_key=True)
+    school_id: Mapped[UUID] = mapped_column(index=True)
+    name: Mapped[str] = mapped_column(Text)
+    version: Mapped[int] = _version()
+
+
+# --- absences and notices ---------------------------------------------------------------------
 
 
 class Absence(Base):
-    """The latest attendance record per lesson and student, kept to notify parents linked later."""
+    """The latest attendance record per lesson and student, kept to notify parents linked later;
+    a cleared record stays as a tombstone (``cleared``)."""
 
     __tablename__ = "absence"
 
@@ -75,6 +166,8 @@ class Absence(Base):
     lesson_number: Mapped[int | None] = mapped_column(Integer)
     code: Mapped[str] = mapped_column(Text)
     recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    cleared: Mapped[bool] = mapped_column(Boolean, server_default=text("false"), default=False)
+    version: Mapped[int] = _version()
 
     __table_args__ = (Index("ix_absence_student_recorded", "student_id", "recorded_at"),)
 
@@ -97,3 +190,80 @@ class Notice(Base):
         UniqueConstraint("source_event_id", "recipient_id"),
         Index("ix_notice_recipient_created", "recipient_id", "created_at"),
     )
+
+
+# --- mail ---------------------------------------------------------------------------------------
+
+
+class MailRule(Base):
+    """Who may write to whom: ``school_id`` null is the default, a school's row overrides it."""
+
+    __tablename__ = "mail_rule"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    school_id: Mapped[UUID | None]
+    sender_group: Mapped[str] = mapped_column(Text)
+    relation: Mapped[str] = mapped_column(Text)
+    allowed: Mapped[bool] = mapped_column(Boolean)
+
+    __table_args__ = (
+        Index(
+            "uq_mail_rule_scope",
+            text("coalesce(school_id, '00000000-0000-0000-0000-000000000000'::uuid)"),
+            "sender_group",
+            "relation",
+            unique=True,
+        ),
+    )
+
+
+class Message(Base):
+    """A letter: a draft until sent; its text is read only by its sender and recipients."""
+
+    __tablename__ = "message"
+
+    id: Mapped[UUID] = mapped_column(primary_key=True)
+    school_id: Mapped[UUID] = mapped_column(index=True)
+    sender_id: Mapped[UUID]
+    thread_id: Mapped[UUID] = mapped_column(index=True)
+    in_reply_to_id: Mapped[UUID | None]
+    forwarded_from_id: Mapped[UUID | None]
+    subject: Mapped[str] = mapped_column(Text)
+    body: Mapped[str] = mapped_column(Text)
+    # A draft keeps its intended recipients here; a sent letter's are its deliveries.
+    draft_to: Mapped[list[UUID] | None] = mapped_column(ARRAY(Uuid))
+    draft_cc: Mapped[list[UUID] | None] = mapped_column(ARRAY(Uuid))
+    about_student_id: Mapped[UUID | None]
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    recipient_count: Mapped[int] = mapped_column(Integer, server_default="0", default=0)
+    sender_deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    search: Mapped[str] = mapped_column(
+        TSVECTOR,
+        Computed("to_tsvector('russian', subject || ' ' || body)", persisted=True),
+        deferred=True,
+    )
+
+    __table_args__ = (
+        Index("ix_message_sender_sent", "sender_id", "sent_at"),
+        Index("ix_message_search", "search", postgresql_using="gin"),
+    )
+
+
+class Delivery(Base):
+    """One recipient's copy of a letter: to or cc, the sender's rank fixed at delivery, the child
+    a parent is written to about, read and deleted marks of this recipient only."""
+
+    __tablename__ = "delivery"
+
+    message_id: Mapped[UUID] = mapped_column(primary_key=True)
+    recipient_id: Mapped[UUID] = mapped_column(primary_key=True)
+    school_id: Mapped[UUID]
+    copy: Mapped[str] = mapped_column(Text)  # to | cc
+    sender_rank: Mapped[int] = mapped_column(SmallInteger)
+    child_id: Mapped[UUID | None]
+    delivered_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    read_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (Index("ix_delivery_recipient_inbox", "recipient_id", "delivered_at"),)

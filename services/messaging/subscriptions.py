@@ -29,7 +29,7 @@ from services.kernel.graphql import Runtime
 from services.kernel.principal import Principal
 from services.messaging.events import NoticeCreated
 from services.messaging.models import Notice
-from services.messaging.service import NOTICES_LIMIT, _person
+from services.messaging.notices import NOTICES_LIMIT, _person
 
 log = logging.getLogger("sgo.messaging.live")
 

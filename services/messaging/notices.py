@@ -1,4 +1,4 @@
-"""Messaging use cases: a person reads their own notices and marks them read."""
+"""Notices: a person reads their own notices and marks them read."""
 
 from __future__ import annotations
 

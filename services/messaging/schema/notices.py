@@ -1,4 +1,4 @@
-"""The messaging subgraph: a person's notices."""
+"""Notices: a person's own system notices, marking them read, and the live feed."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from enum import Enum
 
 import strawberry
 
-from services.kernel.graphql import Info, build_schema, parse_id
-from services.messaging import domain, service, subscriptions
+from services.kernel.graphql import Info, parse_id
+from services.messaging import domain, notices, subscriptions
 from services.messaging.models import Notice as NoticeRow
 
 
@@ -46,27 +46,27 @@ class Notice:
 
 
 @strawberry.type
-class Query:
+class NoticesQuery:
     @strawberry.federation.field(authenticated=True, description="Мои уведомления.")
     async def my_notices(self, info: Info, unread_only: bool = False) -> list[Notice]:
         principal = info.context.require()
-        rows = await service.my_notices(info.context.runtime.db, principal, unread_only=unread_only)
+        rows = await notices.my_notices(info.context.runtime.db, principal, unread_only=unread_only)
         return [Notice.from_row(row) for row in rows]
 
 
 @strawberry.type
-class Mutation:
+class NoticesMutation:
     @strawberry.federation.field(
         authenticated=True, description="Отметить уведомление прочитанным."
     )
     async def mark_notice_read(self, info: Info, id: strawberry.ID) -> Notice:
         principal = info.context.require()
-        row = await service.mark_notice_read(info.context.uow(), principal, parse_id(id))
+        row = await notices.mark_notice_read(info.context.uow(), principal, parse_id(id))
         return Notice.from_row(row)
 
 
 @strawberry.type
-class Subscription:
+class NoticesSubscription:
     @strawberry.federation.field(
         authenticated=True,
         is_subscription=True,
@@ -86,6 +86,3 @@ class Subscription:
         )
         async for row in rows:
             yield Notice.from_row(row)
-
-
-schema = build_schema(query=Query, mutation=Mutation, subscription=Subscription, types=[Notice])

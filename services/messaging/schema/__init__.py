@@ -1,0 +1,35 @@
+"""The messaging subgraph, assembled from one module per area.
+
+Each area declares its own `…Query`, `…Mutation` and `…Subscription` types; the roots below
+inherit them all, so adding an area is one import and one base class.
+"""
+
+from __future__ import annotations
+
+import strawberry
+
+from services.kernel.graphql import build_schema
+from services.messaging.schema.notices import (
+    Notice,
+    NoticesMutation,
+    NoticesQuery,
+    NoticesSubscription,
+)
+
+
+@strawberry.type
+class Query(NoticesQuery):
+    pass
+
+
+@strawberry.type
+class Mutation(NoticesMutation):
+    pass
+
+
+@strawberry.type
+class Subscription(NoticesSubscription):
+    pass
+
+
+schema = build_schema(query=Query, mutation=Mutation, subscription=Subscription, types=[Notice])
