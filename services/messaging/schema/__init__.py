@@ -9,6 +9,15 @@ from __future__ import annotations
 import strawberry
 
 from services.kernel.graphql import build_schema
+from services.messaging.schema.mail import (
+    AddressGroup,
+    Correspondent,
+    Letter,
+    MailMutation,
+    MailQuery,
+    MailSubscription,
+    UnreadByRank,
+)
 from services.messaging.schema.notices import (
     Notice,
     NoticesMutation,
@@ -18,18 +27,23 @@ from services.messaging.schema.notices import (
 
 
 @strawberry.type
-class Query(NoticesQuery):
+class Query(NoticesQuery, MailQuery):
     pass
 
 
 @strawberry.type
-class Mutation(NoticesMutation):
+class Mutation(NoticesMutation, MailMutation):
     pass
 
 
 @strawberry.type
-class Subscription(NoticesSubscription):
+class Subscription(NoticesSubscription, MailSubscription):
     pass
 
 
-schema = build_schema(query=Query, mutation=Mutation, subscription=Subscription, types=[Notice])
+schema = build_schema(
+    query=Query,
+    mutation=Mutation,
+    subscription=Subscription,
+    types=[Notice, Letter, Correspondent, AddressGroup, UnreadByRank],
+)
