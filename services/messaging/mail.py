@@ -18,10 +18,11 @@ from services.kernel.errors import Forbidden, NotFound, TooManyRequests, Validat
 from services.kernel.events import utcnow, uuid7
 from services.kernel.principal import Principal
 from services.kernel.uow import UnitOfWork
-from services.messaging import access
+from services.messaging import access, audiences
 from services.messaging.domain import mail
+from services.messaging.domain.audiences import Audience
 from services.messaging.events import MessageSent
-from services.messaging.models import Delivery, Message, Person
+from services.messaging.models import Delivery, Message, MessageAudience, Person
 
 _SENDER_LOCK_NAMESPACE = 0x5604
 NOT_FOUND = "Письмо не найдено."
@@ -34,6 +35,7 @@ class LetterInput:
     subject: str = ""
     body: str = ""
     about_student_id: UUID | None = None
+    audiences: list[Audience] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -139,20 +141,36 @@ async def _send(
     subject = mail.clean_subject(letter.subject)
     body = mail.clean_body(letter.body)
     to, cc = _recipients(letter, me)
-    everyone = to + cc
-    if not to:
+    picked = to + cc
+    if not to and not letter.audiences:
         raise ValidationFailed("Укажите хотя бы одного получателя.", field="to")
     sender = await access.caller_facts(session, principal)
     groups = mail.sender_groups(sender.roles)
     allowed = await access.allowed_relations(session, school_id, groups)
-    mass = len(everyone) >= mail.MASS_FROM
     limit = mail.MASS_RECIPIENTS_MAX if mail.Relation.AUDIENCE in allowed else mail.RECIPIENTS_MAX
-    if len(everyone) > limit:
+    if len(picked) > limit:
         raise ValidationFailed(
-            f"Не больше {limit} получателей в одном письме (указано {len(everyone)}).",
+            f"Не больше {limit} получателей в одном письме (указано {len(picked)}).",
             field="to",
         )
-    if mass and mail.Relation.AUDIENCE not in allowed:
+    resolved = await audiences.resolve(session, principal, sender, allowed, letter.audiences)
+    # Audience members were authorised with their audience; they join the «to» line.
+    grouped = [m for r in resolved for m in sorted(r.members) if m not in picked]
+    grouped = list(dict.fromkeys(grouped))
+    to = to + grouped
+    everyone = to + cc
+    if not everyone:
+        raise ValidationFailed(
+            "В выбранных группах сейчас нет ни одного получателя.", field="audiences"
+        )
+    if len(everyone) > mail.MASS_RECIPIENTS_MAX:
+        raise ValidationFailed(
+            f"Не больше {mail.MASS_RECIPIENTS_MAX} получателей в одном письме "
+            f"(получилось {len(everyone)}).",
+            field="audiences",
+        )
+    mass = len(everyone) >= mail.MASS_FROM
+    if len(picked) >= mail.MASS_FROM and mail.Relation.AUDIENCE not in allowed:
         raise Forbidden(
             f"Письмо {len(everyone)} получателям — массовая рассылка: она доступна "
             "администрации школы.",
@@ -162,10 +180,13 @@ async def _send(
     missing = [r for r in everyone if r not in readers]
     if missing:
         raise NotFound("Получатель не найден в школе.", field="to", ids=[str(m) for m in missing])
+    members = set(grouped)
     refused = [
         r
         for r in everyone
-        if r != thread.answered and not (mail.relations(sender, readers[r]) & allowed)
+        if r != thread.answered
+        and r not in members
+        and not (mail.relations(sender, readers[r]) & allowed)
     ]
     if refused:
         names = await _names(uow, refused)
@@ -217,6 +238,23 @@ async def _send(
         for r in everyone
     ]
     await session.execute(insert(Delivery), rows)
+    if resolved:
+        await session.execute(
+            insert(MessageAudience),
+            [
+                {
+                    "message_id": message_id,
+                    "position": n,
+                    "kind": r.audience.kind.value,
+                    "school_class_id": r.audience.school_class_id,
+                    "subject_id": r.audience.subject_id,
+                    "label": r.label,
+                    "member_count": len(r.members),
+                    "resolved_at": now,
+                }
+                for n, r in enumerate(resolved)
+            ],
+        )
     uow.emit(
         MessageSent(
             message_id=message_id,

@@ -20,7 +20,7 @@ from services.kernel.principal import Principal
 from services.messaging import access
 from services.messaging.domain import mail
 from services.messaging.mail import NOT_FOUND
-from services.messaging.models import Delivery, Message, Person, SchoolClass
+from services.messaging.models import Delivery, Message, MessageAudience, Person, SchoolClass
 
 NAMES_PER_LETTER = 50  # a mass mailing lists its first recipients and counts the rest
 
@@ -62,6 +62,7 @@ class LetterView:
     child: Named | None = None
     to: list[Named] = field(default_factory=list)
     cc: list[Named] = field(default_factory=list)
+    audiences: list[tuple[str, int]] = field(default_factory=list)  # label, members then
 
     @property
     def is_draft(self) -> bool:
@@ -294,6 +295,13 @@ async def _views(db: Database, me: UUID, query: Select[tuple[object, ...]]) -> l
         for listed in copies.values():
             people.update(pid for pid, _ in listed)
         names = await names_of(session, people)
+        groups: dict[UUID, list[tuple[str, int]]] = defaultdict(list)
+        for message_id, label, count in await session.execute(
+            select(MessageAudience.message_id, MessageAudience.label, MessageAudience.member_count)
+            .where(MessageAudience.message_id.in_(ids))
+            .order_by(MessageAudience.message_id, MessageAudience.position)
+        ):
+            groups[message_id].append((label, count))
     views = []
     for r in rows:
 
@@ -324,6 +332,7 @@ async def _views(db: Database, me: UUID, query: Select[tuple[object, ...]]) -> l
                 child=named(r["child_id"]) if r["child_id"] else None,
                 to=to,
                 cc=cc,
+                audiences=groups.get(r["id"], []),
             )
         )
     return views

@@ -267,3 +267,18 @@ class Delivery(Base):
     deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     __table_args__ = (Index("ix_delivery_recipient_inbox", "recipient_id", "delivered_at"),)
+
+
+class MessageAudience(Base):
+    """An audience a letter was sent to, as resolved then: kept for the audit."""
+
+    __tablename__ = "message_audience"
+
+    message_id: Mapped[UUID] = mapped_column(primary_key=True)
+    position: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    kind: Mapped[str] = mapped_column(Text)
+    school_class_id: Mapped[UUID | None]
+    subject_id: Mapped[UUID | None]
+    label: Mapped[str] = mapped_column(Text)
+    member_count: Mapped[int] = mapped_column(Integer)
+    resolved_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

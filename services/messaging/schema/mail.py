@@ -13,7 +13,9 @@ import strawberry
 
 from services.kernel.graphql import Info, parse_id, schema_enum
 from services.kernel.roles import any_of
+from services.messaging import audiences as audience_service
 from services.messaging import mail, mail_rules, mailbox, subscriptions
+from services.messaging.domain import audiences as audience_rules
 from services.messaging.domain import mail as rules
 
 MailFolder = schema_enum(mailbox.Folder, name="MailFolder", description="Папка почты.")
@@ -24,6 +26,12 @@ MailOrder = schema_enum(
     "(администрация, классный руководитель, учитель, родитель, ученик), затем новые.",
 )
 AddressGroupKind = schema_enum(mailbox.BookGroup, name="AddressGroupKind")
+AudienceKind = schema_enum(
+    audience_rules.AudienceKind,
+    name="AudienceKind",
+    description="Группа получателей: родители класса, ученики класса, группа по предмету, все "
+    "учителя, все сотрудники, родители отсутствующих сегодня без причины.",
+)
 MailSenderGroup = schema_enum(
     rules.SenderGroup, name="MailSenderGroup", description="Кто пишет: группа отправителя."
 )
@@ -51,6 +59,38 @@ class SenderRank:
 
 
 @strawberry.federation.type(
+    authenticated=True, description="Группа получателей и сколько человек в ней на момент отправки."
+)
+class AudienceCount:
+    label: str
+    count: int
+
+
+@strawberry.federation.type(
+    authenticated=True, description="Кому уйдёт письмо группам: по группам и всего (без повторов)."
+)
+class AudiencePreview:
+    audiences: list[AudienceCount]
+    total: int
+
+
+@strawberry.input(description="Группа получателей; класс и предмет — где группа их требует.")
+class AudienceInput:
+    kind: AudienceKind  # type: ignore[valid-type]
+    school_class_id: strawberry.ID | None = None
+    subject_id: strawberry.ID | None = None
+
+    def parsed(self) -> audience_rules.Audience:
+        return audience_rules.Audience(
+            kind=audience_rules.AudienceKind(self.kind.value),
+            school_class_id=(
+                parse_id(self.school_class_id, "audiences") if self.school_class_id else None
+            ),
+            subject_id=parse_id(self.subject_id, "audiences") if self.subject_id else None,
+        )
+
+
+@strawberry.federation.type(
     authenticated=True, description="Письмо; его читают только отправитель и получатели."
 )
 class Letter:
@@ -74,6 +114,9 @@ class Letter:
     deleted: bool
     child: Correspondent | None = strawberry.field(
         description="Для родителя: ребёнок, о котором письмо."
+    )
+    audiences: list[AudienceCount] = strawberry.field(
+        description="Группы получателей письма, как они были при отправке."
     )
 
     @classmethod
@@ -99,6 +142,7 @@ class Letter:
             read_at=view.read_at,
             deleted=view.deleted,
             child=Correspondent.of(view.child) if view.child else None,
+            audiences=[AudienceCount(label=label, count=n) for label, n in view.audiences],
         )
 
 
@@ -141,12 +185,13 @@ class MailRule:
         )
 
 
-@strawberry.input(description="Письмо: кому, копия, тема, текст.")
+@strawberry.input(description="Письмо: кому (люди и группы), копия, тема, текст.")
 class LetterInput:
     to: list[strawberry.ID]
     subject: str
     body: str
     cc: list[strawberry.ID] | None = None
+    audiences: list[AudienceInput] | None = None
     about_student_id: strawberry.ID | None = strawberry.field(
         default=None, description="Ученик, о котором письмо родителям."
     )
@@ -160,6 +205,7 @@ class LetterInput:
             about_student_id=(
                 parse_id(self.about_student_id, "aboutStudentId") if self.about_student_id else None
             ),
+            audiences=[a.parsed() for a in self.audiences or []],
         )
 
 
@@ -301,6 +347,22 @@ class MailQuery:
             )
             for g in groups
         ]
+
+    @strawberry.federation.field(
+        authenticated=True,
+        description="Сколько человек сейчас в группах получателей (до отправки).",
+    )
+    async def audience_preview(
+        self, info: Info, audiences: list[AudienceInput]
+    ) -> AudiencePreview | None:
+        principal = info.context.require()
+        resolved, total = await audience_service.preview(
+            info.context.runtime.db, principal, [a.parsed() for a in audiences]
+        )
+        return AudiencePreview(
+            audiences=[AudienceCount(label=r.label, count=len(r.members)) for r in resolved],
+            total=total,
+        )
 
     @strawberry.federation.field(
         requires_scopes=any_of(*mail_rules.READERS),
