@@ -156,6 +156,15 @@ async def _members(session: AsyncSession, school_id: UUID, audience: Audience) -
                 select(Guardianship.parent_id).where(Guardianship.student_id.in_(absent))
             )
         )
+    if kind is AudienceKind.WHOLE_SCHOOL:
+        # Staff by their roles, students by their enrolment, and those students' parents.
+        staff = select(RoleGrant.person_id).where(
+            RoleGrant.school_id == school_id,
+            RoleGrant.active.is_(True),
+            RoleGrant.role.in_(mail.STAFF_ROLES),
+        )
+        parents = select(Guardianship.parent_id).where(Guardianship.student_id.in_(students))
+        return set(await session.scalars(staff.union(students, parents)))
     roles = mail.TEACHING_ROLES if kind is AudienceKind.ALL_TEACHERS else mail.STAFF_ROLES
     holders = select(RoleGrant.person_id).where(
         RoleGrant.school_id == school_id, RoleGrant.active.is_(True), RoleGrant.role.in_(roles)

@@ -7,6 +7,7 @@ Published (ids as UUID strings):
 - messaging.message.sent: message_id, school_id, sender_id, thread_id, recipient_ids (every
   recipient of the letter, to and cc; feeds ``messageReceived`` the same way), mass (sent to
   an audience or to more recipients than a hand-written letter has)
+- messaging.announcement.posted: announcement_id, school_id, author_id, reader_count
 
 Consumed, into the replica (``replica.py``; each row keeps the sequence it was written at and
 takes an event only over an older one, removals stay as tombstones):
@@ -60,6 +61,18 @@ class MessageSent(Event):
 
     def aggregate_id(self) -> str:
         return str(self.message_id)
+
+
+class AnnouncementPosted(Event):
+    type: ClassVar[str] = "messaging.announcement.posted"
+
+    announcement_id: UUID
+    school_id: UUID
+    author_id: UUID
+    reader_count: int
+
+    def aggregate_id(self) -> str:
+        return str(self.announcement_id)
 
 
 # The handlers emit the events above, so they are imported after them.

@@ -237,6 +237,8 @@ class Message(Base):
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     recipient_count: Mapped[int] = mapped_column(Integer, server_default="0", default=0)
+    # A letter asking to confirm (a trip's consent) until this moment.
+    confirm_by: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     sender_deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     search: Mapped[str] = mapped_column(
         TSVECTOR,
@@ -282,3 +284,50 @@ class MessageAudience(Base):
     label: Mapped[str] = mapped_column(Text)
     member_count: Mapped[int] = mapped_column(Integer)
     resolved_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Confirmation(Base):
+    """A letter that asks its recipients to confirm (a trip's consent): one row per recipient
+    and child concerned, confirmed once."""
+
+    __tablename__ = "confirmation"
+
+    message_id: Mapped[UUID] = mapped_column(primary_key=True)
+    recipient_id: Mapped[UUID] = mapped_column(primary_key=True)
+    child_key: Mapped[UUID] = mapped_column(primary_key=True)  # the child, or the recipient
+    child_id: Mapped[UUID | None]
+    confirmed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    reminded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class Announcement(Base):
+    """A notice on the board («Доска объявлений») for a frozen audience."""
+
+    __tablename__ = "announcement"
+
+    id: Mapped[UUID] = mapped_column(primary_key=True)
+    school_id: Mapped[UUID] = mapped_column(index=True)
+    author_id: Mapped[UUID] = mapped_column(index=True)
+    title: Mapped[str] = mapped_column(Text)
+    body: Mapped[str] = mapped_column(Text)
+    pinned: Mapped[bool] = mapped_column(Boolean, server_default=text("false"), default=False)
+    shown_from: Mapped[date] = mapped_column(Date)
+    shown_until: Mapped[date | None] = mapped_column(Date)
+    audience_labels: Mapped[list[str]] = mapped_column(ARRAY(Text))
+    reader_count: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    withdrawn_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class AnnouncementReader(Base):
+    """One reader of an announcement, frozen when it was posted, with the class they are counted
+    in (a student's class, a parent's child's; none for staff)."""
+
+    __tablename__ = "announcement_reader"
+
+    announcement_id: Mapped[UUID] = mapped_column(primary_key=True)
+    reader_id: Mapped[UUID] = mapped_column(primary_key=True)
+    school_class_id: Mapped[UUID | None]
+    read_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (Index("ix_announcement_reader_reader", "reader_id", "announcement_id"),)

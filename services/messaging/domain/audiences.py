@@ -18,6 +18,7 @@ class AudienceKind(StrEnum):
     ALL_TEACHERS = "all_teachers"  # все учителя
     ALL_STAFF = "all_staff"  # все сотрудники
     ABSENT_TODAY_PARENTS = "absent_today_parents"  # родители отсутствующих сегодня без причины
+    WHOLE_SCHOOL = "whole_school"  # вся школа: сотрудники, ученики, родители
 
 
 # Audiences of one class: its class teacher and its teachers may use them without the right
@@ -29,6 +30,9 @@ CLASS_KINDS = frozenset(
         AudienceKind.SUBJECT_GROUP,
         AudienceKind.ABSENT_TODAY_PARENTS,
     }
+)
+SCHOOL_WIDE = frozenset(
+    {AudienceKind.ALL_TEACHERS, AudienceKind.ALL_STAFF, AudienceKind.WHOLE_SCHOOL}
 )
 NEEDS_CLASS = frozenset(
     {AudienceKind.CLASS_PARENTS, AudienceKind.CLASS_STUDENTS, AudienceKind.SUBJECT_GROUP}
@@ -46,11 +50,9 @@ class Audience:
             raise ValidationFailed("Для этой группы получателей укажите класс.", field="audiences")
         if self.kind is AudienceKind.SUBJECT_GROUP and self.subject_id is None:
             raise ValidationFailed("Для группы по предмету укажите предмет.", field="audiences")
-        if self.kind in (AudienceKind.ALL_TEACHERS, AudienceKind.ALL_STAFF) and (
-            self.school_class_id or self.subject_id
-        ):
+        if self.kind in SCHOOL_WIDE and (self.school_class_id or self.subject_id):
             raise ValidationFailed(
-                "Для всех учителей или сотрудников класс и предмет не указываются.",
+                "Для всей школы, всех учителей или сотрудников класс и предмет не указываются.",
                 field="audiences",
             )
         return self
@@ -68,6 +70,7 @@ def label(audience: Audience, class_name: str | None, subject_name: str | None) 
         AudienceKind.SUBJECT_GROUP: f"Группа {cls} по предмету «{subject_name or '?'}»",
         AudienceKind.ALL_TEACHERS: "Все учителя",
         AudienceKind.ALL_STAFF: "Все сотрудники",
+        AudienceKind.WHOLE_SCHOOL: "Вся школа",
         AudienceKind.ABSENT_TODAY_PARENTS: (
             f"Родители отсутствующих сегодня без причины ({cls})"
             if class_name

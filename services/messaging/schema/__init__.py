@@ -9,6 +9,12 @@ from __future__ import annotations
 import strawberry
 
 from services.kernel.graphql import build_schema
+from services.messaging.schema.announcements import (
+    Announcement,
+    AnnouncementReads,
+    AnnouncementsMutation,
+    AnnouncementsQuery,
+)
 from services.messaging.schema.mail import (
     AddressGroup,
     Correspondent,
@@ -27,12 +33,12 @@ from services.messaging.schema.notices import (
 
 
 @strawberry.type
-class Query(NoticesQuery, MailQuery):
+class Query(NoticesQuery, MailQuery, AnnouncementsQuery):
     pass
 
 
 @strawberry.type
-class Mutation(NoticesMutation, MailMutation):
+class Mutation(NoticesMutation, MailMutation, AnnouncementsMutation):
     pass
 
 
@@ -45,5 +51,13 @@ schema = build_schema(
     query=Query,
     mutation=Mutation,
     subscription=Subscription,
-    types=[Notice, Letter, Correspondent, AddressGroup, UnreadByRank],
+    types=[
+        Notice,
+        Letter,
+        Correspondent,
+        AddressGroup,
+        UnreadByRank,
+        Announcement,
+        AnnouncementReads,
+    ],
 )
