@@ -9,7 +9,7 @@ anyone else — the administration included — is answered as if it did not exi
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from uuid import UUID
 
 from sqlalchemy import func, insert, select, text, update
@@ -22,7 +22,7 @@ from services.messaging import access, audiences
 from services.messaging.domain import mail
 from services.messaging.domain.audiences import Audience
 from services.messaging.events import MessageSent
-from services.messaging.models import Delivery, Message, MessageAudience, Person
+from services.messaging.models import Confirmation, Delivery, Message, MessageAudience, Person
 
 _SENDER_LOCK_NAMESPACE = 0x5604
 NOT_FOUND = "Письмо не найдено."
@@ -36,15 +36,18 @@ class LetterInput:
     body: str = ""
     about_student_id: UUID | None = None
     audiences: list[Audience] = field(default_factory=list)
+    confirm_by: datetime | None = None  # ask each recipient to confirm until then
 
 
 @dataclass(frozen=True)
-class _Thread:
+class Thread:
     thread_id: UUID | None = None
     in_reply_to_id: UUID | None = None
     forwarded_from_id: UUID | None = None
     # The author of the letter answered: a reply reaches them whatever the rules say.
     answered: UUID | None = None
+    # Recipients already allowed (a reminder goes to those the first letter reached).
+    authorised: frozenset[UUID] = frozenset()
 
 
 def _recipients(letter: LetterInput, me: UUID) -> tuple[list[UUID], list[UUID]]:
@@ -56,7 +59,7 @@ def _recipients(letter: LetterInput, me: UUID) -> tuple[list[UUID], list[UUID]]:
 
 async def send_message(uow: UnitOfWork, principal: Principal, letter: LetterInput) -> UUID:
     async with uow:
-        message_id = await _send(uow, principal, letter, _Thread())
+        message_id = await send_in(uow, principal, letter, Thread())
         await uow.commit()
         return message_id
 
@@ -67,7 +70,7 @@ async def send_draft(
     """Send a kept draft as it is now written; the draft leaves the drafts folder."""
     async with uow:
         draft = await _own_draft(uow, principal, draft_id)
-        message_id = await _send(uow, principal, letter, _Thread(), reuse=draft)
+        message_id = await send_in(uow, principal, letter, Thread(), reuse=draft)
         await uow.commit()
         return message_id
 
@@ -88,11 +91,11 @@ async def reply_to_message(
             to = [original.sender_id]
             cc = [r for r, _copy in others if r != me] if reply_all else []
         letter = LetterInput(to=to, cc=cc, subject=mail.quoted("Re", original.subject), body=body)
-        sent = await _send(
+        sent = await send_in(
             uow,
             principal,
             letter,
-            _Thread(
+            Thread(
                 thread_id=original.thread_id,
                 in_reply_to_id=original.id,
                 answered=original.sender_id,
@@ -123,23 +126,26 @@ async def forward_message(
             body=body[: mail.BODY_MAX],
             about_student_id=letter.about_student_id,
         )
-        sent = await _send(uow, principal, forwarded, _Thread(forwarded_from_id=original.id))
+        sent = await send_in(uow, principal, forwarded, Thread(forwarded_from_id=original.id))
         await uow.commit()
         return sent
 
 
-async def _send(
+async def send_in(
     uow: UnitOfWork,
     principal: Principal,
     letter: LetterInput,
-    thread: _Thread,
+    thread: Thread,
     *,
     reuse: Message | None = None,
 ) -> UUID:
+    """One letter inside the caller's unit of work: checked, written with its deliveries."""
     me, school_id = access.require_person(principal)
     session = uow.session
     subject = mail.clean_subject(letter.subject)
     body = mail.clean_body(letter.body)
+    if letter.confirm_by is not None and letter.confirm_by <= utcnow():
+        raise ValidationFailed("Срок подтверждения должен быть в будущем.", field="confirmBy")
     to, cc = _recipients(letter, me)
     picked = to + cc
     if not to and not letter.audiences:
@@ -180,7 +186,7 @@ async def _send(
     missing = [r for r in everyone if r not in readers]
     if missing:
         raise NotFound("Получатель не найден в школе.", field="to", ids=[str(m) for m in missing])
-    members = set(grouped)
+    members = set(grouped) | thread.authorised
     refused = [
         r
         for r in everyone
@@ -219,6 +225,7 @@ async def _send(
         "about_student_id": about,
         "sent_at": now,
         "recipient_count": len(everyone),
+        "confirm_by": letter.confirm_by,
     }
     if reuse is not None:
         await session.execute(update(Message).where(Message.id == reuse.id).values(**values))
@@ -238,6 +245,22 @@ async def _send(
         for r in everyone
     ]
     await session.execute(insert(Delivery), rows)
+    if letter.confirm_by is not None:
+        related = sender.taught_classes | sender.own_classes
+        related |= {r.audience.school_class_id for r in resolved if r.audience.school_class_id}
+        await session.execute(
+            insert(Confirmation),
+            [
+                {
+                    "message_id": message_id,
+                    "recipient_id": r,
+                    "child_key": child or r,
+                    "child_id": child,
+                }
+                for r in everyone
+                for child in mail.children_to_confirm(readers[r], about, related)
+            ],
+        )
     if resolved:
         await session.execute(
             insert(MessageAudience),

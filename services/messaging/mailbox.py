@@ -20,7 +20,14 @@ from services.kernel.principal import Principal
 from services.messaging import access
 from services.messaging.domain import mail
 from services.messaging.mail import NOT_FOUND
-from services.messaging.models import Delivery, Message, MessageAudience, Person, SchoolClass
+from services.messaging.models import (
+    Confirmation,
+    Delivery,
+    Message,
+    MessageAudience,
+    Person,
+    SchoolClass,
+)
 
 NAMES_PER_LETTER = 50  # a mass mailing lists its first recipients and counts the rest
 
@@ -63,6 +70,9 @@ class LetterView:
     to: list[Named] = field(default_factory=list)
     cc: list[Named] = field(default_factory=list)
     audiences: list[tuple[str, int]] = field(default_factory=list)  # label, members then
+    confirm_by: datetime | None = None
+    # The reader's own confirmations asked for: (child or None, when confirmed).
+    confirmations: list[tuple[Named | None, datetime | None]] = field(default_factory=list)
 
     @property
     def is_draft(self) -> bool:
@@ -91,6 +101,7 @@ def _letter_columns() -> list[object]:
         Message.forwarded_from_id,
         Message.draft_to,
         Message.draft_cc,
+        Message.confirm_by,
     ]
 
 
@@ -302,6 +313,15 @@ async def _views(db: Database, me: UUID, query: Select[tuple[object, ...]]) -> l
             .order_by(MessageAudience.message_id, MessageAudience.position)
         ):
             groups[message_id].append((label, count))
+        asked: dict[UUID, list[tuple[UUID | None, datetime | None]]] = defaultdict(list)
+        for message_id, child_id, confirmed_at in await session.execute(
+            select(Confirmation.message_id, Confirmation.child_id, Confirmation.confirmed_at)
+            .where(Confirmation.message_id.in_(ids), Confirmation.recipient_id == me)
+            .order_by(Confirmation.message_id, Confirmation.child_key)
+        ):
+            asked[message_id].append((child_id, confirmed_at))
+        children = {c for items in asked.values() for c, _ in items if c and c not in names}
+        names.update(await names_of(session, children))
     views = []
     for r in rows:
 
@@ -333,6 +353,8 @@ async def _views(db: Database, me: UUID, query: Select[tuple[object, ...]]) -> l
                 to=to,
                 cc=cc,
                 audiences=groups.get(r["id"], []),
+                confirm_by=r["confirm_by"],
+                confirmations=[(named(c) if c else None, at) for c, at in asked.get(r["id"], [])],
             )
         )
     return views

@@ -190,6 +190,19 @@ def child_concerned(
     return next(iter(reader.children)) if len(reader.children) == 1 else None
 
 
+def children_to_confirm(
+    reader: Facts, about: UUID | None, related: frozenset[UUID] | set[UUID]
+) -> list[UUID | None]:
+    """A parent confirms once per child the letter concerns (a trip's consent for each of
+    twins); anyone else once for themselves (``None``)."""
+    if not reader.children:
+        return [None]
+    if about is not None and about in reader.children:
+        return [about]
+    near = sorted(c for c, cls in reader.children.items() if cls in related)
+    return near or [None]
+
+
 # --- input ---------------------------------------------------------------------------------------
 
 

@@ -14,7 +14,7 @@ import strawberry
 from services.kernel.graphql import Info, parse_id, schema_enum
 from services.kernel.roles import any_of
 from services.messaging import audiences as audience_service
-from services.messaging import mail, mail_rules, mailbox, subscriptions
+from services.messaging import confirmations, mail, mail_rules, mailbox, subscriptions
 from services.messaging.domain import audiences as audience_rules
 from services.messaging.domain import mail as rules
 
@@ -90,6 +90,31 @@ class AudienceInput:
         )
 
 
+@strawberry.federation.type(authenticated=True, description="Моё подтверждение письма.")
+class MyConfirmation:
+    child: Correspondent | None
+    confirmed_at: datetime | None
+
+
+@strawberry.federation.type(authenticated=True, description="Подтверждение одного получателя.")
+class ConfirmationItem:
+    recipient: Correspondent
+    child: Correspondent | None
+    confirmed_at: datetime | None
+    reminded_at: datetime | None
+
+
+@strawberry.federation.type(
+    authenticated=True, description="Кто подтвердил письмо и кто ещё нет (видит отправитель)."
+)
+class ConfirmationStatus:
+    confirm_by: datetime
+    deadline_passed: bool
+    confirmed: int
+    pending: int
+    items: list[ConfirmationItem]
+
+
 @strawberry.federation.type(
     authenticated=True, description="Письмо; его читают только отправитель и получатели."
 )
@@ -118,6 +143,12 @@ class Letter:
     audiences: list[AudienceCount] = strawberry.field(
         description="Группы получателей письма, как они были при отправке."
     )
+    confirm_by: datetime | None = strawberry.field(
+        description="Письмо просит подтверждения до этого момента."
+    )
+    my_confirmations: list[MyConfirmation] = strawberry.field(
+        description="Для получателя: что нужно подтвердить (родителю — за каждого ребёнка)."
+    )
 
     @classmethod
     def of(cls, view: mailbox.LetterView) -> Letter:
@@ -143,6 +174,11 @@ class Letter:
             deleted=view.deleted,
             child=Correspondent.of(view.child) if view.child else None,
             audiences=[AudienceCount(label=label, count=n) for label, n in view.audiences],
+            confirm_by=view.confirm_by,
+            my_confirmations=[
+                MyConfirmation(child=Correspondent.of(child) if child else None, confirmed_at=at)
+                for child, at in view.confirmations
+            ],
         )
 
 
@@ -192,6 +228,9 @@ class LetterInput:
     body: str
     cc: list[strawberry.ID] | None = None
     audiences: list[AudienceInput] | None = None
+    confirm_by: datetime | None = strawberry.field(
+        default=None, description="Попросить каждого получателя подтвердить письмо до срока."
+    )
     about_student_id: strawberry.ID | None = strawberry.field(
         default=None, description="Ученик, о котором письмо родителям."
     )
@@ -206,6 +245,7 @@ class LetterInput:
                 parse_id(self.about_student_id, "aboutStudentId") if self.about_student_id else None
             ),
             audiences=[a.parsed() for a in self.audiences or []],
+            confirm_by=self.confirm_by,
         )
 
 
@@ -349,6 +389,32 @@ class MailQuery:
         ]
 
     @strawberry.federation.field(
+        authenticated=True, description="Кто подтвердил моё письмо и кто ещё нет."
+    )
+    async def confirmations(
+        self, info: Info, message_id: strawberry.ID
+    ) -> ConfirmationStatus | None:
+        principal = info.context.require()
+        found = await confirmations.status(
+            info.context.runtime.db, principal, parse_id(message_id, "messageId")
+        )
+        return ConfirmationStatus(
+            confirm_by=found.confirm_by,
+            deadline_passed=found.deadline_passed,
+            confirmed=found.confirmed,
+            pending=found.pending,
+            items=[
+                ConfirmationItem(
+                    recipient=Correspondent.of(i.recipient),
+                    child=Correspondent.of(i.child) if i.child else None,
+                    confirmed_at=i.confirmed_at,
+                    reminded_at=i.reminded_at,
+                )
+                for i in found.items
+            ],
+        )
+
+    @strawberry.federation.field(
         authenticated=True,
         description="Сколько человек сейчас в группах получателей (до отправки).",
     )
@@ -408,6 +474,26 @@ class MailMutation:
             )
         else:
             sent = await mail.send_message(info.context.uow(), principal, input.parsed())
+        return await _one(info, sent)
+
+    @strawberry.federation.field(
+        authenticated=True,
+        description="Подтвердить письмо (childId — за одного ребёнка, иначе за всех).",
+    )
+    async def confirm_message(
+        self, info: Info, id: strawberry.ID, child_id: strawberry.ID | None = None
+    ) -> Letter | None:
+        principal = info.context.require()
+        child = parse_id(child_id, "childId") if child_id else None
+        await confirmations.confirm(info.context.uow(), principal, parse_id(id), child)
+        return await _one(info, id)
+
+    @strawberry.federation.field(
+        authenticated=True, description="Напомнить не подтвердившим (письмом в той же переписке)."
+    )
+    async def remind_unconfirmed(self, info: Info, id: strawberry.ID) -> Letter | None:
+        principal = info.context.require()
+        sent = await confirmations.remind(info.context.uow(), principal, parse_id(id))
         return await _one(info, sent)
 
     @strawberry.federation.field(authenticated=True, description="Сохранить черновик.")
