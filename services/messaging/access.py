@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.kernel.errors import Forbidden, Unauthenticated
 from services.kernel.principal import Principal
+from services.kernel.roles import ADMINISTRATION, Role
 from services.messaging.domain import mail
 from services.messaging.models import (
     ClassTeacher,
@@ -22,6 +23,11 @@ from services.messaging.models import (
     RoleGrant,
     TeachingLoad,
 )
+
+# Announcements and forum topics for any audience of the school.
+ANNOUNCERS = (*ADMINISTRATION, Role.PSYCHOLOGIST, Role.SOCIAL_PEDAGOGUE)
+# Announcements for their own classes' audiences only.
+POSTERS = (*ANNOUNCERS, Role.SUBJECT_TEACHER, Role.CLASS_TEACHER)
 
 
 def require_person(principal: Principal) -> tuple[UUID, UUID]:

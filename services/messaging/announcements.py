@@ -17,9 +17,9 @@ from services.kernel.db import Database
 from services.kernel.errors import Forbidden, NotFound, ValidationFailed
 from services.kernel.events import utcnow, uuid7
 from services.kernel.principal import Principal
-from services.kernel.roles import ADMINISTRATION, Role
 from services.kernel.uow import UnitOfWork
 from services.messaging import access, audiences
+from services.messaging.access import ANNOUNCERS, POSTERS
 from services.messaging.domain import mail
 from services.messaging.domain.audiences import Audience
 from services.messaging.events import AnnouncementPosted
@@ -32,10 +32,6 @@ from services.messaging.models import (
     SchoolClass,
 )
 
-# Any audience of the school.
-ANNOUNCERS = (*ADMINISTRATION, Role.PSYCHOLOGIST, Role.SOCIAL_PEDAGOGUE)
-# Their own classes' audiences only.
-POSTERS = (*ANNOUNCERS, Role.SUBJECT_TEACHER, Role.CLASS_TEACHER)
 TITLE_MAX = 200
 SHOWN_DAYS_MAX = 366
 BOARD_MAX = 100

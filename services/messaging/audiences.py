@@ -65,7 +65,7 @@ async def resolve(
         class_name = await _class_name(session, school_id, audience.school_class_id)
         subject_name = await _subject_in_class(session, school_id, audience)
         _authorise(sender, allowed, audience)
-        members = await _members(session, school_id, audience)
+        members = await members_of(session, school_id, audience)
         members.discard(sender.person_id)
         if members:  # only people the replica knows by name receive letters
             members = set(
@@ -127,7 +127,7 @@ async def _subject_in_class(
     return name
 
 
-async def _members(session: AsyncSession, school_id: UUID, audience: Audience) -> set[UUID]:
+async def members_of(session: AsyncSession, school_id: UUID, audience: Audience) -> set[UUID]:
     kind = audience.kind
     students = select(Enrolment.student_id).where(
         Enrolment.school_id == school_id, Enrolment.active.is_(True)

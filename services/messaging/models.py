@@ -25,7 +25,7 @@ from sqlalchemy import (
     func,
     text,
 )
-from sqlalchemy.dialects.postgresql import ARRAY, TSVECTOR
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TSVECTOR
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from services.kernel.db import new_metadata
@@ -331,3 +331,54 @@ class AnnouncementReader(Base):
     read_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     __table_args__ = (Index("ix_announcement_reader_reader", "reader_id", "announcement_id"),)
+
+
+class Discussion(Base):
+    """The staff room, a class's chat, a class's parents' chat (kept by the system from the
+    replica) or a forum topic; members are worked out from the replica when read, so a student
+    who leaves a class leaves its chat the same day."""
+
+    __tablename__ = "discussion"
+
+    id: Mapped[UUID] = mapped_column(primary_key=True)
+    school_id: Mapped[UUID] = mapped_column(index=True)
+    kind: Mapped[str] = mapped_column(Text)  # staff_room | class_chat | parents_chat | forum_topic
+    school_class_id: Mapped[UUID | None]
+    title: Mapped[str] = mapped_column(Text)
+    created_by: Mapped[UUID | None]
+    # A forum topic's audiences: [{kind, school_class_id, subject_id}].
+    audiences: Mapped[list[dict[str, str | None]]] = mapped_column(JSONB, server_default="[]")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class DiscussionPost(Base):
+    """A post; moderation hides it (with who, when and why), never deletes it."""
+
+    __tablename__ = "discussion_post"
+
+    id: Mapped[UUID] = mapped_column(primary_key=True)
+    discussion_id: Mapped[UUID]
+    school_id: Mapped[UUID]
+    author_id: Mapped[UUID]
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    hidden_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    hidden_by: Mapped[UUID | None]
+    hidden_reason: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (Index("ix_discussion_post_discussion", "discussion_id", "created_at"),)
+
+
+class ModerationEntry(Base):
+    """Every moderation, kept: who hid or restored which post, when and why."""
+
+    __tablename__ = "moderation_entry"
+
+    id: Mapped[UUID] = mapped_column(primary_key=True)
+    school_id: Mapped[UUID]
+    discussion_id: Mapped[UUID] = mapped_column(index=True)
+    post_id: Mapped[UUID]
+    moderator_id: Mapped[UUID]
+    action: Mapped[str] = mapped_column(Text)  # hide | restore
+    reason: Mapped[str | None] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -20,8 +20,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import ColumnElement
 
 from services.kernel.events import Envelope
+from services.messaging.domain import discussions as discussion_rules
+from services.messaging.domain.discussions import DiscussionKind
 from services.messaging.models import (
     ClassTeacher,
+    Discussion,
     Enrolment,
     Guardianship,
     Person,
@@ -123,19 +126,52 @@ async def on_person_renamed(session: AsyncSession, envelope: Envelope) -> None:
     await rename(session, envelope)
 
 
-# --- classes and roles -----------------------------------------------------------------------
+# --- classes, their chats, and roles -----------------------------------------------------------
+
+
+async def ensure_class_discussions(
+    session: AsyncSession, school_id: UUID, school_class_id: UUID, class_name: str
+) -> None:
+    """The school's staff room and the class's two chats exist once its class is known."""
+    rows = [
+        (DiscussionKind.STAFF_ROOM, None),
+        (DiscussionKind.CLASS_CHAT, school_class_id),
+        (DiscussionKind.PARENTS_CHAT, school_class_id),
+    ]
+    await session.execute(
+        insert(Discussion)
+        .values(
+            [
+                {
+                    "id": discussion_rules.system_id(school_id, kind, cls),
+                    "school_id": school_id,
+                    "kind": kind.value,
+                    "school_class_id": cls,
+                    "title": discussion_rules.title(kind, class_name),
+                    "audiences": [],
+                }
+                for kind, cls in rows
+            ]
+        )
+        .on_conflict_do_nothing(index_elements=["id"])
+    )
 
 
 async def on_school_class_created(session: AsyncSession, envelope: Envelope) -> None:
+    """A class, and with it the discussions the system keeps: its chats, the staff room."""
     p = envelope.payload
     grade = p.get("grade_level")
+    name = p.get("name") or f"{grade}{p.get('letter', '')}"
+    await ensure_class_discussions(
+        session, uuid_of(p["school_id"]), uuid_of(p["school_class_id"]), name
+    )
     await upsert_versioned(
         session,
         SchoolClass,
         {"id": uuid_of(p["school_class_id"])},
         {
             "school_id": uuid_of(p["school_id"]),
-            "name": p.get("name") or f"{grade}{p.get('letter', '')}",
+            "name": name,
             "grade_level": int(grade) if grade is not None else None,
         },
         envelope.sequence,

@@ -15,6 +15,12 @@ from services.messaging.schema.announcements import (
     AnnouncementsMutation,
     AnnouncementsQuery,
 )
+from services.messaging.schema.discussions import (
+    Discussion,
+    DiscussionPost,
+    DiscussionsMutation,
+    DiscussionsQuery,
+)
 from services.messaging.schema.mail import (
     AddressGroup,
     Correspondent,
@@ -33,12 +39,12 @@ from services.messaging.schema.notices import (
 
 
 @strawberry.type
-class Query(NoticesQuery, MailQuery, AnnouncementsQuery):
+class Query(NoticesQuery, MailQuery, AnnouncementsQuery, DiscussionsQuery):
     pass
 
 
 @strawberry.type
-class Mutation(NoticesMutation, MailMutation, AnnouncementsMutation):
+class Mutation(NoticesMutation, MailMutation, AnnouncementsMutation, DiscussionsMutation):
     pass
 
 
@@ -59,5 +65,7 @@ schema = build_schema(
         UnreadByRank,
         Announcement,
         AnnouncementReads,
+        Discussion,
+        DiscussionPost,
     ],
 )

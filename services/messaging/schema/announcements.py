@@ -9,9 +9,8 @@ import strawberry
 from services.kernel.graphql import Info, parse_id
 from services.kernel.roles import any_of
 from services.messaging import announcements
+from services.messaging.access import POSTERS
 from services.messaging.schema.mail import AudienceInput, Correspondent
-
-POSTERS = announcements.POSTERS
 
 
 @strawberry.federation.type(authenticated=True, description="Объявление на доске.")
