@@ -16,11 +16,10 @@ from sqlalchemy import and_, func, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.kernel.events import Envelope, utcnow, uuid7
-from services.kernel.uow import emit_in
+from services.kernel.events import Envelope, utcnow
 from services.messaging import domain, replica
-from services.messaging.events import NoticeCreated
 from services.messaging.models import Absence, ClassTeacher, Guardianship, Notice, Person
+from services.messaging.notices import deliver_notices
 
 _STUDENT_LOCK_NAMESPACE = 0x5603
 _uuid = replica.uuid_of
@@ -127,36 +126,14 @@ async def notify_absence(session: AsyncSession, absence: Absence, parent_ids: li
         lesson_number=absence.lesson_number,
         lesson_date=absence.lesson_date,
     )
-    created = 0
-    for parent_id in parent_ids:
-        notice_id = await session.scalar(
-            insert(Notice)
-            .values(
-                id=uuid7(),
-                school_id=absence.school_id,
-                recipient_id=parent_id,
-                kind=domain.NoticeKind.ABSENCE.value,
-                text=body,
-                source_event_id=absence.source_event_id,
-                created_at=utcnow(),
-            )
-            .on_conflict_do_nothing(index_elements=[Notice.source_event_id, Notice.recipient_id])
-            .returning(Notice.id)
-        )
-        if notice_id is None:
-            continue
-        created += 1
-        await emit_in(
-            session,
-            NoticeCreated(
-                notice_id=notice_id,
-                school_id=absence.school_id,
-                recipient_id=parent_id,
-                kind=domain.NoticeKind.ABSENCE.value,
-            ),
-            school_id=absence.school_id,
-        )
-    return created
+    return await deliver_notices(
+        session,
+        school_id=absence.school_id,
+        kind=domain.NoticeKind.ABSENCE,
+        texts=dict.fromkeys(parent_ids, body),
+        source_event_id=absence.source_event_id,
+        link=f"lesson:{absence.lesson_id}" if absence.lesson_id else None,
+    )
 
 
 async def on_attendance_cleared(session: AsyncSession, envelope: Envelope) -> None:
@@ -255,30 +232,14 @@ async def on_absences_unresolved(session: AsyncSession, envelope: Envelope) -> N
                 for sid in children
             ],
         )
-    kind = domain.NoticeKind.UNRESOLVED_ABSENCES.value
-    for recipient_id, body in texts.items():
-        notice_id = await session.scalar(
-            insert(Notice)
-            .values(
-                id=uuid7(),
-                school_id=school_id,
-                recipient_id=recipient_id,
-                kind=kind,
-                text=body,
-                source_event_id=envelope.id,
-                created_at=utcnow(),
-            )
-            .on_conflict_do_nothing(index_elements=[Notice.source_event_id, Notice.recipient_id])
-            .returning(Notice.id)
-        )
-        if notice_id is not None:
-            await emit_in(
-                session,
-                NoticeCreated(
-                    notice_id=notice_id, school_id=school_id, recipient_id=recipient_id, kind=kind
-                ),
-                school_id=school_id,
-            )
+    await deliver_notices(
+        session,
+        school_id=school_id,
+        kind=domain.NoticeKind.UNRESOLVED_ABSENCES,
+        texts=texts,
+        source_event_id=envelope.id,
+        link=f"attendance:{day.isoformat()}",
+    )
 
 
 async def on_person_anonymised(session: AsyncSession, envelope: Envelope) -> None:

@@ -20,6 +20,14 @@ takes an event only over an older one, removals stay as tombstones):
 - journal: ``teaching_load.assigned``, ``teaching_load.withdrawn``, ``subject.created``,
   ``subject.renamed``
 
+Consumed, into notices (``journal_notices.py``): ``journal.mark.recorded`` (a «2»),
+``journal.period_mark.set`` (a term or year «2», or a proposal of one), each to the student's
+parents and class teacher; ``journal.class_event.scheduled`` (to the class's students and
+parents); ``journal.correction.decided`` (to the teacher who asked).
+
+Consumed from messaging itself (``email.py``): ``messaging.notice.created`` — the e-mail copy,
+once per notice, for a recipient who gave an address.
+
 Consumed, into notices (``absences.py``): ``journal.attendance.set`` (an ОТ becomes a notice to
 each parent of the student; a reason or a late arrival does not), ``journal.attendance.cleared``
 (the kept absence becomes a tombstone), ``journal.absences.unresolved`` (at the end of the
@@ -76,7 +84,7 @@ class AnnouncementPosted(Event):
 
 
 # The handlers emit the events above, so they are imported after them.
-from services.messaging import absences, replica  # noqa: E402
+from services.messaging import absences, email, journal_notices, replica  # noqa: E402
 
 SUBSCRIPTIONS: list[Subscription] = [
     Subscription(
@@ -104,6 +112,15 @@ SUBSCRIPTIONS: list[Subscription] = [
             "journal.teaching_load.withdrawn": replica.on_teaching_load_withdrawn,
             "journal.subject.created": replica.on_subject_named,
             "journal.subject.renamed": replica.on_subject_named,
+            "journal.mark.recorded": journal_notices.on_mark_recorded,
+            "journal.period_mark.set": journal_notices.on_period_mark_set,
+            "journal.class_event.scheduled": journal_notices.on_class_event_scheduled,
+            "journal.correction.decided": journal_notices.on_correction_decided,
         },
+    ),
+    # One consumer per delivery channel: e-mail copies of the notices announced at once.
+    Subscription(
+        context="messaging",
+        handlers={"messaging.notice.created": email.on_notice_created},
     ),
 ]

@@ -22,6 +22,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     Uuid,
+    false,
     func,
     text,
 )
@@ -185,6 +186,10 @@ class Notice(Base):
     source_event_id: Mapped[UUID]
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     read_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # What the notice is about, for the client to open: "lesson:<id>", "class_event:<id>" …
+    link: Mapped[str | None] = mapped_column(Text)
+    # Chosen by the recipient for this kind: kept for the day's digest, not pushed at once.
+    digest: Mapped[bool] = mapped_column(Boolean, server_default=false(), default=False)
 
     __table_args__ = (
         UniqueConstraint("source_event_id", "recipient_id"),
@@ -381,4 +386,38 @@ class ModerationEntry(Base):
     moderator_id: Mapped[UUID]
     action: Mapped[str] = mapped_column(Text)  # hide | restore
     reason: Mapped[str | None] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class NoticePreference(Base):
+    """How a person wants notices of one kind: at once, in the day's digest, or not at all."""
+
+    __tablename__ = "notice_preference"
+
+    person_id: Mapped[UUID] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(Text, primary_key=True)
+    delivery: Mapped[str] = mapped_column(Text)  # immediate | digest | off
+
+
+class NoticeEmail(Base):
+    """Where a person wants e-mail copies of their notices (set by themselves)."""
+
+    __tablename__ = "notice_email"
+
+    person_id: Mapped[UUID] = mapped_column(primary_key=True)
+    school_id: Mapped[UUID] = mapped_column(index=True)
+    email: Mapped[str] = mapped_column(Text)
+
+
+class EmailDelivery(Base):
+    """One e-mail copy of a notice: sent, or given up on (a dead letter the administrator sees)."""
+
+    __tablename__ = "email_delivery"
+
+    notice_id: Mapped[UUID] = mapped_column(primary_key=True)
+    school_id: Mapped[UUID] = mapped_column(index=True)
+    email: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(Text)  # sent | dead
+    attempts: Mapped[int] = mapped_column(Integer)
+    error: Mapped[str | None] = mapped_column(Text)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

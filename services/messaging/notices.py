@@ -1,4 +1,5 @@
-"""Notices: a person reads their own notices and marks them read."""
+"""Notices: written as each recipient chose for the kind; a person reads their own, marks
+them read and chooses how each kind reaches them."""
 
 from __future__ import annotations
 
@@ -6,13 +7,18 @@ from collections.abc import Sequence
 from uuid import UUID
 
 from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.kernel.db import Database
-from services.kernel.errors import Forbidden, NotFound, Unauthenticated
-from services.kernel.events import utcnow
+from services.kernel.errors import Forbidden, NotFound, Unauthenticated, ValidationFailed
+from services.kernel.events import utcnow, uuid7
 from services.kernel.principal import Principal
-from services.kernel.uow import UnitOfWork
-from services.messaging.models import Notice
+from services.kernel.uow import UnitOfWork, emit_in
+from services.messaging import domain
+from services.messaging.events import NoticeCreated
+from services.messaging.models import Notice, NoticePreference
 
 NOTICES_LIMIT = 200
 
@@ -53,3 +59,105 @@ async def mark_notice_read(uow: UnitOfWork, principal: Principal, notice_id: UUI
             notice.read_at = utcnow()
         await uow.commit()
         return notice
+
+
+async def deliver_notices(
+    session: AsyncSession,
+    *,
+    school_id: UUID,
+    kind: domain.NoticeKind,
+    texts: dict[UUID, str],
+    source_event_id: UUID,
+    link: str | None = None,
+) -> int:
+    """One notice per recipient and source event, as each recipient chose for this kind: at
+    once (announced: live and by e-mail), kept for the digest, or none. Returns how many were
+    new; an event handled again tells nobody twice."""
+    if not texts:
+        return 0
+    chosen = dict(
+        (
+            await session.execute(
+                select(NoticePreference.person_id, NoticePreference.delivery).where(
+                    NoticePreference.person_id.in_(list(texts)),
+                    NoticePreference.kind == kind.value,
+                )
+            )
+        ).all()
+    )
+    created = 0
+    for recipient_id, body in texts.items():
+        delivery = domain.Delivery(chosen.get(recipient_id, domain.Delivery.IMMEDIATE.value))
+        if delivery is domain.Delivery.OFF and kind not in domain.ALWAYS_ON:
+            continue
+        digest = delivery is domain.Delivery.DIGEST
+        notice_id = await session.scalar(
+            insert(Notice)
+            .values(
+                id=uuid7(),
+                school_id=school_id,
+                recipient_id=recipient_id,
+                kind=kind.value,
+                text=body,
+                source_event_id=source_event_id,
+                created_at=utcnow(),
+                link=link,
+                digest=digest,
+            )
+            .on_conflict_do_nothing(index_elements=[Notice.source_event_id, Notice.recipient_id])
+            .returning(Notice.id)
+        )
+        if notice_id is None:
+            continue
+        created += 1
+        if not digest:
+            await emit_in(
+                session,
+                NoticeCreated(
+                    notice_id=notice_id,
+                    school_id=school_id,
+                    recipient_id=recipient_id,
+                    kind=kind.value,
+                ),
+                school_id=school_id,
+            )
+    return created
+
+
+async def preferences(db: Database, principal: Principal) -> dict[domain.NoticeKind, str]:
+    """Every kind with the caller's choice (at once unless they chose otherwise)."""
+    person_id = _person(principal)
+    async with db.sessionmaker() as session:
+        chosen = dict(
+            (
+                await session.execute(
+                    select(NoticePreference.kind, NoticePreference.delivery).where(
+                        NoticePreference.person_id == person_id
+                    )
+                )
+            ).all()
+        )
+    return {k: chosen.get(k.value, domain.Delivery.IMMEDIATE.value) for k in domain.NoticeKind}
+
+
+async def set_preference(
+    uow: UnitOfWork, principal: Principal, kind: domain.NoticeKind, delivery: domain.Delivery
+) -> None:
+    person_id = _person(principal)
+    if kind in domain.ALWAYS_ON and delivery is domain.Delivery.OFF:
+        raise ValidationFailed(
+            f"Уведомления «{domain.NOTICE_KIND_LABELS[kind]}» отключить нельзя: о них родителей "
+            "извещают по положению школы.",
+            field="delivery",
+        )
+    async with uow:
+        stmt = pg_insert(NoticePreference).values(
+            person_id=person_id, kind=kind.value, delivery=delivery.value
+        )
+        await uow.session.execute(
+            stmt.on_conflict_do_update(
+                index_elements=[NoticePreference.person_id, NoticePreference.kind],
+                set_={"delivery": delivery.value},
+            )
+        )
+        await uow.commit()

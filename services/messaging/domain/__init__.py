@@ -16,12 +16,57 @@ ABSENT_UNKNOWN = "absent_unknown"  # the journal's category of ОТ and a school
 class NoticeKind(StrEnum):
     ABSENCE = "absence"
     UNRESOLVED_ABSENCES = "unresolved_absences"
+    FAILING_MARK = "failing_mark"
+    FAILING_PERIOD_MARK = "failing_period_mark"
+    CLASS_EVENT = "class_event"
+    CORRECTION_DECIDED = "correction_decided"
 
 
 NOTICE_KIND_LABELS: dict[NoticeKind, str] = {
     NoticeKind.ABSENCE: "отсутствие на уроке",
     NoticeKind.UNRESOLVED_ABSENCES: "пропуски без указанной причины",
+    NoticeKind.FAILING_MARK: "неудовлетворительная отметка",
+    NoticeKind.FAILING_PERIOD_MARK: "итоговая отметка «2»",
+    NoticeKind.CLASS_EVENT: "мероприятие класса",
+    NoticeKind.CORRECTION_DECIDED: "решение по заявке на исправление",
 }
+
+
+class Delivery(StrEnum):
+    """How a person wants notices of a kind."""
+
+    IMMEDIATE = "immediate"  # at once: live and by e-mail
+    DIGEST = "digest"  # kept for the day's digest, not pushed
+    OFF = "off"
+
+
+# The regulation has parents told of an absence: they may not turn it off.
+ALWAYS_ON = frozenset({NoticeKind.ABSENCE})
+
+
+def failing_mark_text(
+    student: str, subject: str, day: date, *, period: str | None = None, for_teacher: bool = False
+) -> str:
+    """«Петров Артём: отметка «2» по предмету «алгебра» (25.11.2026).»"""
+    what = f"итоговая отметка «2» за {period}" if period else "отметка «2»"
+    text = f"{student}: {what} по предмету «{subject}» ({day:%d.%m.%Y})."
+    if for_teacher:
+        text += " Сообщение классному руководителю от учителя-предметника."
+    return text
+
+
+def class_event_text(class_name: str, title: str, starts_on: date, ends_on: date) -> str:
+    when = (
+        f"{starts_on:%d.%m.%Y}"
+        if starts_on == ends_on
+        else f"{starts_on:%d.%m.%Y}–{ends_on:%d.%m.%Y}"
+    )
+    return f"Класс {class_name}: запланировано мероприятие «{title}» ({when})."
+
+
+def correction_text(approved: bool, student: str) -> str:
+    verdict = "одобрена" if approved else "отклонена"
+    return f"Заявка на исправление записи в журнале ({student}) {verdict}."
 
 
 def notifies_parents(code: str, category: str | None = None) -> bool:

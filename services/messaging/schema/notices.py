@@ -8,8 +8,10 @@ from enum import Enum
 
 import strawberry
 
-from services.kernel.graphql import Info, parse_id
+from services.kernel.graphql import Info, parse_id, schema_enum
+from services.kernel.roles import ADMINISTRATION, any_of
 from services.messaging import domain, notices, subscriptions
+from services.messaging import email as email_copies
 from services.messaging.models import Notice as NoticeRow
 
 
@@ -17,6 +19,51 @@ from services.messaging.models import Notice as NoticeRow
 class NoticeKind(Enum):
     ABSENCE = "absence"
     UNRESOLVED_ABSENCES = "unresolved_absences"
+    FAILING_MARK = "failing_mark"
+    FAILING_PERIOD_MARK = "failing_period_mark"
+    CLASS_EVENT = "class_event"
+    CORRECTION_DECIDED = "correction_decided"
+
+
+NoticeDelivery = schema_enum(
+    domain.Delivery,
+    name="NoticeDelivery",
+    description="IMMEDIATE — сразу (и копия на почту), DIGEST — в ежедневной сводке, OFF — не "
+    "присылать.",
+)
+
+
+@strawberry.federation.type(authenticated=True, description="Как приходят уведомления вида.")
+class NoticePreference:
+    kind: NoticeKind
+    label: str
+    delivery: NoticeDelivery  # type: ignore[valid-type]
+    can_turn_off: bool
+
+
+@strawberry.federation.type(
+    requires_scopes=any_of(*ADMINISTRATION),
+    description="Копия уведомления, которую почтовый сервер так и не принял.",
+)
+class EmailDeadLetter:
+    notice_id: strawberry.ID
+    email: str
+    attempts: int
+    error: str | None
+    at: datetime
+
+
+async def _preferences(info: Info) -> list[NoticePreference]:
+    chosen = await notices.preferences(info.context.runtime.db, info.context.principal)
+    return [
+        NoticePreference(
+            kind=NoticeKind(kind.value),
+            label=domain.NOTICE_KIND_LABELS[kind],
+            delivery=NoticeDelivery(delivery),
+            can_turn_off=kind not in domain.ALWAYS_ON,
+        )
+        for kind, delivery in chosen.items()
+    ]
 
 
 @strawberry.federation.type(authenticated=True)
@@ -31,6 +78,9 @@ class Notice:
     text: str = strawberry.federation.field(authenticated=True)
     created_at: datetime = strawberry.federation.field(authenticated=True)
     read_at: datetime | None = strawberry.federation.field(authenticated=True)
+    link: str | None = strawberry.federation.field(
+        authenticated=True, description="Что открыть: «lesson:<id>», «class_event:<id>» …"
+    )
 
     @classmethod
     def from_row(cls, row: NoticeRow) -> Notice:
@@ -42,6 +92,7 @@ class Notice:
             text=row.text,
             created_at=row.created_at,
             read_at=row.read_at,
+            link=row.link,
         )
 
 
@@ -53,9 +104,61 @@ class NoticesQuery:
         rows = await notices.my_notices(info.context.runtime.db, principal, unread_only=unread_only)
         return [Notice.from_row(row) for row in rows]
 
+    @strawberry.federation.field(
+        authenticated=True, description="Как ко мне приходят уведомления каждого вида."
+    )
+    async def my_notice_preferences(self, info: Info) -> list[NoticePreference] | None:
+        info.context.require()
+        return await _preferences(info)
+
+    @strawberry.federation.field(
+        requires_scopes=any_of(*ADMINISTRATION),
+        description="Копии уведомлений, не принятые почтовым сервером (администрация).",
+    )
+    async def email_dead_letters(self, info: Info) -> list[EmailDeadLetter] | None:
+        principal = info.context.require(*ADMINISTRATION)
+        rows = await email_copies.dead_letters(info.context.runtime.db, principal)
+        return [
+            EmailDeadLetter(
+                notice_id=strawberry.ID(str(r.notice_id)),
+                email=r.email,
+                attempts=r.attempts,
+                error=r.error,
+                at=r.at,
+            )
+            for r in rows
+        ]
+
 
 @strawberry.type
 class NoticesMutation:
+    @strawberry.federation.field(
+        authenticated=True,
+        description="Выбрать, как приходят уведомления вида (об отсутствии — не отключаются).",
+    )
+    async def set_notice_preference(
+        self,
+        info: Info,
+        kind: NoticeKind,
+        delivery: NoticeDelivery,  # type: ignore[valid-type]
+    ) -> list[NoticePreference] | None:
+        principal = info.context.require()
+        await notices.set_preference(
+            info.context.uow(),
+            principal,
+            domain.NoticeKind(kind.value),
+            domain.Delivery(delivery.value),
+        )
+        return await _preferences(info)
+
+    @strawberry.federation.field(
+        authenticated=True,
+        description="Адрес для копий уведомлений по электронной почте (пусто — не присылать).",
+    )
+    async def set_notice_email(self, info: Info, email: str | None = None) -> str | None:
+        principal = info.context.require()
+        return await email_copies.set_address(info.context.uow(), principal, email)
+
     @strawberry.federation.field(
         authenticated=True, description="Отметить уведомление прочитанным."
     )

@@ -1,0 +1,148 @@
+"""E-mail copies of notices: one consumer of ``messaging.notice.created`` sends each notice
+announced at once to the address its recipient gave, through SMTP (``SGO_SMTP_HOST``,
+``SGO_SMTP_PORT``, ``SGO_SMTP_FROM``). Each notice is mailed once (``email_delivery``); one the
+server keeps refusing is kept as a dead letter the school's administration sees."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from email.message import EmailMessage
+from uuid import UUID
+
+import aiosmtplib
+from sqlalchemy import delete, insert, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.kernel.db import Database
+from services.kernel.errors import Forbidden, ValidationFailed
+from services.kernel.events import Envelope, utcnow
+from services.kernel.principal import Principal
+from services.kernel.roles import ADMINISTRATION
+from services.kernel.uow import UnitOfWork
+from services.messaging import access, domain
+from services.messaging.models import EmailDelivery, Notice, NoticeEmail
+
+ATTEMPTS = 3
+ADDRESS_MAX = 254
+_ADDRESS = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    host: str
+    port: int
+    sender: str
+
+    @classmethod
+    def from_env(cls) -> SmtpSettings | None:
+        host = os.environ.get("SGO_SMTP_HOST")
+        if not host:
+            return None
+        return cls(
+            host=host,
+            port=int(os.environ.get("SGO_SMTP_PORT", "25")),
+            sender=os.environ.get("SGO_SMTP_FROM", "sgo@localhost"),
+        )
+
+
+@dataclass
+class DeadLetter:
+    notice_id: UUID
+    email: str
+    attempts: int
+    error: str | None
+    at: datetime
+
+
+def _letter(notice: Notice, to: str, sender: str) -> EmailMessage:
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = to
+    message["Subject"] = (
+        "Сетевой город: " + domain.NOTICE_KIND_LABELS[domain.NoticeKind(notice.kind)]
+    )
+    message.set_content(notice.text + "\n\nОткройте «Сетевой город», чтобы узнать подробности.")
+    return message
+
+
+async def on_notice_created(session: AsyncSession, envelope: Envelope) -> None:
+    notice_id = UUID(str(envelope.payload["notice_id"]))
+    if await session.get(EmailDelivery, notice_id) is not None:
+        return  # mailed already
+    notice = await session.get(Notice, notice_id)
+    if notice is None or notice.digest:
+        return
+    address = await session.get(NoticeEmail, notice.recipient_id)
+    smtp = SmtpSettings.from_env()
+    if address is None or smtp is None:
+        return
+    error: str | None = None
+    attempts = 0
+    for attempts in range(1, ATTEMPTS + 1):
+        try:
+            await aiosmtplib.send(
+                _letter(notice, address.email, smtp.sender),
+                hostname=smtp.host,
+                port=smtp.port,
+                timeout=10,
+            )
+            error = None
+            break
+        except (aiosmtplib.SMTPException, OSError) as exc:
+            error = str(exc)[:500]
+            await asyncio.sleep(0.2 * attempts)
+    await session.execute(
+        insert(EmailDelivery).values(
+            notice_id=notice_id,
+            school_id=notice.school_id,
+            email=address.email,
+            status="dead" if error else "sent",
+            attempts=attempts,
+            error=error,
+            at=utcnow(),
+        )
+    )
+
+
+async def set_address(uow: UnitOfWork, principal: Principal, email: str | None) -> str | None:
+    """The caller's own address for e-mail copies; empty stops them."""
+    person_id, school_id = access.require_person(principal)
+    address = (email or "").strip()
+    if address and (len(address) > ADDRESS_MAX or not _ADDRESS.match(address)):
+        raise ValidationFailed("Адрес электронной почты указан неверно.", field="email")
+    async with uow:
+        if not address:
+            await uow.session.execute(delete(NoticeEmail).where(NoticeEmail.person_id == person_id))
+        else:
+            stmt = pg_insert(NoticeEmail).values(
+                person_id=person_id, school_id=school_id, email=address
+            )
+            await uow.session.execute(
+                stmt.on_conflict_do_update(
+                    index_elements=[NoticeEmail.person_id], set_={"email": address}
+                )
+            )
+        await uow.commit()
+    return address or None
+
+
+async def dead_letters(db: Database, principal: Principal) -> list[DeadLetter]:
+    """E-mail copies the server kept refusing, for the school's administration."""
+    _, school_id = access.require_person(principal)
+    if not principal.has_role(*ADMINISTRATION):
+        raise Forbidden()
+    async with db.sessionmaker() as session:
+        rows = (
+            await session.scalars(
+                select(EmailDelivery)
+                .where(EmailDelivery.school_id == school_id, EmailDelivery.status == "dead")
+                .order_by(EmailDelivery.at.desc())
+                .limit(200)
+            )
+        ).all()
+    return [DeadLetter(r.notice_id, r.email, r.attempts, r.error, r.at) for r in rows]
