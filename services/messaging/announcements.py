@@ -130,16 +130,15 @@ async def post_announcement(
                 created_at=utcnow(),
             )
         )
-        await session.execute(
-            insert(AnnouncementReader),
-            [
-                {
-                    "announcement_id": announcement_id,
-                    "reader_id": r,
-                    "school_class_id": classes.get(r),
-                }
-                for r in readers
-            ],
+        # Every reader in one statement: an announcement to a whole school is one round trip.
+        conn = await uow.driver_connection()
+        ordered = list(readers)
+        await conn.execute(
+            "INSERT INTO announcement_reader (announcement_id, reader_id, school_class_id) "
+            "SELECT $1, r, c FROM unnest($2::uuid[], $3::uuid[]) AS t(r, c)",
+            announcement_id,
+            ordered,
+            [classes.get(r) for r in ordered],
         )
         uow.emit(
             AnnouncementPosted(

@@ -231,20 +231,24 @@ async def send_in(
         await session.execute(update(Message).where(Message.id == reuse.id).values(**values))
     else:
         await session.execute(insert(Message).values(id=message_id, created_at=now, **values))
-    names = {r: " ".join(n) for r, n in (await _name_parts(uow, list(readers))).items()}
-    rows = [
-        {
-            "message_id": message_id,
-            "recipient_id": r,
-            "school_id": school_id,
-            "copy": "to" if r in to else "cc",
-            "sender_rank": int(mail.rank_for(sender, readers[r])),
-            "child_id": mail.child_concerned(sender, readers[r], about, names),
-            "delivered_at": now,
-        }
-        for r in everyone
-    ]
-    await session.execute(insert(Delivery), rows)
+    parents = [r for r in everyone if readers[r].children]
+    names = {r: " ".join(n) for r, n in (await _name_parts(uow, parents)).items()}
+    to_set = set(to)
+    await insert_deliveries(
+        uow,
+        message_id,
+        school_id,
+        now,
+        [
+            (
+                r,
+                "to" if r in to_set else "cc",
+                int(mail.rank_for(sender, readers[r])),
+                mail.child_concerned(sender, readers[r], about, names),
+            )
+            for r in everyone
+        ],
+    )
     if letter.confirm_by is not None:
         related = sender.taught_classes | sender.own_classes
         related |= {r.audience.school_class_id for r in resolved if r.audience.school_class_id}
@@ -290,6 +294,30 @@ async def send_in(
         school_id=school_id,
     )
     return message_id
+
+
+async def insert_deliveries(
+    uow: UnitOfWork,
+    message_id: UUID,
+    school_id: UUID,
+    now: datetime,
+    rows: list[tuple[UUID, str, int, UUID | None]],
+) -> None:
+    """Every delivery of a letter in one statement of the letter's transaction: a letter to a
+    whole school is one round trip, not thousands of rows bound one by one."""
+    conn = await uow.driver_connection()
+    await conn.execute(
+        "INSERT INTO delivery (message_id, recipient_id, school_id, copy, sender_rank, child_id, "
+        "delivered_at) SELECT $1, r, $2, c, k, ch, $3 "
+        "FROM unnest($4::uuid[], $5::text[], $6::smallint[], $7::uuid[]) AS t(r, c, k, ch)",
+        message_id,
+        school_id,
+        now,
+        [r[0] for r in rows],
+        [r[1] for r in rows],
+        [r[2] for r in rows],
+        [r[3] for r in rows],
+    )
 
 
 async def _within_mass_limit(uow: UnitOfWork, me: UUID) -> None:

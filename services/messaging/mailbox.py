@@ -8,9 +8,10 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Select, and_, exists, func, literal, or_, select
+from sqlalchemy import JSON, Select, and_, exists, func, literal, literal_column, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -21,10 +22,8 @@ from services.messaging import access
 from services.messaging.domain import mail
 from services.messaging.mail import NOT_FOUND
 from services.messaging.models import (
-    Confirmation,
     Delivery,
     Message,
-    MessageAudience,
     Person,
     SchoolClass,
 )
@@ -292,47 +291,52 @@ async def unread_counts(db: Database, principal: Principal) -> dict[int, int]:
 # --- turning rows into letters -----------------------------------------------------------------
 
 
+_NAME = "concat_ws(' ', {p}.last_name, {p}.first_name, {p}.middle_name)"
+
+
+def _details(me: UUID) -> list[Any]:
+    """A page's names, recipients, audiences and the reader's confirmations, gathered by
+    correlated subqueries of the page's own statement: one round trip per page."""
+    mine = f"'{UUID(str(me))}'::uuid"  # a UUID from the signed principal, never client text
+    sql = {
+        "sender_name": f"(SELECT {_NAME.format(p='s')} FROM person s "
+        "WHERE s.person_id = message.sender_id)",
+        "child_name": f"(SELECT {_NAME.format(p='k')} FROM person k "
+        "WHERE k.person_id = delivery.child_id)",
+        # The first recipients only: a letter to a whole school lists 50 and counts the rest.
+        "copies": "(SELECT json_agg(json_build_array(c.recipient_id, c.copy, "
+        f"(SELECT {_NAME.format(p='cp')} FROM person cp WHERE cp.person_id = c.recipient_id)) "
+        "ORDER BY c.copy DESC, c.recipient_id) FROM "
+        "(SELECT c0.recipient_id, c0.copy FROM delivery c0 WHERE c0.message_id = message.id "
+        f"ORDER BY c0.copy DESC, c0.recipient_id LIMIT {NAMES_PER_LETTER}) c)",
+        "groups": "(SELECT json_agg(json_build_array(a.label, a.member_count) ORDER BY a.position)"
+        " FROM message_audience a WHERE a.message_id = message.id)",
+        "asked": "(SELECT json_agg(json_build_array(f.child_id, f.confirmed_at, "
+        f"{_NAME.format(p='fp')}) ORDER BY f.child_key) FROM confirmation f "
+        "LEFT JOIN person fp ON fp.person_id = f.child_id "
+        f"WHERE f.message_id = message.id AND f.recipient_id = {mine})",
+    }
+    return [literal_column(expr, type_=JSON).label(name) for name, expr in sql.items()]
+
+
+def _when(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
 async def _views(db: Database, me: UUID, query: Select[tuple[object, ...]]) -> list[LetterView]:
     async with db.sessionmaker() as session:
-        rows = (await session.execute(query)).mappings().all()
-        if not rows:
-            return []
-        ids = [r["id"] for r in rows]
-        copies = await _copies(session, ids)
-        people = {r["sender_id"] for r in rows} | {r["child_id"] for r in rows if r["child_id"]}
-        for r in rows:
-            people.update(r["draft_to"] or ())
-            people.update(r["draft_cc"] or ())
-        for listed in copies.values():
-            people.update(pid for pid, _ in listed)
-        names = await names_of(session, people)
-        groups: dict[UUID, list[tuple[str, int]]] = defaultdict(list)
-        for message_id, label, count in await session.execute(
-            select(MessageAudience.message_id, MessageAudience.label, MessageAudience.member_count)
-            .where(MessageAudience.message_id.in_(ids))
-            .order_by(MessageAudience.message_id, MessageAudience.position)
-        ):
-            groups[message_id].append((label, count))
-        asked: dict[UUID, list[tuple[UUID | None, datetime | None]]] = defaultdict(list)
-        for message_id, child_id, confirmed_at in await session.execute(
-            select(Confirmation.message_id, Confirmation.child_id, Confirmation.confirmed_at)
-            .where(Confirmation.message_id.in_(ids), Confirmation.recipient_id == me)
-            .order_by(Confirmation.message_id, Confirmation.child_key)
-        ):
-            asked[message_id].append((child_id, confirmed_at))
-        children = {c for items in asked.values() for c, _ in items if c and c not in names}
-        names.update(await names_of(session, children))
+        rows = (await session.execute(query.add_columns(*_details(me)))).mappings().all()
+        drafted = {p for r in rows if r["sent_at"] is None for p in (r["draft_to"] or [])}
+        drafted |= {p for r in rows if r["sent_at"] is None for p in (r["draft_cc"] or [])}
+        names = await names_of(session, drafted) if drafted else {}
     views = []
     for r in rows:
-
-        def named(pid: UUID) -> Named:
-            return Named(pid, names.get(pid, "—"))
-
-        to = [named(p) for p, copy in copies.get(r["id"], []) if copy == "to"]
-        cc = [named(p) for p, copy in copies.get(r["id"], []) if copy == "cc"]
+        copies = [(UUID(pid), copy, name) for pid, copy, name in r["copies"] or []]
+        to = [Named(pid, name or "—") for pid, copy, name in copies if copy == "to"]
+        cc = [Named(pid, name or "—") for pid, copy, name in copies if copy == "cc"]
         if r["sent_at"] is None:  # a draft lists whom it will go to
-            to = [named(p) for p in r["draft_to"] or ()]
-            cc = [named(p) for p in r["draft_cc"] or ()]
+            to = [Named(p, names.get(p, "—")) for p in r["draft_to"] or ()]
+            cc = [Named(p, names.get(p, "—")) for p in r["draft_cc"] or ()]
         mine = r["sender_id"] == me
         views.append(
             LetterView(
@@ -340,7 +344,7 @@ async def _views(db: Database, me: UUID, query: Select[tuple[object, ...]]) -> l
                 thread_id=r["thread_id"],
                 subject=r["subject"],
                 body=r["body"],
-                sender=named(r["sender_id"]),
+                sender=Named(r["sender_id"], r["sender_name"] or "—"),
                 sent_at=r["sent_at"],
                 created_at=r["created_at"],
                 recipient_count=r["recipient_count"],
@@ -349,39 +353,18 @@ async def _views(db: Database, me: UUID, query: Select[tuple[object, ...]]) -> l
                 sender_rank=r["sender_rank"],
                 read_at=r["read_at"],
                 deleted=bool(r["deleted_at"] or (mine and r["sender_deleted_at"])),
-                child=named(r["child_id"]) if r["child_id"] else None,
+                child=Named(r["child_id"], r["child_name"] or "—") if r["child_id"] else None,
                 to=to,
                 cc=cc,
-                audiences=groups.get(r["id"], []),
+                audiences=[(label, int(n)) for label, n in r["groups"] or []],
                 confirm_by=r["confirm_by"],
-                confirmations=[(named(c) if c else None, at) for c, at in asked.get(r["id"], [])],
+                confirmations=[
+                    (Named(UUID(c), name or "—") if c else None, _when(at))
+                    for c, at, name in r["asked"] or []
+                ],
             )
         )
     return views
-
-
-async def _copies(session: AsyncSession, ids: list[UUID]) -> dict[UUID, list[tuple[UUID, str]]]:
-    numbered = select(
-        Delivery.message_id,
-        Delivery.recipient_id,
-        Delivery.copy,
-        func.row_number()
-        .over(
-            partition_by=Delivery.message_id,
-            order_by=(Delivery.copy.desc(), Delivery.recipient_id),
-        )
-        .label("n"),
-    ).where(Delivery.message_id.in_(ids))
-    sub = numbered.subquery()
-    rows = await session.execute(
-        select(sub.c.message_id, sub.c.recipient_id, sub.c.copy)
-        .where(sub.c.n <= NAMES_PER_LETTER)
-        .order_by(sub.c.message_id, sub.c.n)
-    )
-    copies: dict[UUID, list[tuple[UUID, str]]] = defaultdict(list)
-    for message_id, recipient_id, copy in rows.all():
-        copies[message_id].append((recipient_id, copy))
-    return copies
 
 
 async def names_of(session: AsyncSession, ids: set[UUID]) -> dict[UUID, str]:
