@@ -537,3 +537,32 @@ async def test_mass_mailings_are_for_the_administration_and_rate_limited(
         async with svc.runtime.db.sessionmaker() as session:
             deliveries = await session.scalar(select(func.count()).select_from(Delivery))
         assert deliveries == 7
+
+
+async def test_an_anonymised_persons_name_is_gone_from_every_letter_and_list(
+    infra: Infra,
+) -> None:
+    from tests.messaging.mail_world import feed
+
+    async with mail_service(infra) as (svc, school):
+        letter = await send(svc, school, "teacher", "parent", subject="До анонимизации")
+        school.roster.envelopes.clear()
+        school.journal = []
+        school.roster.add(
+            "people.person.anonymised",
+            person_id=school.ids["teacher"],
+            school_id=school.roster.school_id,
+            reason="dismissal",
+            last_name="Обезличено",
+            first_name="7f3a",
+            middle_name=None,
+        )
+        await feed(svc, school)
+        mine = await gql(svc, school, "parent", ONE, id=letter["id"])
+        assert mine["data"]["letter"]["sender"]["fullName"] == "Обезличено 7f3a"
+        sent = await gql(svc, school, "teacher", FOLDER, f="SENT")
+        assert "Орлов" not in str(sent["data"])
+        assert sent["data"]["mailFolder"][0]["sender"]["fullName"] == "Обезличено 7f3a"
+        book = await gql(svc, school, "parent", BOOK)
+        names = {p["fullName"] for g in book["data"]["addressBook"] for p in g["people"]}
+        assert "Обезличено 7f3a" in names and not any(n.startswith("Орлов") for n in names)
