@@ -7,7 +7,7 @@ it. An event is applied only over an older version, and a removal leaves its row
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, time
 from uuid import UUID
 
 from sqlalchemy import (
@@ -20,6 +20,7 @@ from sqlalchemy import (
     Integer,
     SmallInteger,
     Text,
+    Time,
     UniqueConstraint,
     Uuid,
     false,
@@ -417,7 +418,19 @@ class EmailDelivery(Base):
     notice_id: Mapped[UUID] = mapped_column(primary_key=True)
     school_id: Mapped[UUID] = mapped_column(index=True)
     email: Mapped[str] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(Text)  # sent | dead
+    status: Mapped[str] = mapped_column(Text)  # sent | dead | held (quiet hours)
     attempts: Mapped[int] = mapped_column(Integer)
+    due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     error: Mapped[str | None] = mapped_column(Text)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class QuietHours(Base):
+    """A school's quiet hours: no e-mail copies go out between them (the notices are still
+    there at once in the app); the copies held go at the end."""
+
+    __tablename__ = "quiet_hours"
+
+    school_id: Mapped[UUID] = mapped_column(primary_key=True)
+    starts_at: Mapped[time] = mapped_column(Time)
+    ends_at: Mapped[time] = mapped_column(Time)

@@ -235,3 +235,44 @@ async def test_a_copy_the_server_refuses_becomes_a_dead_letter_the_administratio
     assert letter["email"] == "mama@example.org" and letter["attempts"] == 3
     refused = await gql(svc, school, "teacher", DEAD)
     assert error(refused)["extensions"]["code"] == "FORBIDDEN"
+
+
+QUIET = "mutation($f: Time, $u: Time) { setQuietHours(from: $f, until: $u) { startsAt endsAt } }"
+
+
+async def test_during_quiet_hours_the_copy_waits_and_goes_when_they_end(
+    world: tuple[ServiceClient, School], smtp: Inbox
+) -> None:
+    from datetime import datetime, timedelta
+
+    from services.messaging import email as email_copies
+    from services.messaging.audiences import SCHOOL_TIMEZONE
+
+    svc, school = world
+    local = datetime.now(SCHOOL_TIMEZONE)
+    starts = (local - timedelta(hours=1)).time().replace(microsecond=0, second=0)
+    ends = (local + timedelta(hours=1)).time().replace(microsecond=0, second=0)
+    refused = await gql(svc, school, "teacher", QUIET, f=str(starts), u=str(ends))
+    assert error(refused)["extensions"]["code"] == "FORBIDDEN"
+    same = await gql(svc, school, "director", QUIET, f=str(starts), u=str(starts))
+    assert error(same)["extensions"] == {"code": "VALIDATION", "field": "from"}
+    ok = await gql(svc, school, "director", QUIET, f=str(starts), u=str(ends))
+    assert "errors" not in ok, ok
+
+    await gql(svc, school, "parent", SET_EMAIL, e="mama@example.org")
+    await journal(svc, school, "journal.mark.recorded", **mark(school, 2))
+
+    async def held() -> list[EmailDelivery]:
+        async with svc.runtime.db.sessionmaker() as session:
+            return list((await session.scalars(select(EmailDelivery))).all())
+
+    [copy] = await eventually(held, timeout=20)
+    assert copy.status == "held" and smtp.received == []
+    assert await notices(svc, school.ids["parent"])  # the notice itself is there at once
+    assert await email_copies.send_held(svc.runtime.db) == 0  # not due yet
+    assert copy.due_at is not None
+    assert await email_copies.send_held(svc.runtime.db, now=copy.due_at + timedelta(seconds=1)) == 1
+    [letter] = smtp.received
+    assert letter["To"] == "mama@example.org"
+    [after] = await held()
+    assert after.status == "sent"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 
 ABSENT = "ОТ"
@@ -154,3 +154,17 @@ def unresolved_for_parent(
         verb = absence_verb(first_name or "", middle_name) if first_name else "отсутствовал(а)"
         parts.append(f"{who} {verb} на {lesson_numbers_text(numbers)} {day:%d.%m.%Y}")
     return "; ".join(parts) + ", причина не указана. Сообщите причину классному руководителю."
+
+
+def quiet_until(now_local: datetime, starts: time, ends: time) -> datetime | None:
+    """When quiet hours holding ``now_local`` end (local time), or None outside them. The
+    hours may wrap midnight (21:00–08:00)."""
+    moment = now_local.timetz().replace(tzinfo=None)
+    if starts <= ends:
+        inside = starts <= moment < ends
+    else:
+        inside = moment >= starts or moment < ends
+    if not inside:
+        return None
+    end = now_local.replace(hour=ends.hour, minute=ends.minute, second=0, microsecond=0)
+    return end if end > now_local else end + timedelta(days=1)

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator
-from datetime import datetime
+from datetime import datetime, time
 from enum import Enum
+from typing import Annotated
 
 import strawberry
 
 from services.kernel.graphql import Info, parse_id, schema_enum
-from services.kernel.roles import ADMINISTRATION, any_of
+from services.kernel.roles import ADMINISTRATION, Role, any_of
 from services.messaging import domain, notices, subscriptions
 from services.messaging import email as email_copies
 from services.messaging.models import Notice as NoticeRow
@@ -129,9 +130,39 @@ class NoticesQuery:
             for r in rows
         ]
 
+    @strawberry.federation.field(
+        authenticated=True,
+        description="Тихие часы школы: копии уведомлений на почту в это время не отправляются.",
+    )
+    async def quiet_hours(self, info: Info) -> QuietHours | None:
+        principal = info.context.require()
+        found = await email_copies.quiet_hours(info.context.runtime.db, principal)
+        return QuietHours(starts_at=found[0], ends_at=found[1]) if found else None
+
+
+@strawberry.federation.type(authenticated=True, description="Тихие часы школы (местное время).")
+class QuietHours:
+    starts_at: time
+    ends_at: time
+
 
 @strawberry.type
 class NoticesMutation:
+    @strawberry.federation.field(
+        requires_scopes=any_of(Role.DIRECTOR, Role.ADMINISTRATOR),
+        description="Задать тихие часы школы (оба пустые — без тихих часов): директор, "
+        "системный администратор.",
+    )
+    async def set_quiet_hours(
+        self,
+        info: Info,
+        from_: Annotated[time | None, strawberry.argument(name="from")] = None,
+        until: time | None = None,
+    ) -> QuietHours | None:
+        principal = info.context.require(Role.DIRECTOR, Role.ADMINISTRATOR)
+        await email_copies.set_quiet_hours(info.context.uow(), principal, from_, until)
+        return QuietHours(starts_at=from_, ends_at=until) if from_ and until else None
+
     @strawberry.federation.field(
         authenticated=True,
         description="Выбрать, как приходят уведомления вида (об отсутствии — не отключаются).",
