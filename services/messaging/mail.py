@@ -8,7 +8,7 @@ anyone else — the administration included — is answered as if it did not exi
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from uuid import UUID
 
@@ -19,6 +19,7 @@ from services.kernel.events import utcnow, uuid7
 from services.kernel.principal import Principal
 from services.kernel.uow import UnitOfWork
 from services.messaging import access, audiences
+from services.messaging.audiences import SCHOOL_TIMEZONE
 from services.messaging.domain import mail
 from services.messaging.domain.audiences import Audience
 from services.messaging.events import MessageSent
@@ -144,6 +145,9 @@ async def send_in(
     session = uow.session
     subject = mail.clean_subject(letter.subject)
     body = mail.clean_body(letter.body)
+    if letter.confirm_by is not None and letter.confirm_by.tzinfo is None:
+        # A deadline without a time zone is the school's time.
+        letter = replace(letter, confirm_by=letter.confirm_by.replace(tzinfo=SCHOOL_TIMEZONE))
     if letter.confirm_by is not None and letter.confirm_by <= utcnow():
         raise ValidationFailed("Срок подтверждения должен быть в будущем.", field="confirmBy")
     to, cc = _recipients(letter, me)
