@@ -86,6 +86,9 @@ class AnnouncementPosted(Event):
 # The handlers emit the events above, so they are imported after them.
 from services.messaging import absences, email, journal_notices, replica  # noqa: E402
 
+# Still importable from here, where it was before the handlers moved to their areas.
+on_person_anonymised = absences.on_person_anonymised
+
 SUBSCRIPTIONS: list[Subscription] = [
     Subscription(
         context="people",
