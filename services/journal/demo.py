@@ -38,6 +38,7 @@ from services.journal.events import (
     MarkRecorded,
     PeriodMarkSet,
     SubjectCreated,
+    TeachingLoadAssigned,
 )
 from services.journal.models import (
     AcademicYear,
@@ -422,6 +423,19 @@ async def load_demo(runtime: Runtime, today: date | None = None) -> dict[str, An
         )
         loads = _teaching_load(school, staff, teacher, klassruk)
         await s.execute(insert(TeachingLoad), loads)
+        # As ``assign_teaching_load`` does: other contexts learn who teaches which class.
+        rows.events += [
+            TeachingLoadAssigned(
+                teaching_load_id=load["id"],
+                school_id=school_id,
+                teacher_id=load["teacher_id"],
+                school_class_id=load["school_class_id"],
+                subject_id=load["subject_id"],
+                subgroup_id=None,
+                hours_per_week=float(load["hours_per_week"]),
+            )
+            for load in loads
+        ]
 
         lessons = _timetable_and_lessons(school, rows, rng, [*staff, teacher, klassruk])
         _substitutions(school, rows, rng, lessons, staff)

@@ -8,6 +8,8 @@ from fastapi import FastAPI
 
 from services.kernel.app import ServiceSpec, create_app
 from services.kernel.settings import Settings
+from services.messaging.demo import start_demo
+from services.messaging.email import start_mailer
 from services.messaging.events import SUBSCRIPTIONS
 from services.messaging.schema import schema
 
@@ -18,6 +20,7 @@ def spec() -> ServiceSpec:
         schema=schema,
         migrations_dir=Path(__file__).parent / "migrations",
         subscriptions=SUBSCRIPTIONS,
+        on_startup=[start_demo, start_mailer],
     )
 
 

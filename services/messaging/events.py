@@ -1,42 +1,48 @@
-"""Events messaging publishes, and its handlers of people's and journal's events.
+"""Events messaging publishes, and which handler takes each event it consumes.
 
-Published:
+Published (ids as UUID strings):
 
 - messaging.notice.created: notice_id, school_id, recipient_id, kind (every instance also
   hears it on core NATS to feed the ``noticeReceived`` subscription: ``subscriptions.py``)
+- messaging.message.sent: message_id, school_id, sender_id, thread_id, recipient_ids (every
+  recipient of the letter, to and cc; feeds ``messageReceived`` the same way), mass (sent to
+  an audience or to more recipients than a hand-written letter has)
+- messaging.announcement.posted: announcement_id, school_id, author_id, reader_count
 
-Consumed: from people — ``person.registered``, ``student.enrolled``, ``guardianship.linked``,
-``school_class.class_teacher_assigned``, ``person.renamed`` (the directory replica),
-``person.anonymised`` (the replica's names, and the student's name in notices to their
-parents, become «Обезличено …»); from journal —
-``attendance.set`` (an ОТ becomes a notice to each parent of the student; a reason or a late
-arrival does not), ``attendance.cleared`` (the kept absence goes), ``absences.unresolved`` (at
-the end of the school day: a notice to each class teacher listing their class's ОТ still without
-a reason, and one to each parent of a listed student).
+Consumed, into the replica (``replica.py``; each row keeps the sequence it was written at and
+takes an event only over an older one, removals stay as tombstones):
 
-Two streams arrive in any order, so an absence may come before the student's parents are
-known. Every attendance record is kept; when a guardianship is linked afterwards, the parent
-gets the notices of the student's ОТ absences recorded in the last seven days.
+- people: ``person.registered``, ``person.renamed``, ``person.anonymised`` (names, which every
+  letter and list shows from the replica, so an anonymised person's name goes everywhere at
+  once; the student's name in notices already sent to their parents is replaced too),
+  ``school_class.created``, ``school_class.class_teacher_assigned``, ``role.granted``,
+  ``role.withdrawn``, ``student.enrolled``, ``student.left``, ``guardianship.linked``
+- journal: ``teaching_load.assigned``, ``teaching_load.withdrawn``, ``subject.created``,
+  ``subject.renamed``
+
+Consumed, into notices (``journal_notices.py``): ``journal.mark.recorded`` (a «2»),
+``journal.period_mark.set`` (a term or year «2», or a proposal of one), each to the student's
+parents and class teacher; ``journal.class_event.scheduled`` (to the class's students and
+parents); ``journal.correction.decided`` (to the teacher who asked).
+
+Consumed from messaging itself (``email.py``): ``messaging.notice.created`` — the e-mail copy,
+once per notice, for a recipient who gave an address.
+
+Consumed, into notices (``absences.py``): ``journal.attendance.set`` (an ОТ becomes a notice to
+each parent of the student; a reason or a late arrival does not), ``journal.attendance.cleared``
+(the kept absence becomes a tombstone), ``journal.absences.unresolved`` (at the end of the
+school day: a notice to each class teacher listing their class's ОТ still without a reason, and
+one to each parent of a listed student), ``people.guardianship.linked`` (a parent linked late
+still hears of the last week's ОТ).
 """
 
 from __future__ import annotations
 
-from datetime import date
 from typing import ClassVar
 from uuid import UUID
 
-from sqlalchemy import delete, func, select, text, update
-from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from services.kernel.consumer import Subscription
-from services.kernel.events import Envelope, Event, utcnow, uuid7
-from services.kernel.uow import emit_in
-from services.messaging import domain
-from services.messaging.models import Absence, ClassTeacher, Enrolment, Guardianship, Notice, Person
-
-# Where a handler finds the runtime's namespace (set on the sessionmaker at start-up).
-_STUDENT_LOCK_NAMESPACE = 0x5603
+from services.kernel.events import Event
 
 
 class NoticeCreated(Event):
@@ -51,346 +57,73 @@ class NoticeCreated(Event):
         return str(self.notice_id)
 
 
-async def lock_student(session: AsyncSession, student_id: UUID) -> None:
-    """Serialise absence and guardianship handling per student for this transaction.
+class MessageSent(Event):
+    type: ClassVar[str] = "messaging.message.sent"
 
-    They arrive on two streams and are handled concurrently; without the lock each could
-    miss the other's uncommitted row and the parent would never be told.
-    """
-    await session.execute(
-        text("SELECT pg_advisory_xact_lock(:ns, hashtext(:key))"),
-        {"ns": _STUDENT_LOCK_NAMESPACE, "key": str(student_id)},
-    )
+    message_id: UUID
+    school_id: UUID
+    sender_id: UUID
+    thread_id: UUID
+    recipient_ids: list[UUID]
+    mass: bool = False
 
-
-def _uuid(value: object) -> UUID:
-    return UUID(str(value))
+    def aggregate_id(self) -> str:
+        return str(self.message_id)
 
 
-def _optional_uuid(value: object) -> UUID | None:
-    return UUID(str(value)) if value else None
+class AnnouncementPosted(Event):
+    type: ClassVar[str] = "messaging.announcement.posted"
+
+    announcement_id: UUID
+    school_id: UUID
+    author_id: UUID
+    reader_count: int
+
+    def aggregate_id(self) -> str:
+        return str(self.announcement_id)
 
 
-# --- the directory replica ---------------------------------------------------------------
+# The handlers emit the events above, so they are imported after them.
+from services.messaging import absences, email, journal_notices, replica  # noqa: E402
 
-
-async def on_person_registered(session: AsyncSession, envelope: Envelope) -> None:
-    p = envelope.payload
-    values = {
-        "person_id": _uuid(p["person_id"]),
-        "school_id": _uuid(p["school_id"]),
-        "kind": p["kind"],
-        "last_name": p["last_name"],
-        "first_name": p["first_name"],
-        "middle_name": p.get("middle_name"),
-    }
-    stmt = insert(Person).values(values)
-    await session.execute(
-        stmt.on_conflict_do_update(
-            index_elements=[Person.person_id],
-            set_={k: stmt.excluded[k] for k in values if k != "person_id"},
-        )
-    )
-
-
-async def on_student_enrolled(session: AsyncSession, envelope: Envelope) -> None:
-    p = envelope.payload
-    enrolled_on = date.fromisoformat(p["enrolled_on"]) if p.get("enrolled_on") else None
-    values = {
-        "student_id": _uuid(p["person_id"]),
-        "school_id": _uuid(p["school_id"]),
-        "school_class_id": _uuid(p["school_class_id"]),
-        "enrolled_on": enrolled_on,
-    }
-    stmt = insert(Enrolment).values(values)
-    await session.execute(
-        stmt.on_conflict_do_update(
-            index_elements=[Enrolment.student_id],
-            set_={k: stmt.excluded[k] for k in values if k != "student_id"},
-        )
-    )
-
-
-async def on_class_teacher_assigned(session: AsyncSession, envelope: Envelope) -> None:
-    p = envelope.payload
-    values = {
-        "school_class_id": _uuid(p["school_class_id"]),
-        "school_id": _uuid(p["school_id"]),
-        "person_id": _uuid(p["person_id"]),
-    }
-    stmt = insert(ClassTeacher).values(values)
-    await session.execute(
-        stmt.on_conflict_do_update(
-            index_elements=[ClassTeacher.school_class_id],
-            set_={"school_id": stmt.excluded.school_id, "person_id": stmt.excluded.person_id},
-        )
-    )
-
-
-async def on_guardianship_linked(session: AsyncSession, envelope: Envelope) -> None:
-    p = envelope.payload
-    parent_id, student_id = _uuid(p["parent_id"]), _uuid(p["student_id"])
-    await lock_student(session, student_id)
-    stmt = insert(Guardianship).values(
-        parent_id=parent_id,
-        student_id=student_id,
-        school_id=_uuid(p["school_id"]),
-        relation=p.get("relation"),
-    )
-    await session.execute(
-        stmt.on_conflict_do_update(
-            index_elements=[Guardianship.parent_id, Guardianship.student_id],
-            set_={"school_id": stmt.excluded.school_id, "relation": stmt.excluded.relation},
-        )
-    )
-    # Absences that arrived before this link still reach the parent.
-    since = utcnow() - domain.LATE_LINK_WINDOW
-    absences = (
-        await session.scalars(
-            select(Absence)
-            .where(
-                Absence.student_id == student_id,
-                Absence.code == domain.ABSENT,
-                Absence.recorded_at >= since,
-            )
-            .order_by(Absence.recorded_at)
-        )
-    ).all()
-    for absence in absences:
-        await notify_absence(session, absence, [parent_id])
-
-
-# --- absences ----------------------------------------------------------------------------
-
-
-async def on_attendance_set(session: AsyncSession, envelope: Envelope) -> None:
-    p = envelope.payload
-    attendance_id = _uuid(p["attendance_id"])
-    code = p["code"]
-    await lock_student(session, _uuid(p["student_id"]))
-    fields = {
-        "school_id": _uuid(p["school_id"]),
-        "student_id": _uuid(p["student_id"]),
-        "lesson_id": _optional_uuid(p.get("lesson_id")),
-        "subject_name": p["subject_name"],
-        "lesson_date": date.fromisoformat(p["date"]),
-        "lesson_number": p.get("lesson_number"),
-        "code": code,
-        "recorded_at": envelope.occurred_at,
-    }
-    absence = await session.get(Absence, attendance_id, with_for_update=True)
-    if absence is None:
-        absence = Absence(attendance_id=attendance_id, source_event_id=envelope.id, **fields)
-        session.add(absence)
-        already_told = False
-    elif absence.recorded_at > envelope.occurred_at:
-        return  # an older record arriving late changes nothing
-    else:
-        already_told = absence.code == code == domain.ABSENT
-        if not already_told:
-            absence.source_event_id = envelope.id
-        for key, value in fields.items():
-            setattr(absence, key, value)
-    await session.flush()
-    # Saving the same ОТ again does not tell the parents twice.
-    if already_told or not domain.notifies_parents(code, p.get("category")):
-        return
-    parent_ids = (
-        await session.scalars(
-            select(Guardianship.parent_id).where(Guardianship.student_id == absence.student_id)
-        )
-    ).all()
-    await notify_absence(session, absence, list(parent_ids))
-
-
-async def notify_absence(session: AsyncSession, absence: Absence, parent_ids: list[UUID]) -> int:
-    """One notice per parent and absence record; returns how many were new."""
-    if not parent_ids:
-        return 0
-    student = await session.get(Person, absence.student_id)
-    body = domain.absence_text(
-        last_name=student.last_name if student else None,
-        first_name=student.first_name if student else None,
-        middle_name=student.middle_name if student else None,
-        subject_name=absence.subject_name,
-        lesson_number=absence.lesson_number,
-        lesson_date=absence.lesson_date,
-    )
-    created = 0
-    for parent_id in parent_ids:
-        notice_id = await session.scalar(
-            insert(Notice)
-            .values(
-                id=uuid7(),
-                school_id=absence.school_id,
-                recipient_id=parent_id,
-                kind=domain.NoticeKind.ABSENCE.value,
-                text=body,
-                source_event_id=absence.source_event_id,
-                created_at=utcnow(),
-            )
-            .on_conflict_do_nothing(index_elements=[Notice.source_event_id, Notice.recipient_id])
-            .returning(Notice.id)
-        )
-        if notice_id is None:
-            continue
-        created += 1
-        await emit_in(
-            session,
-            NoticeCreated(
-                notice_id=notice_id,
-                school_id=absence.school_id,
-                recipient_id=parent_id,
-                kind=domain.NoticeKind.ABSENCE.value,
-            ),
-            school_id=absence.school_id,
-        )
-    return created
-
-
-async def on_attendance_cleared(session: AsyncSession, envelope: Envelope) -> None:
-    """The student was there after all: a parent linked later is not told of that absence."""
-    p = envelope.payload
-    await lock_student(session, _uuid(p["student_id"]))
-    await session.execute(
-        delete(Absence).where(
-            Absence.attendance_id == _uuid(p["attendance_id"]),
-            Absence.recorded_at <= envelope.occurred_at,
-        )
-    )
-
-
-# --- the end of the school day ------------------------------------------------------------
-
-
-async def on_absences_unresolved(session: AsyncSession, envelope: Envelope) -> None:
-    """Tells class teachers and parents of the ОТ marks the day ended with; a redelivered event
-    tells nobody twice (one notice per event and recipient)."""
-    p = envelope.payload
-    school_id, day = _uuid(p["school_id"]), date.fromisoformat(p["date"])
-    classes = p.get("classes") or []
-    student_ids = [_uuid(st["student_id"]) for c in classes for st in c["students"]]
-    if not student_ids:
-        return
-    people = {
-        person.person_id: person
-        for person in await session.scalars(select(Person).where(Person.person_id.in_(student_ids)))
-    }
-    guardians: dict[UUID, list[UUID]] = {}
-    for parent_id, student_id in await session.execute(
-        select(Guardianship.parent_id, Guardianship.student_id).where(
-            Guardianship.student_id.in_(student_ids)
-        )
-    ):
-        guardians.setdefault(parent_id, []).append(student_id)
-    numbers: dict[UUID, list[int]] = {}
-    texts: dict[UUID, str] = {}
-    for c in classes:
-        teacher_id = _optional_uuid(c.get("class_teacher_id")) or await session.scalar(
-            select(ClassTeacher.person_id).where(
-                ClassTeacher.school_class_id == _uuid(c["school_class_id"])
-            )
-        )
-        listed = []
-        for st in c["students"]:
-            sid = _uuid(st["student_id"])
-            numbers[sid] = [int(n) for n in st.get("lesson_numbers") or []]
-            person = people.get(sid)
-            name = domain.student_display_name(
-                person.last_name if person else None, person.first_name if person else None
-            )
-            listed.append((name, numbers[sid]))
-        if teacher_id is not None:
-            texts[teacher_id] = domain.unresolved_for_class_teacher(day, listed)
-    for parent_id, children in guardians.items():
-        texts[parent_id] = domain.unresolved_for_parent(
-            day,
-            [
-                (
-                    people[sid].last_name if sid in people else None,
-                    people[sid].first_name if sid in people else None,
-                    people[sid].middle_name if sid in people else None,
-                    numbers.get(sid, []),
-                )
-                for sid in children
-            ],
-        )
-    kind = domain.NoticeKind.UNRESOLVED_ABSENCES.value
-    for recipient_id, body in texts.items():
-        notice_id = await session.scalar(
-            insert(Notice)
-            .values(
-                id=uuid7(),
-                school_id=school_id,
-                recipient_id=recipient_id,
-                kind=kind,
-                text=body,
-                source_event_id=envelope.id,
-                created_at=utcnow(),
-            )
-            .on_conflict_do_nothing(index_elements=[Notice.source_event_id, Notice.recipient_id])
-            .returning(Notice.id)
-        )
-        if notice_id is not None:
-            await emit_in(
-                session,
-                NoticeCreated(
-                    notice_id=notice_id, school_id=school_id, recipient_id=recipient_id, kind=kind
-                ),
-                school_id=school_id,
-            )
-
-
-async def _rename(session: AsyncSession, p: dict[str, object]) -> Person | None:
-    """Replaces the replica's names; returns the person as they were, if replicated."""
-    person = await session.get(Person, _uuid(p["person_id"]), with_for_update=True)
-    if person is None:
-        return None
-    before = Person(last_name=person.last_name, first_name=person.first_name)
-    person.last_name = str(p["last_name"])
-    person.first_name = str(p["first_name"])
-    person.middle_name = str(p["middle_name"]) if p.get("middle_name") else None
-    return before
-
-
-async def on_person_renamed(session: AsyncSession, envelope: Envelope) -> None:
-    await _rename(session, envelope.payload)
-
-
-async def on_person_anonymised(session: AsyncSession, envelope: Envelope) -> None:
-    p = envelope.payload
-    before = await _rename(session, p)
-    if before is None:
-        return
-    # Notices to the student's parents begin with the student's name (``absence_text``).
-    old = domain.student_display_name(before.last_name, before.first_name) + " "
-    new = domain.student_display_name(str(p["last_name"]), str(p["first_name"])) + " "
-    parents = select(Guardianship.parent_id).where(Guardianship.student_id == _uuid(p["person_id"]))
-    await session.execute(
-        update(Notice)
-        .where(Notice.recipient_id.in_(parents), Notice.text.startswith(old, autoescape=True))
-        .values(text=new + func.substr(Notice.text, len(old) + 1))
-    )
-
+# Still importable from here, where it was before the handlers moved to their areas.
+on_person_anonymised = absences.on_person_anonymised
 
 SUBSCRIPTIONS: list[Subscription] = [
     Subscription(
         context="people",
         handlers={
-            "people.person.registered": on_person_registered,
-            "people.student.enrolled": on_student_enrolled,
-            "people.guardianship.linked": on_guardianship_linked,
-            "people.school_class.class_teacher_assigned": on_class_teacher_assigned,
-            "people.person.renamed": on_person_renamed,
-            "people.person.anonymised": on_person_anonymised,
+            "people.person.registered": replica.on_person_registered,
+            "people.person.renamed": replica.on_person_renamed,
+            "people.person.anonymised": absences.on_person_anonymised,
+            "people.school_class.created": replica.on_school_class_created,
+            "people.school_class.class_teacher_assigned": replica.on_class_teacher_assigned,
+            "people.role.granted": replica.on_role_granted,
+            "people.role.withdrawn": replica.on_role_withdrawn,
+            "people.student.enrolled": replica.on_student_enrolled,
+            "people.student.left": replica.on_student_left,
+            "people.guardianship.linked": absences.on_guardianship_linked,
         },
     ),
     Subscription(
         context="journal",
         handlers={
-            "journal.attendance.set": on_attendance_set,
-            "journal.attendance.cleared": on_attendance_cleared,
-            "journal.absences.unresolved": on_absences_unresolved,
+            "journal.attendance.set": absences.on_attendance_set,
+            "journal.attendance.cleared": absences.on_attendance_cleared,
+            "journal.absences.unresolved": absences.on_absences_unresolved,
+            "journal.teaching_load.assigned": replica.on_teaching_load_assigned,
+            "journal.teaching_load.withdrawn": replica.on_teaching_load_withdrawn,
+            "journal.subject.created": replica.on_subject_named,
+            "journal.subject.renamed": replica.on_subject_named,
+            "journal.mark.recorded": journal_notices.on_mark_recorded,
+            "journal.period_mark.set": journal_notices.on_period_mark_set,
+            "journal.class_event.scheduled": journal_notices.on_class_event_scheduled,
+            "journal.correction.decided": journal_notices.on_correction_decided,
         },
+    ),
+    # One consumer per delivery channel: e-mail copies of the notices announced at once.
+    Subscription(
+        context="messaging",
+        handlers={"messaging.notice.created": email.on_notice_created},
     ),
 ]

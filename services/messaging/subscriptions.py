@@ -1,4 +1,5 @@
-"""Live notices: ``noticeReceived`` fed from messaging's own committed writes.
+"""Live notices and letters: ``noticeReceived`` and ``messageReceived`` fed from messaging's
+own committed writes.
 
 Every notice is created in a transaction that also writes ``messaging.notice.created`` to the
 outbox; the relay publishes it to NATS after the commit. Each messaging instance listens to
@@ -9,7 +10,8 @@ subscriber only ever sees committed rows, and only its own.
 
 A subscriber may pass ``after`` (the id of the last notice it has): notices since then are
 sent first, so a client that reconnects, or subscribes just as a notice is written, loses
-nothing. Notice ids are UUIDv7, ordered by creation time.
+nothing. Notice ids are UUIDv7, ordered by creation time. Letters arrive the same way, from
+``messaging.message.sent`` (one event names every recipient of a letter).
 """
 
 from __future__ import annotations
@@ -25,19 +27,24 @@ import orjson
 from sqlalchemy import select
 
 from services.kernel.db import Database
+from services.kernel.errors import NotFound
 from services.kernel.graphql import Runtime
 from services.kernel.principal import Principal
-from services.messaging.events import NoticeCreated
+from services.messaging import mailbox
+from services.messaging.events import MessageSent, NoticeCreated
 from services.messaging.models import Notice
-from services.messaging.service import NOTICES_LIMIT, _person
+from services.messaging.notices import NOTICES_LIMIT, _person
 
 log = logging.getLogger("sgo.messaging.live")
 
 FEED_KEY = "notice_feed"
+LETTER_FEED_KEY = "letter_feed"
 
 
 class NoticeFeed:
     """One per process: recipient -> the queues of its live subscribers."""
+
+    event_type = NoticeCreated.type
 
     def __init__(self) -> None:
         # A person gets a few notices a day: unbounded queues never grow in practice.
@@ -58,18 +65,22 @@ class NoticeFeed:
         nc = runtime.extras["nats"]
         # Core NATS, not a durable consumer: every instance hears every notice; nats-py
         # renews the interest after a reconnect.
-        await nc.subscribe(f"{runtime.settings.namespace}.{NoticeCreated.type}", cb=self._on_event)
+        await nc.subscribe(f"{runtime.settings.namespace}.{self.event_type}", cb=self._on_event)
         await nc.flush()  # the server knows the interest before the first subscriber waits
+
+    def targets(self, payload: dict[str, Any]) -> list[tuple[UUID, UUID]]:
+        """(recipient, item) pairs an event tells of."""
+        return [(UUID(payload["recipient_id"]), UUID(payload["notice_id"]))]
 
     async def _on_event(self, msg: Any) -> None:
         try:
-            payload = orjson.loads(msg.data)["payload"]
-            recipient, notice = UUID(payload["recipient_id"]), UUID(payload["notice_id"])
+            targets = self.targets(orjson.loads(msg.data)["payload"])
         except (orjson.JSONDecodeError, KeyError, TypeError, ValueError):
-            log.warning("unreadable notice event")
+            log.warning("unreadable %s event", self.event_type)
             return
-        for queue in self._subscribers.get(recipient, ()):
-            queue.put_nowait(notice)
+        for recipient, item in targets:
+            for queue in self._subscribers.get(recipient, ()):
+                queue.put_nowait(item)
 
     @contextlib.contextmanager
     def subscribed(self, recipient: UUID) -> Iterator[asyncio.Queue[UUID]]:
@@ -88,10 +99,22 @@ class NoticeFeed:
         return len(self._subscribers.get(recipient, ()))
 
 
-def feed_of(runtime: Runtime, nats_ready: asyncio.Event) -> NoticeFeed:
-    feed = runtime.extras.get(FEED_KEY)
+class LetterFeed(NoticeFeed):
+    """Letters as they are delivered: one event names every recipient."""
+
+    event_type = MessageSent.type
+
+    def targets(self, payload: dict[str, Any]) -> list[tuple[UUID, UUID]]:
+        message = UUID(payload["message_id"])
+        return [(UUID(r), message) for r in payload["recipient_ids"]]
+
+
+def feed_of(
+    runtime: Runtime, nats_ready: asyncio.Event, key: str = FEED_KEY, kind: type = NoticeFeed
+) -> NoticeFeed:
+    feed = runtime.extras.get(key)
     if feed is None:
-        feed = runtime.extras[FEED_KEY] = NoticeFeed()
+        feed = runtime.extras[key] = kind()
     feed.listen(runtime, nats_ready)
     return feed
 
@@ -138,3 +161,30 @@ async def notices_for(
             row = await _load(runtime.db, principal, person, notice_id)
             if row is not None:
                 yield row
+
+
+async def letters_for(
+    runtime: Runtime,
+    nats_ready: asyncio.Event,
+    principal: Principal,
+    after: UUID | None,
+) -> AsyncIterator[mailbox.LetterView]:
+    """The caller's newly delivered letters, after ``after``'s if given (letter ids are
+    UUIDv7, ordered by creation)."""
+    person = _person(principal)
+    feed = feed_of(runtime, nats_ready, LETTER_FEED_KEY, LetterFeed)
+    await feed.ready()
+    with feed.subscribed(person) as queue:
+        caught_up: set[UUID] = set()
+        if after is not None:
+            for view in await mailbox.delivered_since(runtime.db, principal, after):
+                caught_up.add(view.id)
+                yield view
+        while True:
+            message_id = await queue.get()
+            if message_id in caught_up:
+                continue
+            try:
+                yield await mailbox.letter(runtime.db, principal, message_id)
+            except NotFound:
+                continue  # not this caller's school, or moved on already

@@ -11,6 +11,7 @@ from tests.bench import (
     gateway,
     journal,
     journal_marks,
+    messaging,
     people_import,
     reports,
     reports_demo,
@@ -27,6 +28,7 @@ BENCHMARKS = {
     "journal_marks": journal_marks.run,
     "reports": reports.run,
     "reports_demo": reports_demo.run,
+    "messaging": messaging.run,
 }
 
 

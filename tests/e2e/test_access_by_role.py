@@ -193,3 +193,26 @@ async def test_each_role_is_refused_exactly_the_reports_it_may_not_ask_for(
             assert codes == ["FORBIDDEN"], (field, result)
             assert result["errors"][0]["path"] == [field], result
             assert result["data"] in (None, {field: None}), result
+
+
+MAIL = "{ unreadMail { rank unread } addressBook { label } }"
+MAIL_RULES = "{ unreadMail { rank } mailRules { senderGroup relation allowed } }"
+RULE_READERS = {"director", "admin", "zavuch"}
+
+
+@pytest.mark.parametrize("login", DEMO_LOGINS)
+async def test_every_role_has_its_mail_and_only_the_administration_reads_the_rules(
+    gateway: Gateway, login: str
+) -> None:
+    mail = await gateway.as_user(login, MAIL)
+    assert "errors" not in mail, mail
+    assert [c["rank"] for c in mail["data"]["unreadMail"]] == [1, 2, 3, 4, 5]
+
+    rules = await gateway.as_user(login, MAIL_RULES)
+    if login in RULE_READERS:
+        assert "errors" not in rules, rules
+        assert rules["data"]["mailRules"]
+    else:
+        [error] = rules["errors"]
+        assert error["extensions"]["code"] == "FORBIDDEN" and error["path"] == ["mailRules"]
+        assert rules["data"]["mailRules"] is None and rules["data"]["unreadMail"]

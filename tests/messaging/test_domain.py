@@ -58,3 +58,18 @@ def test_a_late_link_brings_absences_of_the_last_seven_days_only() -> None:
     now = datetime(2026, 11, 29, 10, tzinfo=UTC)
     assert domain.within_late_link_window(now - timedelta(days=6), now)
     assert not domain.within_late_link_window(now - timedelta(days=8), now)
+
+
+def test_quiet_hours_may_wrap_midnight_and_end_at_their_end() -> None:
+    from datetime import datetime, time
+
+    from services.messaging.domain import quiet_until
+
+    evening = datetime(2026, 12, 6, 22, 30)
+    assert quiet_until(evening, time(21), time(8)) == datetime(2026, 12, 7, 8, 0)
+    assert quiet_until(datetime(2026, 12, 7, 7, 59), time(21), time(8)) == datetime(2026, 12, 7, 8)
+    assert quiet_until(datetime(2026, 12, 7, 8, 0), time(21), time(8)) is None
+    assert quiet_until(datetime(2026, 12, 7, 13, 0), time(12), time(14)) == datetime(
+        2026, 12, 7, 14
+    )
+    assert quiet_until(datetime(2026, 12, 7, 15, 0), time(12), time(14)) is None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 
 ABSENT = "ОТ"
@@ -16,12 +16,57 @@ ABSENT_UNKNOWN = "absent_unknown"  # the journal's category of ОТ and a school
 class NoticeKind(StrEnum):
     ABSENCE = "absence"
     UNRESOLVED_ABSENCES = "unresolved_absences"
+    FAILING_MARK = "failing_mark"
+    FAILING_PERIOD_MARK = "failing_period_mark"
+    CLASS_EVENT = "class_event"
+    CORRECTION_DECIDED = "correction_decided"
 
 
 NOTICE_KIND_LABELS: dict[NoticeKind, str] = {
     NoticeKind.ABSENCE: "отсутствие на уроке",
     NoticeKind.UNRESOLVED_ABSENCES: "пропуски без указанной причины",
+    NoticeKind.FAILING_MARK: "неудовлетворительная отметка",
+    NoticeKind.FAILING_PERIOD_MARK: "итоговая отметка «2»",
+    NoticeKind.CLASS_EVENT: "мероприятие класса",
+    NoticeKind.CORRECTION_DECIDED: "решение по заявке на исправление",
 }
+
+
+class Delivery(StrEnum):
+    """How a person wants notices of a kind."""
+
+    IMMEDIATE = "immediate"  # at once: live and by e-mail
+    DIGEST = "digest"  # kept for the day's digest, not pushed
+    OFF = "off"
+
+
+# The regulation has parents told of an absence: they may not turn it off.
+ALWAYS_ON = frozenset({NoticeKind.ABSENCE})
+
+
+def failing_mark_text(
+    student: str, subject: str, day: date, *, period: str | None = None, for_teacher: bool = False
+) -> str:
+    """«Петров Артём: отметка «2» по предмету «алгебра» (25.11.2026).»"""
+    what = f"итоговая отметка «2» за {period}" if period else "отметка «2»"
+    text = f"{student}: {what} по предмету «{subject}» ({day:%d.%m.%Y})."
+    if for_teacher:
+        text += " Сообщение классному руководителю от учителя-предметника."
+    return text
+
+
+def class_event_text(class_name: str, title: str, starts_on: date, ends_on: date) -> str:
+    when = (
+        f"{starts_on:%d.%m.%Y}"
+        if starts_on == ends_on
+        else f"{starts_on:%d.%m.%Y}–{ends_on:%d.%m.%Y}"
+    )
+    return f"Класс {class_name}: запланировано мероприятие «{title}» ({when})."
+
+
+def correction_text(approved: bool, student: str) -> str:
+    verdict = "одобрена" if approved else "отклонена"
+    return f"Заявка на исправление записи в журнале ({student}) {verdict}."
 
 
 def notifies_parents(code: str, category: str | None = None) -> bool:
@@ -109,3 +154,17 @@ def unresolved_for_parent(
         verb = absence_verb(first_name or "", middle_name) if first_name else "отсутствовал(а)"
         parts.append(f"{who} {verb} на {lesson_numbers_text(numbers)} {day:%d.%m.%Y}")
     return "; ".join(parts) + ", причина не указана. Сообщите причину классному руководителю."
+
+
+def quiet_until(now_local: datetime, starts: time, ends: time) -> datetime | None:
+    """When quiet hours holding ``now_local`` end (local time), or None outside them. The
+    hours may wrap midnight (21:00–08:00)."""
+    moment = now_local.timetz().replace(tzinfo=None)
+    if starts <= ends:
+        inside = starts <= moment < ends
+    else:
+        inside = moment >= starts or moment < ends
+    if not inside:
+        return None
+    end = now_local.replace(hour=ends.hour, minute=ends.minute, second=0, microsecond=0)
+    return end if end > now_local else end + timedelta(days=1)
