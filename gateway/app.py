@@ -33,6 +33,7 @@ from gateway.graphiql import GRAPHIQL_HTML
 from gateway.limits import Limits
 from gateway.observability import error_codes, record, traceparent
 from gateway.operation import RequestError
+from gateway.report_files import report_file_endpoint
 from gateway.revocation import RevocationList, follow_people_events
 from gateway.subgraph_client import ClientInfo, default_http_client
 from gateway.subscriptions import websocket_endpoint
@@ -409,6 +410,8 @@ def create_app(
             Route("/metrics", metrics, methods=["GET"]),
             WebSocketRoute("/graphql", websocket_endpoint),
             Route("/files/{token}", file_endpoint, methods=["GET"]),  # lessons: homework files
+            # reports: ordered report files and archived sheets
+            Route("/report-files/{token}", report_file_endpoint, methods=["GET"]),
         ],
         lifespan=lifespan,
     )

@@ -1,4 +1,9 @@
-"""Reports publishes no events yet; it consumes journal's marks and people's school classes.
+"""Reports' events: the one it publishes, and the journal's and people's it consumes.
+
+Published (payloads, ids as UUID strings):
+
+- reports.report_job.requested: job_id, school_id, kind, format — a report ordered as a file;
+  JetStream sources it from reports' stream into the REPORT_JOBS work queue (``jobs.py``).
 
 Consumed: ``journal.mark.recorded`` / ``changed`` / ``removed`` feed the ``mark`` projection
 (rebuildable by replaying the journal stream through the same handlers, see
@@ -7,7 +12,12 @@ Consumed: ``journal.mark.recorded`` / ``changed`` / ``removed`` feed the ``mark`
 
 ``journal.period_mark.set`` / ``removed`` feed the progress summary (сводная ведомость
 успеваемости); ``journal.year.closed`` archives the year: from its closing on, nothing changes
-the year's summary (it is kept 75 years, and a removal is only ever a tombstone).
+the year's summary (it is kept 75 years, and a removal is only ever a tombstone), and the
+archive freezes every class's sheet as PDF/A (``archive.py``).
+
+``people.school.created``, ``academic_year.created``, ``person.registered`` / ``renamed`` /
+``anonymised``, ``role.granted`` / ``withdrawn`` (director) and ``journal.teaching_load.*``
+feed the replicas files print and order by (``names.py``).
 """
 
 from __future__ import annotations
@@ -15,6 +25,7 @@ from __future__ import annotations
 import logging
 from datetime import date
 from decimal import Decimal
+from typing import ClassVar
 from uuid import UUID
 
 from sqlalchemy import select, update
@@ -22,7 +33,8 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.kernel.consumer import Handler, Subscription
-from services.kernel.events import Envelope
+from services.kernel.events import Envelope, Event
+from services.reports import archive, names
 from services.reports.models import (
     ArchivedYear,
     Checkpoint,
@@ -34,6 +46,27 @@ from services.reports.models import (
 log = logging.getLogger("sgo.reports")
 
 MARKS_PROJECTION = "marks"
+
+
+class ReportJobRequested(Event):
+    type: ClassVar[str] = "reports.report_job.requested"
+    job_id: UUID
+    school_id: UUID
+    kind: str
+    format: str
+
+    def aggregate_id(self) -> str:
+        return str(self.job_id)
+
+
+def chain(*handlers: Handler) -> Handler:
+    """Several handlers of one event type, in one transaction, in order."""
+
+    async def handle(session: AsyncSession, envelope: Envelope) -> None:
+        for handler in handlers:
+            await handler(session, envelope)
+
+    return handle
 
 
 def _uuid(value: object) -> UUID:
@@ -248,13 +281,24 @@ MARK_HANDLERS: dict[str, Handler] = {
 }
 
 SUBSCRIPTIONS: list[Subscription] = [
-    Subscription(context="journal", handlers={**MARK_HANDLERS, **PROGRESS_HANDLERS}),
+    Subscription(
+        context="journal",
+        handlers={
+            **MARK_HANDLERS,
+            **PROGRESS_HANDLERS,
+            # The year's record first, then its sheets frozen from the same projection.
+            "journal.year.closed": chain(on_year_closed, archive.on_year_closed),
+            **names.JOURNAL_HANDLERS,
+        },
+    ),
     Subscription(
         context="people",
         handlers={
             "people.school_class.created": on_school_class_created,
             "people.school_class.class_teacher_assigned": on_class_teacher_assigned,
-            "people.role.withdrawn": on_role_withdrawn,
+            **names.PEOPLE_HANDLERS,
+            "people.role.granted": names.on_role_granted,
+            "people.role.withdrawn": chain(on_role_withdrawn, names.on_role_withdrawn),
         },
     ),
 ]

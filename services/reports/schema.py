@@ -13,6 +13,13 @@ from services.kernel.graphql import Info, build_schema, parse_id
 from services.kernel.roles import any_of
 from services.reports import domain, service
 from services.reports import progress_summary as summaries
+from services.reports.file_schema import (
+    ArchivedSheet,
+    FilesMutation,
+    FilesQuery,
+    FilesSubscription,
+    ReportJob,
+)
 
 
 @strawberry.federation.type(keys=[Key(fields=FieldSet("id"), resolvable=False)], authenticated=True)
@@ -123,7 +130,7 @@ def _progress_summary(v: summaries.Summary) -> ProgressSummary:
 
 
 @strawberry.type
-class Query:
+class Query(FilesQuery):
     @strawberry.federation.field(
         requires_scopes=any_of(*domain.CLASS_REPORT_ROLES),
         description="Средние отметки класса по предметам.",
@@ -163,4 +170,19 @@ class Query:
         return _progress_summary(view)
 
 
-schema = build_schema(query=Query, types=[ClassAverage, SchoolClass, Student, ProgressSummary])
+@strawberry.type
+class Mutation(FilesMutation):
+    pass
+
+
+@strawberry.type
+class Subscription(FilesSubscription):
+    pass
+
+
+schema = build_schema(
+    query=Query,
+    mutation=Mutation,
+    subscription=Subscription,
+    types=[ClassAverage, SchoolClass, Student, ProgressSummary, ReportJob, ArchivedSheet],
+)

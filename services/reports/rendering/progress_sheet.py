@@ -202,3 +202,20 @@ def _figures_section(figures: list[SubjectFigures]) -> Section:
         else []
     )
     return Section("Показатели класса по предметам (год)", [Table(columns, rows)], charts)
+
+
+def school_progress_report(
+    class_reports: list[tuple[str, Report]], *, year_name: str, organisation: str | None
+) -> Report:
+    """Every class's sheet in one file (a section per class and part), in class order."""
+    sections = [
+        Section(f"{class_name} — {section.title}", section.tables, section.charts)
+        for class_name, report in class_reports
+        for section in report.sections
+    ]
+    return Report(
+        title="Сводная ведомость успеваемости школы",
+        organisation=organisation,
+        parameters=[("Учебный год", year_name), ("Классов", str(len(class_reports)))],
+        sections=sections,
+    )
