@@ -27,6 +27,8 @@ from services.kernel.uow import EMITTED_KEY, INBOX, NAMESPACE_KEY, OutboxSignal
 log = logging.getLogger("sgo.consumer")
 
 Handler = Callable[[AsyncSession, Envelope], Awaitable[None]]
+# Applies a batch's fresh events (in stream order) together, e.g. one statement per table.
+BatchHandler = Callable[[AsyncSession, list[Envelope]], Awaitable[None]]
 BACKOFF_SECONDS = (0.2, 1.0, 5.0, 15.0, 30.0)
 DATABASE_RETRY_SECONDS = 0.5
 
@@ -37,6 +39,9 @@ class Subscription:
 
     context: str
     handlers: Mapping[str, Handler]  # event type -> handler
+    # When set, a fetched batch's fresh events of the handled types go to it in one call
+    # instead of one handler call each (a single redelivered event comes as a list of one).
+    batch: BatchHandler | None = None
 
 
 class EventConsumer:
@@ -144,13 +149,18 @@ class EventConsumer:
                 .returning(INBOX.c.event_id)
             )
         )
-        applied = 0
+        todo: list[Envelope] = []
         for envelope in handled:
             if envelope.id in fresh:
                 fresh.discard(envelope.id)  # a duplicate inside the batch runs once too
-                await self._sub.handlers[envelope.type](session, envelope)
-                applied += 1
-        return applied
+                todo.append(envelope)
+        if self._sub.batch is not None:
+            if todo:
+                await self._sub.batch(session, todo)
+            return len(todo)
+        for envelope in todo:
+            await self._sub.handlers[envelope.type](session, envelope)
+        return len(todo)
 
     async def handle(self, msg: Msg) -> None:
         try:
@@ -242,7 +252,10 @@ class EventConsumer:
         )
         if inserted is None:
             return False
-        await handler(session, envelope)
+        if self._sub.batch is not None:
+            await self._sub.batch(session, [envelope])
+        else:
+            await handler(session, envelope)
         return True
 
     async def _dead_letter(self, msg: Msg, event_type: str, reason: str) -> None:

@@ -18,9 +18,8 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
-from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
@@ -31,20 +30,22 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.kernel.db import Database
-from services.kernel.errors import Forbidden, Unauthenticated
+from services.kernel.errors import Forbidden, NotFound, Unauthenticated
 from services.kernel.events import Envelope, utcnow, uuid7
 from services.kernel.graphql import Runtime
 from services.kernel.periodic import run_every
 from services.kernel.principal import Principal
 from services.kernel.roles import ADMINISTRATION
+from services.reports import access
 from services.reports.archive_models import ArchiveCheck, ArchivedSheet
-from services.reports.class_access import CLASS_FILE_ROLES, visible_class
 from services.reports.downloads import FileKind, sign_link
-from services.reports.models import ProgressSummaryMark, SchoolClass
-from services.reports.names import director_of, names_of, school_and_year
-from services.reports.progress_summary import Summary, SummaryMark, SummaryRow, summary_of
+from services.reports.models import SchoolClass
+from services.reports.names import director_of, school_and_year
 from services.reports.rendering import Attachment, Signatory, render_pdf, render_xlsx
+from services.reports.rendering.document import report_from_json, report_to_json
 from services.reports.rendering.progress_sheet import progress_sheet_report
+from services.reports.roster import names
+from services.reports.sheets import classes_of_year, load_class_sheets
 
 log = logging.getLogger("sgo.reports.archive")
 
@@ -89,23 +90,13 @@ async def freeze_year(
     class_ids: set[UUID],
 ) -> int:
     """One unsealed sheet per class of the year; a redelivered closing adds nothing."""
-    marked = await session.scalars(
-        select(ProgressSummaryMark.school_class_id)
-        .where(
-            ProgressSummaryMark.school_id == school_id,
-            ProgressSummaryMark.academic_year_id == academic_year_id,
-        )
-        .distinct()
-    )
-    class_ids = class_ids | set(marked)
     organisation, year_name = await school_and_year(session, school_id, academic_year_id)
     director = await director_of(session, school_id)
+    listed = await classes_of_year(session, school_id, academic_year_id)
     frozen = 0
-    for class_id in sorted(class_ids):
+    for class_id in listed + sorted(class_ids - set(listed), key=str):
+        sheets = await load_class_sheets(session, school_id, class_id, academic_year_id)
         school_class = await session.get(SchoolClass, class_id)
-        class_name = school_class.name if school_class else "—"
-        summary = await summary_of(session, school_id, class_id, academic_year_id)
-        names = await names_of(session, {r.student_id for r in summary.rows})
         signatories = []
         if director is not None:
             signatories.append(
@@ -113,18 +104,33 @@ async def freeze_year(
             )
         teacher_id = school_class.class_teacher_id if school_class else None
         if teacher_id is not None:
-            teacher = (await names_of(session, {teacher_id})).get(teacher_id, "")
+            teacher = (await names(session, {teacher_id})).get(teacher_id, "")
             signatories.append(
                 {"position": "Классный руководитель", "person_id": str(teacher_id), "name": teacher}
             )
-        data = sheet_data(
-            summary,
-            class_name=class_name,
+        report = progress_sheet_report(
+            sheets.year,
+            sheets.terms,
             year_name=year_name,
             organisation=organisation,
-            names=names,
-            closed_at=closed_at,
+            signatories=[Signatory(s["position"], s["name"]) for s in signatories],
         )
+        keep_until = retain_until(closed_at.date())
+        report = replace(
+            report,
+            parameters=[*report.parameters, ("Хранить до", keep_until.strftime("%d.%m.%Y"))],
+        )
+        data = {
+            "format": "sgo.archived_sheet/1",
+            "school_id": str(school_id),
+            "academic_year_id": str(academic_year_id),
+            "academic_year": year_name,
+            "school_class_id": str(class_id),
+            "school_class": sheets.year.class_name,
+            "closed_at": closed_at.isoformat(),
+            "students": {str(r.student_id): r.student_name for r in sheets.year.rows},
+            "document": report_to_json(report),
+        }
         inserted = await session.execute(
             insert(ArchivedSheet)
             .values(
@@ -132,11 +138,11 @@ async def freeze_year(
                 school_id=school_id,
                 academic_year_id=academic_year_id,
                 school_class_id=class_id,
-                class_name=class_name,
+                class_name=sheets.year.class_name,
                 closed_at=closed_at,
                 data=data,
                 signatories=signatories,
-                retain_until=retain_until(closed_at.date()),
+                retain_until=keep_until,
             )
             .on_conflict_do_nothing(
                 index_elements=[ArchivedSheet.academic_year_id, ArchivedSheet.school_class_id]
@@ -147,110 +153,13 @@ async def freeze_year(
     return frozen
 
 
-def sheet_data(
-    summary: Summary,
-    *,
-    class_name: str,
-    year_name: str,
-    organisation: str | None,
-    names: dict[UUID, str],
-    closed_at: datetime,
-) -> dict[str, Any]:
-    """The sheet as plain JSON: what the PDF shows, readable without sgo in 75 years."""
-    return {
-        "format": "sgo.progress_summary/1",
-        "organisation": organisation,
-        "academic_year_id": str(summary.academic_year_id),
-        "academic_year": year_name,
-        "school_class_id": str(summary.school_class_id),
-        "school_class": class_name,
-        "closed_at": closed_at.isoformat(),
-        "students": [
-            {
-                "student_id": str(row.student_id),
-                "name": names.get(row.student_id, ""),
-                "failed_subject_ids": [str(i) for i in row.failed_subject_ids],
-                "not_attested_subject_ids": [str(i) for i in row.not_attested_subject_ids],
-                "marks": [
-                    {
-                        "subject_id": str(m.subject_id),
-                        "subject": m.subject_name,
-                        "kind": m.kind,
-                        "study_period_id": str(m.study_period_id) if m.study_period_id else None,
-                        "study_period": m.study_period_name,
-                        "value": m.value,
-                        "special": m.special,
-                        "display": m.display,
-                        "average": str(m.average) if m.average is not None else None,
-                        "proposed": m.proposed,
-                    }
-                    for m in row.marks
-                ],
-            }
-            for row in summary.rows
-        ],
-    }
-
-
-def summary_from_data(data: dict[str, Any]) -> tuple[Summary, dict[UUID, str]]:
-    rows = []
-    names: dict[UUID, str] = {}
-    for student in data["students"]:
-        student_id = UUID(student["student_id"])
-        names[student_id] = student["name"]
-        marks = [
-            SummaryMark(
-                UUID(m["subject_id"]),
-                m["subject"],
-                m["kind"],
-                UUID(m["study_period_id"]) if m["study_period_id"] else None,
-                m["study_period"],
-                m["value"],
-                m["special"],
-                Decimal(m["average"]) if m["average"] is not None else None,
-                m["proposed"],
-            )
-            for m in student["marks"]
-        ]
-        rows.append(
-            SummaryRow(
-                student_id,
-                marks,
-                [UUID(i) for i in student["failed_subject_ids"]],
-                [UUID(i) for i in student["not_attested_subject_ids"]],
-            )
-        )
-    summary = Summary(
-        UUID(data["school_class_id"]),
-        UUID(data["academic_year_id"]),
-        datetime.fromisoformat(data["closed_at"]),
-        rows,
-    )
-    return summary, names
-
-
 # --- sealing -----------------------------------------------------------------------------------
 
 
 def render_sheet(sheet: ArchivedSheet) -> bytes:
-    """The PDF/A-3 of a frozen sheet, its XLSX and data attached; fixed dates, so the same
-    sheet renders to the same bytes."""
-    summary, names = summary_from_data(sheet.data)
-    report = progress_sheet_report(
-        summary,
-        class_name=sheet.data["school_class"],
-        year_name=sheet.data["academic_year"],
-        student_names=names,
-        organisation=sheet.data["organisation"],
-        signatories=[Signatory(s["position"], s["name"]) for s in sheet.signatories],
-    )
-    report = type(report)(
-        title=report.title,
-        organisation=report.organisation,
-        parameters=[*report.parameters, ("Хранить до", sheet.retain_until.strftime("%d.%m.%Y"))],
-        sections=report.sections,
-        signatories=report.signatories,
-    )
+    """The PDF/A-3 of a frozen sheet, its XLSX and data attached; dates fixed to the closing,
+    so the same sheet renders to the same bytes."""
+    report = report_from_json(sheet.data["document"])
     closed_at = sheet.closed_at.replace(microsecond=0)
     workbook = render_xlsx(report, created=closed_at.replace(tzinfo=None))
     data = orjson.dumps(sheet.data, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS)
@@ -432,7 +341,7 @@ async def archived_sheets(
     """The archived sheets of a year the caller may see (one class's, or every visible one)."""
     if not principal.is_authenticated:
         raise Unauthenticated()
-    if not principal.has_role(*CLASS_FILE_ROLES) or principal.school_id is None:
+    if not principal.has_role(*access.CLASS_READERS) or principal.school_id is None:
         raise Forbidden("Архив ведомостей доступен администрации и учителям.")
     query = (
         select(*_COLUMNS)
@@ -447,10 +356,20 @@ async def archived_sheets(
         query = query.where(ArchivedSheet.school_class_id == school_class_id)
     async with db.sessionmaker() as session:
         rows = (await session.execute(query)).all()
-        if principal.has_role(*ADMINISTRATION):
+        if access.is_administration(principal):
             return [_sheet_view(r) for r in rows]
-        visible = [r for r in rows if await visible_class(session, principal, r.school_class_id)]
+        visible = [r for r in rows if await _sees_class(session, principal, r.school_class_id)]
     return [_sheet_view(r) for r in visible]
+
+
+async def _sees_class(session: AsyncSession, principal: Principal, school_class_id: UUID) -> bool:
+    """A subject teacher sees the whole archived sheet of a class they teach: it is one
+    signed document, not cut by subject."""
+    try:
+        await access.class_scope(session, principal, school_class_id)
+    except NotFound:
+        return False
+    return True
 
 
 async def archive_mismatches(db: Database, principal: Principal) -> list[SheetView]:

@@ -1,5 +1,5 @@
 """Reports' files: report jobs and the files they made, the 75-year archive of progress sheets,
-and the replicas of people that files name (students, the director, teachers).
+and the few replicas only files need (the school's name, its director).
 
 Kept apart from ``models.py`` (the figures' projections) on the same metadata.
 """
@@ -16,22 +16,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from services.reports.models import Base
 
-# people: the names and roles files print
-
-
-class PersonName(Base):
-    """A person's name as people last described it (registered, renamed or anonymised)."""
-
-    __tablename__ = "person_name"
-
-    person_id: Mapped[UUID] = mapped_column(primary_key=True)
-    school_id: Mapped[UUID] = mapped_column(index=True)
-    kind: Mapped[str] = mapped_column(Text)  # staff | student | parent
-    last_name: Mapped[str] = mapped_column(Text)
-    first_name: Mapped[str] = mapped_column(Text)
-    middle_name: Mapped[str | None] = mapped_column(Text)
-    # The outbox sequence of the event last applied: an older one never overwrites it.
-    version: Mapped[int] = mapped_column(BigInteger, default=0)
+# people: the school and the director files print
 
 
 class SchoolName(Base):
@@ -43,19 +28,8 @@ class SchoolName(Base):
     name: Mapped[str] = mapped_column(Text)
 
 
-class AcademicYearName(Base):
-    """An academic year's name («2025/2026»), for the files of that year."""
-
-    __tablename__ = "academic_year_name"
-
-    academic_year_id: Mapped[UUID] = mapped_column(primary_key=True)
-    school_id: Mapped[UUID]
-    name: Mapped[str] = mapped_column(Text)
-
-
 class StaffRole(Base):
-    """Who holds a role the files name (the director) or that grants reports (a teacher's
-    class): one row per grant, a withdrawal a tombstone."""
+    """Who holds a role the files name (the director): a withdrawal is a tombstone."""
 
     __tablename__ = "staff_role"
     __table_args__ = (Index("ix_staff_role_school_role", "school_id", "role"),)
@@ -65,23 +39,6 @@ class StaffRole(Base):
     school_id: Mapped[UUID]
     active: Mapped[bool] = mapped_column(Boolean)
     version: Mapped[int] = mapped_column(BigInteger, default=0)
-
-
-class TeachingLoad(Base):
-    """A subject teacher's class (journal's teaching load): who may order that class's reports."""
-
-    __tablename__ = "teaching_load"
-    __table_args__ = (Index("ix_teaching_load_teacher", "teacher_id", "school_class_id"),)
-
-    teaching_load_id: Mapped[UUID] = mapped_column(primary_key=True)
-    school_id: Mapped[UUID]
-    teacher_id: Mapped[UUID]
-    school_class_id: Mapped[UUID]
-    active: Mapped[bool] = mapped_column(Boolean)
-    version: Mapped[int] = mapped_column(BigInteger, default=0)
-
-
-# jobs: reports ordered as files
 
 
 class ReportFile(Base):
@@ -153,7 +110,8 @@ class ArchivedSheet(Base):
     school_class_id: Mapped[UUID]
     class_name: Mapped[str] = mapped_column(Text)
     closed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    # The sheet as of the closing: students with their names and marks, the class's figures.
+    # The sheet as of the closing, as a document (``rendering.report_to_json``): students with
+    # their names and marks, each period's, the class's figures; rendered from this alone.
     data: Mapped[dict[str, Any]] = mapped_column(JSONB)
     # [{position, person_id, name}]: the director and the class teacher as of the closing.
     signatories: Mapped[list[dict[str, Any]]] = mapped_column(JSONB)

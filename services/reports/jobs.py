@@ -46,23 +46,22 @@ from services.kernel.errors import Forbidden, NotFound, Unauthenticated, Validat
 from services.kernel.events import Envelope, stream_name, utcnow, uuid7
 from services.kernel.graphql import Runtime
 from services.kernel.principal import Principal
-from services.kernel.roles import ADMINISTRATION
 from services.kernel.uow import UnitOfWork
+from services.reports import access
 from services.reports.archive_models import ReportFile, ReportJob
-from services.reports.class_access import CLASS_FILE_ROLES, visible_class
 from services.reports.downloads import FileKind, sign_link
 from services.reports.events import ReportJobRequested
-from services.reports.models import SchoolClass
 from services.reports.names import school_and_year
 from services.reports.rendering import Report, render_pdf, render_xlsx
 from services.reports.rendering.progress_sheet import (
     progress_sheet_report,
     school_progress_report,
 )
-from services.reports.sheets import load_sheet, sheet_version
+from services.reports.sheets import classes_of_year, load_class_sheets, sheets_version
 
 log = logging.getLogger("sgo.reports.jobs")
 
+ORDERERS = access.CLASS_READERS
 JOB_STREAM = "report_jobs"
 WORKERS = "reports-report-jobs"
 LIVE_SUBJECT = "live.reports.report_job"
@@ -103,8 +102,10 @@ class ReportParameters:
     academic_year_id: UUID
     school_class_id: UUID | None = None
 
-    def key(self) -> str:
-        return f"{self.academic_year_id}:{self.school_class_id or '-'}"
+    def key(self, subject_ids: frozenset[UUID] | None = None) -> str:
+        """Which file answers: a subject teacher's file shows their subjects only."""
+        subjects = ",".join(sorted(map(str, subject_ids))) if subject_ids is not None else "*"
+        return f"{self.academic_year_id}:{self.school_class_id or '-'}:{subjects}"
 
     def to_json(self) -> dict[str, str | None]:
         return {
@@ -163,18 +164,19 @@ def _view(job: ReportJob, file_name: str | None) -> JobView:
 # --- ordering ----------------------------------------------------------------------------------
 
 
-async def _check_scope(
+async def _scope(
     session: AsyncSession, principal: Principal, kind: ReportKind, params: ReportParameters
-) -> None:
-    """The same rules as the report queries; a class the caller may not see is NOT_FOUND."""
+) -> frozenset[UUID] | None:
+    """The same rules as the report queries: the subjects the caller's file may show (None:
+    every one); a class the caller may not see is NOT_FOUND."""
     if kind is ReportKind.PROGRESS_SUMMARY_SCHOOL:
-        if not principal.has_role(*ADMINISTRATION):
+        if not access.is_administration(principal):
             raise Forbidden("Отчёт по всей школе заказывает администрация.")
-        return
+        return None
     if params.school_class_id is None:
         raise ValidationFailed("Укажите класс.", field="schoolClassId")
-    if await visible_class(session, principal, params.school_class_id) is None:
-        raise NotFound("Класс не найден.")
+    scope = await access.class_scope(session, principal, params.school_class_id)
+    return scope.subject_ids
 
 
 async def data_version(
@@ -182,23 +184,10 @@ async def data_version(
 ) -> str:
     if kind is ReportKind.PROGRESS_SUMMARY:
         assert params.school_class_id is not None
-        return await sheet_version(
-            session, school_id, params.school_class_id, params.academic_year_id
-        )
-    versions = [
-        await sheet_version(session, school_id, class_id, params.academic_year_id)
-        for class_id in await _classes_of_year(session, school_id, params.academic_year_id)
-    ]
-    return hashlib.md5(",".join(versions).encode(), usedforsecurity=False).hexdigest()
-
-
-async def _classes_of_year(session: AsyncSession, school_id: UUID, year_id: UUID) -> list[UUID]:
-    rows = await session.scalars(
-        select(SchoolClass.school_class_id)
-        .where(SchoolClass.school_id == school_id, SchoolClass.academic_year_id == year_id)
-        .order_by(SchoolClass.grade_level, SchoolClass.letter, SchoolClass.name)
-    )
-    return list(rows)
+        classes = [params.school_class_id]
+    else:
+        classes = await classes_of_year(session, school_id, params.academic_year_id)
+    return await sheets_version(session, school_id, classes, params.academic_year_id)
 
 
 async def request_report(
@@ -211,7 +200,7 @@ async def request_report(
     if not principal.is_authenticated:
         raise Unauthenticated()
     if (
-        not principal.has_role(*CLASS_FILE_ROLES)
+        not principal.has_role(*ORDERERS)
         or principal.school_id is None
         or principal.person_id is None
     ):
@@ -219,7 +208,8 @@ async def request_report(
     school_id = principal.school_id
     async with uow:
         session = uow.session
-        await _check_scope(session, principal, kind, params)
+        subject_ids = await _scope(session, principal, kind, params)
+        key = params.key(subject_ids)
         version = await data_version(session, school_id, kind, params)
         reusable = (
             await session.execute(
@@ -227,7 +217,7 @@ async def request_report(
                 .where(
                     ReportFile.school_id == school_id,
                     ReportFile.kind == kind.value,
-                    ReportFile.parameters_key == params.key(),
+                    ReportFile.parameters_key == key,
                     ReportFile.format == fmt.value,
                     ReportFile.data_version == version,
                 )
@@ -241,8 +231,11 @@ async def request_report(
             school_id=school_id,
             requested_by=principal.person_id,
             kind=kind.value,
-            parameters=params.to_json(),
-            parameters_key=params.key(),
+            parameters={
+                **params.to_json(),
+                "subject_ids": sorted(map(str, subject_ids)) if subject_ids is not None else None,
+            },
+            parameters_key=key,
             format=fmt.value,
             status=JobStatus.DONE.value if reusable else JobStatus.QUEUED.value,
             progress=100 if reusable else 0,
@@ -294,35 +287,30 @@ async def _own_job(session: AsyncSession, principal: Principal, job_id: UUID) ->
 
 
 async def build_report(
-    session: AsyncSession, school_id: UUID, kind: ReportKind, params: ReportParameters
+    session: AsyncSession,
+    school_id: UUID,
+    kind: ReportKind,
+    params: ReportParameters,
+    subject_ids: frozenset[UUID] | None = None,
 ) -> tuple[Report, str]:
     """The report's document and a file name; reads in the caller's (snapshot) transaction."""
     organisation, year_name = await school_and_year(session, school_id, params.academic_year_id)
     if kind is ReportKind.PROGRESS_SUMMARY:
         assert params.school_class_id is not None
-        sheet = await load_sheet(
-            session, school_id, params.school_class_id, params.academic_year_id
+        sheets = await load_class_sheets(
+            session, school_id, params.school_class_id, params.academic_year_id, subject_ids
         )
         report = progress_sheet_report(
-            sheet.summary,
-            class_name=sheet.class_name,
-            year_name=year_name,
-            student_names=sheet.student_names,
-            organisation=organisation,
+            sheets.year, sheets.terms, year_name=year_name, organisation=organisation
         )
-        return report, f"Сводная ведомость {sheet.class_name} {year_name}"
+        return report, f"Сводная ведомость {sheets.year.class_name} {year_name}"
     class_reports = []
-    for class_id in await _classes_of_year(session, school_id, params.academic_year_id):
-        sheet = await load_sheet(session, school_id, class_id, params.academic_year_id)
+    for class_id in await classes_of_year(session, school_id, params.academic_year_id):
+        sheets = await load_class_sheets(session, school_id, class_id, params.academic_year_id)
         class_reports.append(
             (
-                sheet.class_name,
-                progress_sheet_report(
-                    sheet.summary,
-                    class_name=sheet.class_name,
-                    year_name=year_name,
-                    student_names=sheet.student_names,
-                ),
+                sheets.year.class_name,
+                progress_sheet_report(sheets.year, sheets.terms, year_name=year_name),
             )
         )
     report = school_progress_report(class_reports, year_name=year_name, organisation=organisation)
@@ -345,13 +333,15 @@ async def run_job(
         job.status, job.progress = JobStatus.RUNNING.value, 5
         kind, fmt = ReportKind(job.kind), ReportFormat(job.format)
         params, school_id = ReportParameters.from_json(job.parameters), job.school_id
+        subjects = job.parameters.get("subject_ids")
+        subject_ids = frozenset(UUID(s) for s in subjects) if subjects is not None else None
     await announce(runtime, job_id)
     try:
         async with db.sessionmaker() as session, session.begin():
             # One snapshot: the version names exactly the rows the report shows.
             await session.execute(text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ"))
             version = await data_version(session, school_id, kind, params)
-            report, title = await build_report(session, school_id, kind, params)
+            report, title = await build_report(session, school_id, kind, params, subject_ids)
         await _progress(runtime, job_id, 30)
         if heartbeat is not None:
             await heartbeat()
@@ -364,7 +354,7 @@ async def run_job(
                     file_id=file_id,
                     school_id=school_id,
                     kind=kind.value,
-                    parameters_key=params.key(),
+                    parameters_key=params.key(subject_ids),
                     format=fmt.value,
                     data_version=version,
                     name=f"{title.replace('/', '-')}.{fmt.value}",

@@ -9,7 +9,6 @@ from decimal import Decimal
 from uuid import UUID
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.kernel.db import Database
 from services.kernel.errors import Forbidden, NotFound, Unauthenticated
@@ -68,34 +67,24 @@ async def progress_summary(
         raise Forbidden("Сводную ведомость успеваемости видит администрация школы.")
     async with db.sessionmaker() as s:
         school_class = await s.get(SchoolClass, school_class_id)
-        if principal.school_id is None or (
-            school_class is not None and school_class.school_id != principal.school_id
-        ):
+        if school_class is not None and school_class.school_id != principal.school_id:
             raise NotFound("Класс не найден.")
-        return await summary_of(s, principal.school_id, school_class_id, academic_year_id)
-
-
-async def summary_of(
-    s: AsyncSession, school_id: UUID, school_class_id: UUID, academic_year_id: UUID
-) -> Summary:
-    """The class's summary, no access check: the caller has made it (a query, a job, the
-    archive's freeze)."""
-    marks = list(
-        await s.scalars(
-            select(ProgressSummaryMark).where(
-                ProgressSummaryMark.school_id == school_id,
-                ProgressSummaryMark.school_class_id == school_class_id,
-                ProgressSummaryMark.academic_year_id == academic_year_id,
-                ProgressSummaryMark.removed.is_(False),
+        marks = list(
+            await s.scalars(
+                select(ProgressSummaryMark).where(
+                    ProgressSummaryMark.school_id == principal.school_id,
+                    ProgressSummaryMark.school_class_id == school_class_id,
+                    ProgressSummaryMark.academic_year_id == academic_year_id,
+                    ProgressSummaryMark.removed.is_(False),
+                )
             )
         )
-    )
-    archive = await s.scalar(
-        select(ArchivedYear).where(
-            ArchivedYear.academic_year_id == academic_year_id,
-            ArchivedYear.school_id == school_id,
+        archive = await s.scalar(
+            select(ArchivedYear).where(
+                ArchivedYear.academic_year_id == academic_year_id,
+                ArchivedYear.school_id == principal.school_id,
+            )
         )
-    )
     rows: dict[UUID, SummaryRow] = {}
     for m in sorted(
         marks,

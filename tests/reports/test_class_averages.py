@@ -16,9 +16,9 @@ from sqlalchemy import select
 from services.kernel.events import Envelope
 from services.kernel.principal import Principal, RoleGrant
 from services.kernel.roles import Role
-from services.reports.events import MARKS_PROJECTION
+from services.reports.events import JOURNAL_PROJECTION as MARKS_PROJECTION
 from services.reports.models import Checkpoint, Mark, SchoolClass
-from services.reports.service import rebuild
+from services.reports.rebuild import rebuild
 from tests.support import Infra, ServiceClient, eventually, running_service
 
 SCHOOL = uuid4()

@@ -223,3 +223,22 @@ async def test_a_redelivered_job_is_not_built_twice(svc: ServiceClient, school: 
 async def _files(svc: ServiceClient) -> int:
     async with svc.runtime.db.sessionmaker() as session:
         return int(await session.scalar(select(func.count()).select_from(ReportFile)) or 0)
+
+
+async def test_a_subject_teachers_file_shows_only_the_subjects_they_teach(
+    svc: ServiceClient, school: School
+) -> None:
+    teacher = school.principal(Role.SUBJECT_TEACHER, school.subject_teacher)
+    job = (await order(svc, school, teacher, school_class=school.class_7b))["data"]["requestReport"]
+    job = await finished(svc, teacher, job["id"])
+    book = openpyxl.load_workbook(io.BytesIO((await download(svc, job["downloadUrl"])).content))
+    texts = {c.value for row in book.worksheets[0].iter_rows() for c in row}
+    assert "Математика" in texts and "Русский язык" not in texts
+    # The director's file of the same class is another file, with every subject.
+    director = school.principal(Role.DIRECTOR, school.director)
+    full = (await order(svc, school, director, school_class=school.class_7b))["data"][
+        "requestReport"
+    ]
+    full = await finished(svc, director, full["id"])
+    book = openpyxl.load_workbook(io.BytesIO((await download(svc, full["downloadUrl"])).content))
+    assert "Русский язык" in {c.value for row in book.worksheets[0].iter_rows() for c in row}

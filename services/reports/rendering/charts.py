@@ -15,6 +15,7 @@ from services.reports.rendering.document import Chart
 
 PDF_FONT = "Libertinus Serif"
 SCHEMA = "https://vega.github.io/schema/vega-lite/v5.json"
+PDF_WIDTH = 480
 
 
 def _pinned(spec: dict[str, Any]) -> dict[str, Any]:
@@ -22,6 +23,9 @@ def _pinned(spec: dict[str, Any]) -> dict[str, Any]:
     pinned.setdefault("$schema", SCHEMA)
     config = pinned.setdefault("config", {})
     config.setdefault("font", PDF_FONT)
+    # A page-wide picture: clients size their charts to the screen, a PDF to the page.
+    if "width" not in pinned and "facet" not in pinned:
+        pinned["width"] = PDF_WIDTH
     return pinned
 
 
@@ -31,38 +35,3 @@ def chart_svg(chart: Chart) -> str:
 
 def chart_png(chart: Chart, scale: float = 1.5) -> bytes:
     return vl_convert.vegalite_to_png(_pinned(chart.spec), scale=scale)
-
-
-def bar_chart(
-    title: str,
-    values: list[dict[str, Any]],
-    *,
-    category: tuple[str, str],
-    measure: tuple[str, str],
-    series: tuple[str, str] | None = None,
-) -> Chart:
-    """Bars of ``measure`` per ``category`` (each a field name and its Russian title), grouped
-    by ``series`` when given: the usual «качество по предметам» picture."""
-    encoding: dict[str, Any] = {
-        "x": {
-            "field": category[0],
-            "type": "nominal",
-            "title": category[1],
-            "sort": None,
-            "axis": {"labelAngle": -30, "labelLimit": 160},
-        },
-        "y": {"field": measure[0], "type": "quantitative", "title": measure[1]},
-    }
-    if series is not None:
-        encoding["color"] = {"field": series[0], "type": "nominal", "title": series[1]}
-        encoding["xOffset"] = {"field": series[0]}
-    spec = {
-        "$schema": SCHEMA,
-        "title": title,
-        "width": 520,
-        "height": 220,
-        "data": {"values": values},
-        "mark": {"type": "bar", "tooltip": True},
-        "encoding": encoding,
-    }
-    return Chart(title=title, spec=spec)

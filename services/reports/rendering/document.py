@@ -71,6 +71,65 @@ class Report:
     organisation: str | None = None
 
 
+def report_to_json(report: Report) -> dict[str, Any]:
+    """The document as plain JSON (decimals as strings): what the archive keeps and attaches."""
+
+    def cell(value: Cell) -> Any:
+        return str(value) if isinstance(value, Decimal) else value
+
+    return {
+        "title": report.title,
+        "organisation": report.organisation,
+        "parameters": [[k, v] for k, v in report.parameters],
+        "sections": [
+            {
+                "title": s.title,
+                "tables": [
+                    {
+                        "title": t.title,
+                        "key_columns": t.key_columns,
+                        "columns": [
+                            {"header": c.header, "format": c.format.value, "width": c.width}
+                            for c in t.columns
+                        ],
+                        "rows": [[cell(v) for v in row] for row in t.rows],
+                    }
+                    for t in s.tables
+                ],
+                "charts": [{"title": c.title, "spec": c.spec} for c in s.charts],
+            }
+            for s in report.sections
+        ],
+        "signatories": [{"position": s.position, "name": s.name} for s in report.signatories],
+    }
+
+
+def report_from_json(data: dict[str, Any]) -> Report:
+    numeric = (ColumnFormat.DECIMAL, ColumnFormat.PERCENT)
+
+    def cell(value: Any, fmt: ColumnFormat) -> Cell:
+        return Decimal(value) if fmt in numeric and isinstance(value, str) else value
+
+    sections = []
+    for s in data["sections"]:
+        tables = []
+        for t in s["tables"]:
+            columns = [
+                Column(c["header"], ColumnFormat(c["format"]), c.get("width")) for c in t["columns"]
+            ]
+            rows = [[cell(v, columns[i].format) for i, v in enumerate(row)] for row in t["rows"]]
+            tables.append(Table(columns, rows, t.get("title"), t.get("key_columns", 1)))
+        charts = [Chart(c["title"], c["spec"]) for c in s["charts"]]
+        sections.append(Section(s["title"], tables, charts))
+    return Report(
+        title=data["title"],
+        parameters=[(k, v) for k, v in data["parameters"]],
+        sections=sections,
+        signatories=[Signatory(s["position"], s["name"]) for s in data["signatories"]],
+        organisation=data.get("organisation"),
+    )
+
+
 def display(value: Cell, fmt: ColumnFormat) -> str:
     """A cell as a person reads it in Russian: decimal comma, «—» for nothing."""
     if value is None or value == "":

@@ -1,10 +1,11 @@
-"""Report jobs and their files, the 75-year archive of progress sheets, and the people files name.
+"""Report jobs and their files, the 75-year archive of progress sheets, the school's name and
+its director.
 
 The archive's guard is in the database, so no path around the API deletes a sheet early: a
 sealed sheet refuses every UPDATE, and DELETE (or TRUNCATE) before its retention date.
 
 Revision ID: 0010
-Revises: 0003
+Revises: 0004
 Create Date: 2026-12-06 06:00:00
 
 """
@@ -16,7 +17,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "0010"
-down_revision: str | Sequence[str] | None = "0003"
+down_revision: str | Sequence[str] | None = "0004"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -64,25 +65,8 @@ TRIGGERS = (
 
 def upgrade() -> None:
     op.create_table(
-        "person_name",
-        sa.Column("person_id", sa.Uuid(), primary_key=True),
-        sa.Column("school_id", sa.Uuid(), nullable=False),
-        sa.Column("kind", sa.Text(), nullable=False),
-        sa.Column("last_name", sa.Text(), nullable=False),
-        sa.Column("first_name", sa.Text(), nullable=False),
-        sa.Column("middle_name", sa.Text(), nullable=True),
-        sa.Column("version", sa.BigInteger(), nullable=False, server_default="0"),
-    )
-    op.create_index("ix_person_name_school_id", "person_name", ["school_id"])
-    op.create_table(
         "school_name",
         sa.Column("school_id", sa.Uuid(), primary_key=True),
-        sa.Column("name", sa.Text(), nullable=False),
-    )
-    op.create_table(
-        "academic_year_name",
-        sa.Column("academic_year_id", sa.Uuid(), primary_key=True),
-        sa.Column("school_id", sa.Uuid(), nullable=False),
         sa.Column("name", sa.Text(), nullable=False),
     )
     op.create_table(
@@ -94,16 +78,6 @@ def upgrade() -> None:
         sa.Column("version", sa.BigInteger(), nullable=False, server_default="0"),
     )
     op.create_index("ix_staff_role_school_role", "staff_role", ["school_id", "role"])
-    op.create_table(
-        "teaching_load",
-        sa.Column("teaching_load_id", sa.Uuid(), primary_key=True),
-        sa.Column("school_id", sa.Uuid(), nullable=False),
-        sa.Column("teacher_id", sa.Uuid(), nullable=False),
-        sa.Column("school_class_id", sa.Uuid(), nullable=False),
-        sa.Column("active", sa.Boolean(), nullable=False),
-        sa.Column("version", sa.BigInteger(), nullable=False, server_default="0"),
-    )
-    op.create_index("ix_teaching_load_teacher", "teaching_load", ["teacher_id", "school_class_id"])
     op.create_table(
         "report_file",
         sa.Column("file_id", sa.Uuid(), primary_key=True),
@@ -185,8 +159,5 @@ def downgrade() -> None:
     op.drop_table("archive_check")
     op.drop_table("report_job")
     op.drop_table("report_file")
-    op.drop_table("teaching_load")
     op.drop_table("staff_role")
-    op.drop_table("academic_year_name")
     op.drop_table("school_name")
-    op.drop_table("person_name")

@@ -1,4 +1,4 @@
-"""The reports subgraph: class averages for the administration and the class teacher."""
+"""The progress summary of a class for a year as the journal set it (administration)."""
 
 from __future__ import annotations
 
@@ -6,50 +6,11 @@ from datetime import datetime
 from decimal import Decimal
 
 import strawberry
-from strawberry.federation.schema_directives import Key
-from strawberry.federation.types import FieldSet
 
-from services.kernel.graphql import Info, build_schema, parse_id
+from services.kernel.graphql import Info, parse_id
 from services.kernel.roles import any_of
-from services.reports import domain, service
 from services.reports import progress_summary as summaries
-from services.reports.file_schema import (
-    ArchivedSheet,
-    FilesMutation,
-    FilesQuery,
-    FilesSubscription,
-    ReportJob,
-)
-
-
-@strawberry.federation.type(keys=[Key(fields=FieldSet("id"), resolvable=False)], authenticated=True)
-class SchoolClass:
-    """A class owned by people; the gateway joins its name."""
-
-    id: strawberry.ID = strawberry.federation.field(authenticated=True)
-
-
-@strawberry.federation.type(authenticated=True)
-class ClassAverage:
-    """One subject's weighted average (Σ отметка·вес / Σ вес) in one class."""
-
-    subject_id: strawberry.ID = strawberry.federation.field(authenticated=True)
-    subject_name: str = strawberry.federation.field(authenticated=True)
-    average: float = strawberry.federation.field(
-        authenticated=True, description="Средневзвешенная отметка, два знака после запятой."
-    )
-    marks_count: int = strawberry.federation.field(authenticated=True)
-    school_class: SchoolClass | None = strawberry.federation.field(authenticated=True)
-
-
-# periods: the progress summary (сводная ведомость успеваемости)
-
-
-@strawberry.federation.type(keys=[Key(fields=FieldSet("id"), resolvable=False)], authenticated=True)
-class Student:
-    """A student owned by people; the gateway joins the name."""
-
-    id: strawberry.ID = strawberry.federation.field(authenticated=True)
+from services.reports.schema.types import SchoolClass, Student
 
 
 @strawberry.federation.type(authenticated=True, description="Итоговая отметка в ведомости.")
@@ -130,29 +91,7 @@ def _progress_summary(v: summaries.Summary) -> ProgressSummary:
 
 
 @strawberry.type
-class Query(FilesQuery):
-    @strawberry.federation.field(
-        requires_scopes=any_of(*domain.CLASS_REPORT_ROLES),
-        description="Средние отметки класса по предметам.",
-    )
-    async def class_averages(
-        self, info: Info, school_class_id: strawberry.ID
-    ) -> list[ClassAverage]:
-        principal = info.context.require(*domain.CLASS_REPORT_ROLES)
-        class_id = parse_id(school_class_id, "schoolClassId")
-        rows = await service.class_averages(info.context.runtime.db, principal, class_id)
-        stub = SchoolClass(id=strawberry.ID(str(class_id)))
-        return [
-            ClassAverage(
-                subject_id=strawberry.ID(str(row.subject_id)),
-                subject_name=row.subject_name,
-                average=float(row.average),
-                marks_count=row.marks_count,
-                school_class=stub,
-            )
-            for row in rows
-        ]
-
+class ProgressSummaryQuery:
     @strawberry.federation.field(
         requires_scopes=any_of(*summaries.SUMMARY_READERS),
         description="Сводная ведомость успеваемости класса за учебный год (администрация).",
@@ -168,21 +107,3 @@ class Query(FilesQuery):
             parse_id(academic_year_id, "academicYearId"),
         )
         return _progress_summary(view)
-
-
-@strawberry.type
-class Mutation(FilesMutation):
-    pass
-
-
-@strawberry.type
-class Subscription(FilesSubscription):
-    pass
-
-
-schema = build_schema(
-    query=Query,
-    mutation=Mutation,
-    subscription=Subscription,
-    types=[ClassAverage, SchoolClass, Student, ProgressSummary, ReportJob, ArchivedSheet],
-)
