@@ -308,17 +308,17 @@ async def build_report(
     for class_id in await classes_of_year(session, school_id, params.academic_year_id):
         sheets = await load_class_sheets(session, school_id, class_id, params.academic_year_id)
         class_reports.append(
-            (
-                sheets.year.class_name,
-                progress_sheet_report(sheets.year, sheets.terms, year_name=year_name),
-            )
+            (sheets.year, progress_sheet_report(sheets.year, sheets.terms, year_name=year_name))
         )
     report = school_progress_report(class_reports, year_name=year_name, organisation=organisation)
     return report, f"Сводная ведомость школы {year_name}"
 
 
-def render(report: Report, fmt: ReportFormat) -> bytes:
-    return render_xlsx(report) if fmt is ReportFormat.XLSX else render_pdf(report)
+def render(report: Report, fmt: ReportFormat, kind: ReportKind) -> bytes:
+    if fmt is ReportFormat.XLSX:
+        return render_xlsx(report)
+    # Tags (the structure screen readers follow) make a school's hundreds of pages 20× larger.
+    return render_pdf(report, tagged=kind is not ReportKind.PROGRESS_SUMMARY_SCHOOL)
 
 
 async def run_job(
@@ -345,7 +345,7 @@ async def run_job(
         await _progress(runtime, job_id, 30)
         if heartbeat is not None:
             await heartbeat()
-        content = await asyncio.to_thread(render, report, fmt)
+        content = await asyncio.to_thread(render, report, fmt, kind)
         await _progress(runtime, job_id, 90)
         async with db.sessionmaker() as session, session.begin():
             file_id = uuid7()

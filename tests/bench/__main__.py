@@ -6,7 +6,7 @@ import asyncio
 import sys
 from contextlib import ExitStack
 
-from tests.bench import eventing, gateway, journal, journal_marks, people_import
+from tests.bench import eventing, gateway, journal, journal_marks, people_import, report_files
 from tests.infra import start_infra
 from tests.support import Infra, env_infra
 
@@ -17,6 +17,7 @@ BENCHMARKS = {
     "people_import": people_import.run,
     "journal": journal.run,
     "journal_marks": journal_marks.run,
+    "report_files": report_files.run,
 }
 
 

@@ -49,8 +49,10 @@ def render_pdf(
     archival: bool = False,
     attachments: list[Attachment] = (),  # type: ignore[assignment]
     timestamp: datetime | None = None,
+    tagged: bool = True,
 ) -> bytes:
-    """The report's pages; ``archival`` makes it PDF/A-3u. CPU-bound: run it in a thread."""
+    """The report's pages; ``archival`` makes it PDF/A-3u; ``tagged`` adds the structure screen
+    readers follow (about 20× the size of a long table). CPU-bound: run it in a thread."""
     with tempfile.TemporaryDirectory(prefix="sgo-report-") as tmp:
         root = Path(tmp)
         document = _document(report, root)
@@ -69,6 +71,7 @@ def render_pdf(
                 ignore_system_fonts=True,
                 pdf_standards=ARCHIVAL_STANDARD if archival else [],
                 timestamp=timestamp,
+                pdf_tags=tagged,
             )
         except typst.TypstError as exc:
             raise RenderingFailed(f"{exc.message}: {exc.diagnostic}") from exc

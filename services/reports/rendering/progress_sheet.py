@@ -121,17 +121,28 @@ def progress_sheet_report(
 
 
 def school_progress_report(
-    class_reports: list[tuple[str, Report]], *, year_name: str, organisation: str | None
+    classes: list[tuple[ProgressSheet, Report]], *, year_name: str, organisation: str | None
 ) -> Report:
-    """Every class's sheet in one file (a section per class and part), in class order."""
+    """Every class's sheet in one file, in class order, after the school's figures by class
+    and their one chart (a chart per class would cost more than the pages it adds)."""
+    columns = [Column("Класс"), *FIGURE_COLUMNS]
+    rows: list[list[Cell]] = [[year.class_name, *figure_cells(year.total)] for year, _ in classes]
+    chart = Chart(
+        "Успеваемость и качество знаний по классам, год",
+        charts.rates_by_subject(
+            "Успеваемость и качество знаний по классам, год",
+            ((y.class_name, y.total.pass_rate, y.total.quality_rate) for y, _ in classes),
+        ),
+    )
+    overview = Section("Показатели школы по классам за год", [Table(columns, rows)], [chart])
     sections = [
-        Section(f"{class_name} — {section.title}", section.tables, section.charts)
-        for class_name, report in class_reports
+        Section(f"{year.class_name} — {section.title}", section.tables)
+        for year, report in classes
         for section in report.sections
     ]
     return Report(
         title="Сводная ведомость успеваемости школы",
         organisation=organisation,
-        parameters=[("Учебный год", year_name), ("Классов", str(len(class_reports)))],
-        sections=sections,
+        parameters=[("Учебный год", year_name), ("Классов", str(len(classes)))],
+        sections=[overview, *sections],
     )
