@@ -67,6 +67,7 @@ WORKERS = "reports-report-jobs"
 LIVE_SUBJECT = "live.reports.report_job"
 FEED_KEY = "report_job_feed"
 ACK_WAIT_SECONDS = 120.0
+HEARTBEAT_SECONDS = 20.0
 MAX_DELIVER = 3
 # A subscriber re-reads its job this often even without an announcement (one may be lost).
 WATCH_POLL_SECONDS = 5.0
@@ -343,9 +344,7 @@ async def run_job(
             version = await data_version(session, school_id, kind, params)
             report, title = await build_report(session, school_id, kind, params, subject_ids)
         await _progress(runtime, job_id, 30)
-        if heartbeat is not None:
-            await heartbeat()
-        content = await asyncio.to_thread(render, report, fmt, kind)
+        content = await _beating(asyncio.to_thread(render, report, fmt, kind), heartbeat)
         await _progress(runtime, job_id, 90)
         async with db.sessionmaker() as session, session.begin():
             file_id = uuid7()
@@ -385,6 +384,21 @@ async def run_job(
                 .values(status=JobStatus.FAILED.value, error=FAILED_MESSAGE, finished_at=utcnow())
             )
     await announce(runtime, job_id)
+
+
+async def _beating(
+    work: Awaitable[bytes], heartbeat: Callable[[], Awaitable[None]] | None
+) -> bytes:
+    """Await ``work``, telling the queue the job is still in hand every so often: a render
+    longer than the ack wait must not be handed to a second worker meanwhile."""
+    task = asyncio.ensure_future(work)
+    while True:
+        done, _ = await asyncio.wait({task}, timeout=HEARTBEAT_SECONDS)
+        if done:
+            return task.result()
+        if heartbeat is not None:
+            with contextlib.suppress(Exception):
+                await heartbeat()
 
 
 async def _progress(runtime: Runtime, job_id: UUID, progress: int) -> None:

@@ -4,6 +4,7 @@ may read the report."""
 
 from __future__ import annotations
 
+import asyncio
 import io
 from collections.abc import AsyncIterator
 from typing import Any
@@ -242,3 +243,25 @@ async def test_a_subject_teachers_file_shows_only_the_subjects_they_teach(
     full = await finished(svc, director, full["id"])
     book = openpyxl.load_workbook(io.BytesIO((await download(svc, full["downloadUrl"])).content))
     assert "Русский язык" in {c.value for row in book.worksheets[0].iter_rows() for c in row}
+
+
+async def test_a_long_render_keeps_telling_the_queue_the_job_is_in_hand(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(jobs, "HEARTBEAT_SECONDS", 0)
+    beats = 0
+    released = asyncio.Event()
+
+    async def heartbeat() -> None:
+        nonlocal beats
+        beats += 1
+        if beats == 3:
+            released.set()  # the render ends only once the queue has heard three times
+
+    async def render() -> bytes:
+        await released.wait()
+        return b"file"
+
+    async with asyncio.timeout(30):  # without the beats the render would never end
+        assert await jobs._beating(render(), heartbeat) == b"file"
+    assert beats >= 3
