@@ -21,8 +21,9 @@ from sqlalchemy import (
     Numeric,
     SmallInteger,
     Text,
+    Uuid,
 )
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from services.kernel.db import new_metadata
@@ -195,6 +196,18 @@ class Enrolment(Base):
     left_on: Mapped[date | None] = mapped_column(Date)
     # departure | graduation | transfer (to another class of the school)
     left_kind: Mapped[str | None] = mapped_column(Text)
+
+
+class Subgroup(Base):
+    """A subgroup's members as people last listed them: whose day a subgroup's lesson is."""
+
+    __tablename__ = "subgroup"
+
+    subgroup_id: Mapped[UUID] = mapped_column(primary_key=True)
+    school_id: Mapped[UUID]
+    school_class_id: Mapped[UUID | None]
+    student_ids: Mapped[list[UUID]] = mapped_column(ARRAY(Uuid), default=list)
+    version: Mapped[int | None] = mapped_column(BigInteger)
 
 
 class Guardianship(Base):

@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from datetime import date
 from uuid import UUID
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.kernel.errors import NotFound
@@ -34,21 +33,18 @@ class PeriodSpan:
 
 
 async def span(session: AsyncSession, school_id: UUID, period: Period) -> PeriodSpan:
-    """The period's name and dates as people described them (unknown dates stay None)."""
+    """The period's name and dates as people described them; a year or study period this
+    school does not have (or people has not told yet) is not found."""
     if period.study_period_id is not None:
         sp = await session.get(StudyPeriod, period.study_period_id)
-        if sp is not None and (
-            sp.school_id != school_id or sp.academic_year_id != period.academic_year_id
+        if (
+            sp is None
+            or sp.school_id != school_id
+            or sp.academic_year_id != period.academic_year_id
         ):
             raise NotFound("Учебный период не найден.")
-        if sp is not None:
-            return PeriodSpan(period, sp.name, sp.starts_on, sp.ends_on)
-        return PeriodSpan(period, "учебный период", None, None)
-    year = await session.scalar(
-        select(AcademicYear).where(AcademicYear.academic_year_id == period.academic_year_id)
-    )
-    if year is not None and year.school_id != school_id:
+        return PeriodSpan(period, sp.name, sp.starts_on, sp.ends_on)
+    year = await session.get(AcademicYear, period.academic_year_id)
+    if year is None or year.school_id != school_id:
         raise NotFound("Учебный год не найден.")
-    if year is not None:
-        return PeriodSpan(period, f"{year.name} учебный год", year.starts_on, year.ends_on)
-    return PeriodSpan(period, "учебный год", None, None)
+    return PeriodSpan(period, f"{year.name} учебный год", year.starts_on, year.ends_on)

@@ -125,3 +125,51 @@ async def test_a_role_reads_what_it_may_and_is_refused_the_rest(
         assert denied["data"] is None, denied
     else:
         assert denied["data"] is not None and case.served(denied["data"]), denied
+
+
+# The report catalogue: which root report each demo login is refused at the gateway. A report
+# the role may ask for goes on to its subgraph, which answers with data or NOT_FOUND (a row the
+# caller may not see), never FORBIDDEN.
+REPORTS = {
+    "progressSheet": f'progressSheet(schoolClassId: "{ANY_ID}", academicYearId: "{ANY_ID}") '
+    "{ className }",
+    "parentLetter": f'parentLetter(studentId: "{ANY_ID}", academicYearId: "{ANY_ID}") '
+    "{ studentName }",
+    "journalControl": f'journalControl(academicYearId: "{ANY_ID}") {{ lateDays }}',
+    "contingent": f'contingent(academicYearId: "{ANY_ID}") {{ students }}',
+    "regionalQuality": "regionalQuality(yearEnding: 2026) { n }",
+}
+ADMINISTRATION_REPORTS = {"progressSheet", "parentLetter", "journalControl", "contingent"}
+REPORTS_BY_LOGIN = {
+    "director": ADMINISTRATION_REPORTS,
+    "admin": ADMINISTRATION_REPORTS,
+    "zavuch": ADMINISTRATION_REPORTS,
+    "teacher": {"progressSheet"},
+    "klassruk": {"progressSheet", "parentLetter"},
+    "parent": {"parentLetter"},
+    "student": {"parentLetter"},
+    "medic": set(),
+    "psychologist": set(),
+    "secretary": set(),
+    "hr": set(),
+}
+
+
+def test_the_report_table_covers_every_demo_login() -> None:
+    assert sorted(REPORTS_BY_LOGIN) == sorted(DEMO_LOGINS)
+
+
+@pytest.mark.parametrize("login", sorted(REPORTS_BY_LOGIN))
+async def test_each_role_is_refused_exactly_the_reports_it_may_not_ask_for(
+    gateway: Gateway, login: str
+) -> None:
+    for field, selection in REPORTS.items():
+        result = await gateway.as_user(login, f"{{ {selection} }}")
+        codes = [e["extensions"]["code"] for e in result.get("errors", [])]
+        if field in REPORTS_BY_LOGIN[login]:
+            assert "FORBIDDEN" not in codes, (field, result)
+            assert codes in ([], ["NOT_FOUND"]), (field, result)
+        else:
+            assert codes == ["FORBIDDEN"], (field, result)
+            assert result["errors"][0]["path"] == [field], result
+            assert result["data"] in (None, {field: None}), result

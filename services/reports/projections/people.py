@@ -18,6 +18,7 @@ from services.reports.models import (
     Person,
     SchoolClass,
     StudyPeriod,
+    Subgroup,
 )
 from services.reports.projection import Row, Rules, State, version_of
 from services.reports.projections.values import optional_uuid, uuid
@@ -34,8 +35,17 @@ ENROLMENTS = Rules(
     key=("student_id", "school_class_id"),
     facts=("school_id", "enrolled_on", "left_on", "left_kind"),
 )
+# The whole membership comes with every change: the newest list wins.
+SUBGROUPS = Rules(
+    table=Subgroup.__table__,
+    key=("subgroup_id",),
+    states=(State("version", ("student_ids",)),),
+    facts=("school_id", "school_class_id"),
+    defaults={"student_ids": []},
+)
 NAMED = frozenset({"people.person.registered", "people.person.renamed", "people.person.anonymised"})
 MOVED = frozenset({"people.student.enrolled", "people.student.left", "people.student.transferred"})
+GROUPED = frozenset({"people.subgroup.created", "people.subgroup.members_changed"})
 
 
 def _person(e: Envelope) -> Row:
@@ -48,6 +58,19 @@ def _person(e: Envelope) -> Row:
         "first_name": p.get("first_name"),
         "middle_name": p.get("middle_name"),
         "version": version_of(e),
+    }
+
+
+def _subgroup(e: Envelope) -> Row:
+    p = e.payload
+    members = p.get("student_ids")
+    return {
+        "subgroup_id": uuid(p["subgroup_id"]),
+        "school_id": uuid(p["school_id"]),
+        "school_class_id": optional_uuid(p.get("school_class_id")),
+        # created: no members yet (an older version than any membership change)
+        "student_ids": [uuid(s) for s in members] if members is not None else None,
+        "version": version_of(e) if members is not None else None,
     }
 
 
@@ -78,6 +101,7 @@ def _stay(e: Envelope) -> Row:
 async def apply(session: AsyncSession, envelopes: Sequence[Envelope]) -> None:
     await PERSONS.apply(session, [_person(e) for e in envelopes if e.type in NAMED])
     await ENROLMENTS.apply(session, [_stay(e) for e in envelopes if e.type in MOVED])
+    await SUBGROUPS.apply(session, [_subgroup(e) for e in envelopes if e.type in GROUPED])
     for e in envelopes:
         handler = _ONE_BY_ONE.get(e.type)
         if handler is not None:
@@ -172,4 +196,4 @@ _ONE_BY_ONE = {
     "people.academic_year.created": _academic_year_created,
     "people.guardianship.linked": _guardianship_linked,
 }
-TYPES = NAMED | MOVED | frozenset(_ONE_BY_ONE)
+TYPES = NAMED | MOVED | GROUPED | frozenset(_ONE_BY_ONE)

@@ -11,7 +11,6 @@ from strawberry.scalars import JSON
 from services.kernel.graphql import Info, parse_id
 from services.kernel.roles import any_of
 from services.reports import access, charts
-from services.reports.periods import Period
 from services.reports.progress_sheet import ProgressSheet as Sheet
 from services.reports.progress_sheet import build_progress_sheet
 from services.reports.schema.types import (
@@ -20,6 +19,7 @@ from services.reports.schema.types import (
     Student,
     StudentStanding,
     figures,
+    period_of,
     sid,
 )
 
@@ -121,13 +121,6 @@ def progress_sheet(v: Sheet) -> ProgressSheet:
                 for f in v.figures
             ),
         ),
-    )
-
-
-def period_of(academic_year_id: strawberry.ID, study_period_id: strawberry.ID | None) -> Period:
-    return Period(
-        parse_id(academic_year_id, "academicYearId"),
-        parse_id(study_period_id, "studyPeriodId") if study_period_id else None,
     )
 
 

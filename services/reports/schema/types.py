@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 import strawberry
 from strawberry.federation.schema_directives import Key
 from strawberry.federation.types import FieldSet
 
-from services.kernel.graphql import schema_enum
+from services.kernel.graphql import parse_id, schema_enum
 from services.reports.domain.metrics import Figures, Standing
+from services.reports.periods import Period
 
 
 @strawberry.federation.type(keys=[Key(fields=FieldSet("id"), resolvable=False)], authenticated=True)
@@ -73,4 +75,38 @@ def figures(f: Figures) -> ReportFigures:
         quality_rate=f.quality_rate,
         learning_level=f.learning_level,
         average_mark=f.average_mark,
+    )
+
+
+@strawberry.federation.type(
+    authenticated=True,
+    description=(
+        "Посещаемость: пропущено уроков (по болезни, по уважительной причине — УП и ОСВ, "
+        "без уважительной — и ОТ без причины), опоздания, пропущено дней (все уроки дня)."
+    ),
+)
+class AttendanceFigures:
+    missed: int
+    by_illness: int
+    excused: int
+    unexcused: int
+    lates: int
+    missed_days: int
+
+
+def attendance_figures(f: Any) -> AttendanceFigures:
+    return AttendanceFigures(
+        missed=f.missed,
+        by_illness=f.by_illness,
+        excused=f.excused,
+        unexcused=f.unexcused,
+        lates=f.lates,
+        missed_days=f.missed_days,
+    )
+
+
+def period_of(academic_year_id: strawberry.ID, study_period_id: strawberry.ID | None) -> Period:
+    return Period(
+        parse_id(academic_year_id, "academicYearId"),
+        parse_id(study_period_id, "studyPeriodId") if study_period_id else None,
     )

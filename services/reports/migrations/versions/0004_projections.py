@@ -12,6 +12,7 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.dialects import postgresql
 
 revision: str = "0004"
 down_revision: str | Sequence[str] | None = "0003"
@@ -68,6 +69,14 @@ def upgrade() -> None:
         sa.Column("enrolled_on", sa.Date()),
         sa.Column("left_on", sa.Date()),
         sa.Column("left_kind", sa.Text()),
+    )
+    op.create_table(
+        "subgroup",
+        sa.Column("subgroup_id", sa.Uuid(), primary_key=True),
+        sa.Column("school_id", sa.Uuid(), nullable=False),
+        sa.Column("school_class_id", sa.Uuid()),
+        sa.Column("student_ids", postgresql.ARRAY(sa.Uuid()), nullable=False),
+        sa.Column("version", sa.BigInteger()),
     )
     op.create_table(
         "guardianship",
@@ -142,6 +151,7 @@ def downgrade() -> None:
         "curriculum_hours",
         "teaching_load",
         "guardianship",
+        "subgroup",
         "enrolment",
         "study_period",
         "academic_year",
