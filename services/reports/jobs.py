@@ -52,6 +52,7 @@ from services.reports.archive_models import ReportFile, ReportJob
 from services.reports.downloads import FileKind, sign_link
 from services.reports.events import ReportJobRequested
 from services.reports.names import school_and_year
+from services.reports.periods import Period, span
 from services.reports.rendering import Report, render_pdf, render_xlsx
 from services.reports.rendering.progress_sheet import (
     progress_sheet_report,
@@ -170,6 +171,8 @@ async def _scope(
 ) -> frozenset[UUID] | None:
     """The same rules as the report queries: the subjects the caller's file may show (None:
     every one); a class the caller may not see is NOT_FOUND."""
+    assert principal.school_id is not None
+    await span(session, principal.school_id, Period(params.academic_year_id))  # NOT_FOUND
     if kind is ReportKind.PROGRESS_SUMMARY_SCHOOL:
         if not access.is_administration(principal):
             raise Forbidden("Отчёт по всей школе заказывает администрация.")

@@ -67,28 +67,15 @@ async def sheets_version(
     return str(value)
 
 
-async def study_periods(
-    session: AsyncSession, school_id: UUID, school_class_id: UUID, academic_year_id: UUID
-) -> list[UUID]:
-    """The year's study periods in order; periods known only from marks come last."""
-    known = list(
+async def study_periods(session: AsyncSession, academic_year_id: UUID) -> list[UUID]:
+    """The year's study periods in order, as people described them."""
+    return list(
         await session.scalars(
             select(StudyPeriod.study_period_id)
             .where(StudyPeriod.academic_year_id == academic_year_id)
             .order_by(StudyPeriod.starts_on, StudyPeriod.name)
         )
     )
-    marked = await session.scalars(
-        select(ProgressSummaryMark.study_period_id)
-        .where(
-            ProgressSummaryMark.school_id == school_id,
-            ProgressSummaryMark.school_class_id == school_class_id,
-            ProgressSummaryMark.academic_year_id == academic_year_id,
-            ProgressSummaryMark.study_period_id.is_not(None),
-        )
-        .distinct()
-    )
-    return known + sorted((p for p in set(marked) if p not in known), key=str)
 
 
 async def load_class_sheets(
@@ -110,7 +97,7 @@ async def load_class_sheets(
             Period(academic_year_id, period_id),
             subject_ids=subject_ids,
         )
-        for period_id in await study_periods(session, school_id, school_class_id, academic_year_id)
+        for period_id in await study_periods(session, academic_year_id)
     ]
     return ClassSheets(year, terms)
 

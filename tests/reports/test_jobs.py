@@ -265,3 +265,13 @@ async def test_a_long_render_keeps_telling_the_queue_the_job_is_in_hand(
     async with asyncio.timeout(30):  # without the beats the render would never end
         assert await jobs._beating(render(), heartbeat) == b"file"
     assert beats >= 3
+
+
+async def test_a_year_the_school_does_not_have_answers_as_missing(
+    svc: ServiceClient, school: School
+) -> None:
+    director = school.principal(Role.DIRECTOR, school.director)
+    unknown = School(school=school.school, class_7b=school.class_7b)  # another year's ids
+    answer = await order(svc, unknown, director, school_class=school.class_7b)
+    assert answer["data"]["requestReport"] is None
+    assert answer["errors"][0]["extensions"]["code"] == "NOT_FOUND"
