@@ -39,7 +39,7 @@ from services.kernel.roles import ADMINISTRATION
 from services.reports import access
 from services.reports.archive_models import ArchiveCheck, ArchivedSheet
 from services.reports.downloads import FileKind, sign_link
-from services.reports.models import SchoolClass
+from services.reports.models import AcademicYear, ArchivedYear, SchoolClass
 from services.reports.names import director_of, school_and_year
 from services.reports.rendering import Attachment, Signatory, render_pdf, render_xlsx
 from services.reports.rendering.document import report_from_json, report_to_json
@@ -71,14 +71,45 @@ def retain_until(closed_on: date) -> date:
 
 
 async def on_year_closed(session: AsyncSession, envelope: Envelope) -> None:
+    """Freeze the year's sheets now if people has described the year; else the sealer freezes
+    them as soon as it has (events of two streams need not arrive in order), and the closing
+    itself is never held up."""
     p = envelope.payload
+    year_id = UUID(str(p["academic_year_id"]))
+    if await session.get(AcademicYear, year_id) is None:
+        log.warning("year %s closed before people described it: its sheets wait", year_id)
+        return
     await freeze_year(
         session,
         school_id=UUID(str(p["school_id"])),
-        academic_year_id=UUID(str(p["academic_year_id"])),
+        academic_year_id=year_id,
         closed_at=envelope.occurred_at,
         class_ids={UUID(str(r["school_class_id"])) for r in p.get("results") or []},
     )
+
+
+async def freeze_waiting(db: Database) -> int:
+    """Freeze the closed years whose sheets waited for people's description of the year."""
+    waiting = select(ArchivedYear).where(
+        select(AcademicYear.academic_year_id)
+        .where(AcademicYear.academic_year_id == ArchivedYear.academic_year_id)
+        .exists(),
+        ~select(ArchivedSheet.archived_sheet_id)
+        .where(ArchivedSheet.academic_year_id == ArchivedYear.academic_year_id)
+        .exists(),
+        func.jsonb_array_length(ArchivedYear.results) > 0,
+    )
+    frozen = 0
+    async with db.sessionmaker() as session, session.begin():
+        for year in (await session.scalars(waiting.with_for_update(skip_locked=True))).all():
+            frozen += await freeze_year(
+                session,
+                school_id=year.school_id,
+                academic_year_id=year.academic_year_id,
+                closed_at=year.closed_at,
+                class_ids={UUID(str(r["school_class_id"])) for r in year.results},
+            )
+    return frozen
 
 
 async def freeze_year(
@@ -199,6 +230,7 @@ async def seal_next(db: Database) -> bool:
 
 
 async def seal_pending(db: Database) -> int:
+    await freeze_waiting(db)
     sealed = 0
     while await seal_next(db):
         sealed += 1

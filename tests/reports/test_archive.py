@@ -22,6 +22,7 @@ from sqlalchemy.exc import DBAPIError
 from services.kernel.roles import Role
 from services.reports import archive, downloads
 from services.reports.archive_models import ArchivedSheet
+from services.reports.models import ArchivedYear
 from tests.reports.files_school import School, apply, publish
 from tests.support import Infra, ServiceClient, eventually, new_namespace, running_service
 
@@ -125,7 +126,8 @@ async def test_a_redelivered_closing_archives_nothing_twice(
     before = await sealed(svc, school, 2)
     async with svc.runtime.db.sessionmaker() as session, session.begin():
         await archive.on_year_closed(session, school.year_closed())
-    assert await sealed(svc, school, 2) == before
+    after = await sealed(svc, school, 2)
+    assert [(s["id"], s["sha256"]) for s in after] == [(s["id"], s["sha256"]) for s in before]
 
 
 async def test_nothing_deletes_or_changes_a_sealed_sheet(
@@ -268,3 +270,26 @@ async def test_the_archive_survives_an_anonymisation_and_a_restart(
                 )
             )
         assert data["students"][str(student)] != "Обезличено"
+
+
+async def test_a_closing_before_the_years_description_is_archived_once_it_comes(
+    svc: ServiceClient, nc: Client, namespace_: str
+) -> None:
+    school = School()
+    events = school.setup_events()
+    [year] = [e for e in events if e.type == "people.academic_year.created"]
+    await apply(svc, *(e for e in events if e is not year))
+    await publish(nc, namespace_, school.year_closed())
+
+    async def closed() -> bool:
+        async with svc.runtime.db.sessionmaker() as session:
+            found = await session.scalar(
+                select(ArchivedYear.closed_at).where(ArchivedYear.academic_year_id == school.year)
+            )
+        return found is not None
+
+    await eventually(closed, timeout=30)  # the closing went through, its sheets wait
+    await apply(svc, year)
+    sheets = await sealed(svc, school, 2)
+    assert {s["className"] for s in sheets} == {"7Б", "8А"}
+    assert all(s["academicYear"] == "2025/2026" for s in sheets)
