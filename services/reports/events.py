@@ -161,7 +161,10 @@ def _one(apply_batch: object) -> Handler:
 JOURNAL_HANDLERS: dict[str, Handler] = {t: _one(apply_journal) for t in JOURNAL_TYPES}
 PEOPLE_HANDLERS: dict[str, Handler] = {t: _one(apply_people) for t in people.TYPES | names.TYPES}
 
+# A catch-up (a fresh start, a replay) applies hundreds of events a transaction.
+FETCH = 500
+
 SUBSCRIPTIONS: list[Subscription] = [
-    Subscription(context="journal", handlers=JOURNAL_HANDLERS, batch=apply_journal),
-    Subscription(context="people", handlers=PEOPLE_HANDLERS, batch=apply_people),
+    Subscription(context="journal", handlers=JOURNAL_HANDLERS, batch=apply_journal, fetch=FETCH),
+    Subscription(context="people", handlers=PEOPLE_HANDLERS, batch=apply_people, fetch=FETCH),
 ]

@@ -7,16 +7,17 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 from uuid import UUID
 
-from sqlalchemy import select
+from sqlalchemy import Row, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.reports.domain import metrics
 from services.reports.domain.metrics import Figures, PeriodResult, Result, Standing
 from services.reports.models import ArchivedYear, ProgressSummaryMark, SchoolClass
 from services.reports.periods import Period, span
-from services.reports.roster import enrolled_at, left_before, names
+from services.reports.roster import names, stays_at
 
 SPECIAL_DISPLAY = {"not_attested": "н/а", "pass": "зач", "fail": "незач", "exempt": "осв"}
 
@@ -74,7 +75,8 @@ class ProgressSheet:
     total: Figures  # every subject's results together
 
 
-def cell(m: ProgressSummaryMark) -> SheetCell:
+def cell(m: Any) -> SheetCell:
+    """A period mark (a row of ``period_marks``) as the sheet prints it."""
     display = SPECIAL_DISPLAY.get(m.special or "", m.special or "") or str(m.value or "")
     return SheetCell(m.subject_id, m.value, m.special, display, m.average, m.proposed)
 
@@ -85,17 +87,28 @@ def result_of(c: SheetCell | None) -> PeriodResult:
 
 async def period_marks(
     session: AsyncSession, school_id: UUID, school_class_id: UUID, period: Period
-) -> list[ProgressSummaryMark]:
-    query = select(ProgressSummaryMark).where(
-        ProgressSummaryMark.school_id == school_id,
-        ProgressSummaryMark.school_class_id == school_class_id,
-        ProgressSummaryMark.academic_year_id == period.academic_year_id,
-        ProgressSummaryMark.kind == period.kind,
-        ProgressSummaryMark.removed.is_(False),
+) -> list[Row[Any]]:
+    """The class's period marks of the kind the period asks for, as plain rows (a school's
+    year is tens of thousands: ORM objects cost more than the query)."""
+    t = ProgressSummaryMark.__table__.c
+    query = select(
+        t.subject_id,
+        t.subject_name,
+        t.student_id,
+        t.value,
+        t.special,
+        t.average,
+        t.proposed,
+    ).where(
+        t.school_id == school_id,
+        t.school_class_id == school_class_id,
+        t.academic_year_id == period.academic_year_id,
+        t.kind == period.kind,
+        t.removed.is_(False),
     )
     if period.study_period_id is not None:
-        query = query.where(ProgressSummaryMark.study_period_id == period.study_period_id)
-    return list(await session.scalars(query))
+        query = query.where(t.study_period_id == period.study_period_id)
+    return list((await session.execute(query)).all())
 
 
 async def build_progress_sheet(
@@ -115,10 +128,8 @@ async def build_progress_sheet(
         for m in await period_marks(session, school_id, school_class_id, period)
         if wanted is None or m.subject_id in wanted
     ]
-    gone = await left_before(session, school_class_id, when.ends_on)
-    students = (await enrolled_at(session, school_class_id, when.ends_on)) | {
-        m.student_id for m in marks if m.student_id not in gone
-    }
+    present, gone = await stays_at(session, school_class_id, when.ends_on)
+    students = present | {m.student_id for m in marks if m.student_id not in gone}
     subjects = sorted(
         {m.subject_id: SheetSubject(m.subject_id, m.subject_name) for m in marks}.values(),
         key=lambda s: (s.subject_name, str(s.subject_id)),

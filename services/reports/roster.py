@@ -24,6 +24,29 @@ async def enrolled_at(session: AsyncSession, school_class_id: UUID, day: date | 
     return set(await session.scalars(select(Enrolment.student_id).where(stays, when)))
 
 
+async def stays_at(
+    session: AsyncSession, school_class_id: UUID, day: date | None
+) -> tuple[set[UUID], set[UUID]]:
+    """(in the class on ``day``, whose stay had ended by then) in one query."""
+    rows = (
+        await session.execute(
+            select(Enrolment.student_id, Enrolment.enrolled_on, Enrolment.left_on).where(
+                Enrolment.school_class_id == school_class_id
+            )
+        )
+    ).all()
+    present: set[UUID] = set()
+    gone: set[UUID] = set()
+    for student, enrolled_on, left_on in rows:
+        if day is None:
+            (present if left_on is None else gone).add(student)
+        elif left_on is not None and left_on <= day:
+            gone.add(student)
+        elif enrolled_on is None or enrolled_on <= day:
+            present.add(student)
+    return present, gone
+
+
 async def left_before(session: AsyncSession, school_class_id: UUID, day: date | None) -> set[UUID]:
     """Students whose stay in the class had ended by ``day``: not in that day's figures."""
     if day is None:
@@ -39,14 +62,15 @@ async def left_before(session: AsyncSession, school_class_id: UUID, day: date | 
     )
 
 
-def full_name(person: Person | None) -> str:
-    if person is None:
-        return ""
-    return " ".join(p for p in (person.last_name, person.first_name, person.middle_name) if p)
-
-
 async def names(session: AsyncSession, person_ids: set[UUID]) -> dict[UUID, str]:
     if not person_ids:
         return {}
-    rows = await session.scalars(select(Person).where(Person.person_id.in_(person_ids)))
-    return {p.person_id: full_name(p) for p in rows}
+    rows = await session.execute(
+        select(Person.person_id, Person.last_name, Person.first_name, Person.middle_name).where(
+            Person.person_id.in_(person_ids)
+        )
+    )
+    return {
+        r.person_id: " ".join(n for n in (r.last_name, r.first_name, r.middle_name) if n)
+        for r in rows
+    }

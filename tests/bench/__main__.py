@@ -6,7 +6,16 @@ import asyncio
 import sys
 from contextlib import ExitStack
 
-from tests.bench import eventing, gateway, journal, journal_marks, people_import, report_files
+from tests.bench import (
+    eventing,
+    gateway,
+    journal,
+    journal_marks,
+    people_import,
+    report_files,
+    reports,
+    reports_demo,
+)
 from tests.infra import start_infra
 from tests.support import Infra, env_infra
 
@@ -17,6 +26,8 @@ BENCHMARKS = {
     "people_import": people_import.run,
     "journal": journal.run,
     "journal_marks": journal_marks.run,
+    "reports": reports.run,
+    "reports_demo": reports_demo.run,
     "report_files": report_files.run,
 }
 

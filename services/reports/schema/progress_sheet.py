@@ -43,6 +43,12 @@ class ProgressSheetRow:
     cells: list[ProgressSheetCell | None] = strawberry.field(
         description="Отметки по предметам в порядке subjects; null — отметки нет."
     )
+    displays: list[str | None] = strawberry.field(
+        description=(
+            "Те же отметки строкой, как в ведомости (5, н/а, осв …), в порядке subjects: "
+            "для экранов, которым не нужны остальные поля ячеек."
+        )
+    )
     standing: StudentStanding
     average_mark: Decimal | None = strawberry.field(description="Средний балл итоговых отметок.")
 
@@ -108,6 +114,7 @@ def progress_sheet(v: Sheet) -> ProgressSheet:
                     )
                     for c in r.cells
                 ],
+                displays=[None if c is None else c.display for c in r.cells],
                 standing=StudentStanding[r.standing.name],
                 average_mark=r.average_mark,
             )
