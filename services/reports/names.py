@@ -17,9 +17,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.kernel.events import Envelope
 from services.reports.archive_models import SchoolName, StaffRole
-from services.reports.models import AcademicYear, Person
+from services.reports.models import AcademicYear
 from services.reports.projection import version_of
-from services.reports.roster import full_name
+from services.reports.roster import names
 
 # Roles the files print; class teachers are on the school_class replica.
 NAMED_ROLES = frozenset({"director"})
@@ -56,20 +56,19 @@ async def apply(session: AsyncSession, envelopes: Sequence[Envelope]) -> None:
 
 
 async def director_of(session: AsyncSession, school_id: UUID) -> tuple[UUID, str] | None:
-    person = (
-        await session.execute(
-            select(Person)
-            .join(StaffRole, StaffRole.person_id == Person.person_id)
-            .where(
-                StaffRole.school_id == school_id,
-                StaffRole.role == "director",
-                StaffRole.active.is_(True),
-            )
-            .order_by(StaffRole.version.desc())
-            .limit(1)
+    director = await session.scalar(
+        select(StaffRole.person_id)
+        .where(
+            StaffRole.school_id == school_id,
+            StaffRole.role == "director",
+            StaffRole.active.is_(True),
         )
-    ).scalar_one_or_none()
-    return (person.person_id, full_name(person)) if person is not None else None
+        .order_by(StaffRole.version.desc())
+        .limit(1)
+    )
+    if director is None:
+        return None
+    return director, (await names(session, {director})).get(director, "")
 
 
 async def school_and_year(
