@@ -12,6 +12,7 @@ from uuid import UUID
 
 import strawberry
 from graphql.error import GraphQLError
+from strawberry.exceptions import StrawberryInputCoercionError
 from strawberry.extensions import ParserCache, SchemaExtension, ValidationCache
 from strawberry.fastapi import BaseContext
 from strawberry.types import ExecutionContext
@@ -91,6 +92,10 @@ def client_error(error: GraphQLError) -> GraphQLError:
         message = error.message
     elif isinstance(original, SgoError):
         extensions, message = original.extensions, original.message
+    elif isinstance(original, StrawberryInputCoercionError):
+        # A variable the scalar cannot read (an impossible date): the caller's mistake.
+        extensions = {"code": "VALIDATION"}
+        message = "Значение не распознано: проверьте даты и числа (например, 30 февраля)."
     else:
         log.error("unexpected error at %s", error.path, exc_info=original)
         extensions = {"code": "INTERNAL"}

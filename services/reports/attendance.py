@@ -64,9 +64,9 @@ class SchoolAttendance:
 
 def check_dates(starts_on: date, ends_on: date) -> None:
     if ends_on < starts_on:
-        raise ValidationFailed("Конец периода раньше его начала.", field="to")
+        raise ValidationFailed("Конец периода раньше его начала.", field="endsOn")
     if (ends_on - starts_on).days > MAX_DAYS:
-        raise ValidationFailed("Период не длиннее учебного года.", field="to")
+        raise ValidationFailed("Период не длиннее учебного года.", field="endsOn")
 
 
 def _sum(parts: list[AttendanceFigures]) -> AttendanceFigures:

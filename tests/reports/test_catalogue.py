@@ -753,3 +753,16 @@ async def test_the_subject_teacher_report_is_their_own_or_the_administration_s(
     ]["courses"]
     assert code(await svc.gql(TEACHER_REPORT, theirs, principal=RUSSIAN_T)) == "NOT_FOUND"
     assert code(await svc.gql(TEACHER_REPORT, variables, principal=PARENT)) == "FORBIDDEN"
+
+
+async def test_bad_input_of_any_shape_is_a_validation_error(svc: ServiceClient) -> None:
+    impossible = {"c": str(CLASS_7A), "from": "2026-02-30", "to": "2026-03-01"}
+    assert code(await svc.gql(ATTENDANCE, impossible, principal=KR_7A)) == "VALIDATION"
+    nul = {"c": "7А\x00", "from": str(Q1_STARTS), "to": str(Q1_ENDS)}
+    assert code(await svc.gql(ATTENDANCE, nul, principal=KR_7A)) == "VALIDATION"
+    huge = {"s": "x" * 100_000, "y": str(YEAR), "p": None}
+    assert code(await svc.gql(LETTER, huge, principal=PARENT)) == "VALIDATION"
+    too_long = {"c": str(CLASS_7A), "from": "2000-01-01", "to": "2030-01-01"}
+    assert code(await svc.gql(ATTENDANCE, too_long, principal=KR_7A)) == "VALIDATION"
+    far = await svc.gql(REGION, {"y": 2_000_000_000}, principal=REGIONAL)
+    assert far["data"]["regionalQuality"] == [], far

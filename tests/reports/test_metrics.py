@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from services.reports.domain import metrics
@@ -117,11 +117,15 @@ def test_objectivity_compares_the_period_mark_with_the_proposal() -> None:
     assert not metrics.differs_from_proposal(None, 4)
 
 
+# Properties, not timings: a slow shared machine must not fail them.
+PROPERTIES = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
 RESULTS = st.lists(
     st.sampled_from([2, 3, 4, 5, NA, EXEMPT, NO_MARKS, Result.PASS, Result.FAIL]), max_size=40
 )
 
 
+@PROPERTIES
 @given(RESULTS)
 def test_quality_is_at_most_pass_rate_which_is_at_most_a_hundred(results: list) -> None:
     f = metrics.figures(results)
@@ -130,6 +134,7 @@ def test_quality_is_at_most_pass_rate_which_is_at_most_a_hundred(results: list) 
         assert 0 <= f.quality_rate <= f.pass_rate <= 100
 
 
+@PROPERTIES
 @given(st.lists(st.sampled_from([2, 3, 4, 5, EXEMPT, NO_MARKS]), min_size=1, max_size=40))
 def test_learning_level_without_not_attested_is_between_16_and_100(results: list) -> None:
     f = metrics.figures(results)
@@ -138,6 +143,7 @@ def test_learning_level_without_not_attested_is_between_16_and_100(results: list
         assert 16 <= f.learning_level <= 100
 
 
+@PROPERTIES
 @given(RESULTS)
 def test_n_is_every_graded_or_not_attested_student(results: list) -> None:
     f = metrics.figures(results)
@@ -145,6 +151,7 @@ def test_n_is_every_graded_or_not_attested_student(results: list) -> None:
     assert f.n5 + f.n4 + f.n3 + f.n2 + f.not_attested == f.n
 
 
+@PROPERTIES
 @given(
     st.lists(
         st.tuples(st.integers(2, 5), st.integers(1, 10)),
@@ -161,6 +168,7 @@ def test_a_weighted_average_lies_between_the_lowest_and_highest_mark(marks: list
 DAYS = [date(2026, 10, d) for d in range(5, 10)]
 
 
+@PROPERTIES
 @given(
     st.lists(
         st.tuples(

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from uuid import UUID
+
 import strawberry
+from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.scalars import JSON
 
 from services.kernel.errors import NotFound
 from services.kernel.graphql import Info, parse_id
+from services.kernel.principal import Principal
 from services.kernel.roles import ADMINISTRATION, Role, any_of
 from services.reports import access, charts
 from services.reports.class_results import ClassResults as Results
@@ -159,8 +163,8 @@ class ClassResultsQuery:
         )
 
 
-async def whole_class(session: object, principal: object, class_id: object) -> None:
+async def whole_class(session: AsyncSession, principal: Principal, class_id: UUID) -> None:
     """Only who reads every subject of the class: standings over some subjects would mislead."""
-    scope = await access.class_scope(session, principal, class_id)  # type: ignore[arg-type]
+    scope = await access.class_scope(session, principal, class_id)
     if scope.subject_ids is not None:
         raise NotFound("Класс не найден.")
