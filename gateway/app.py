@@ -33,6 +33,7 @@ from gateway.files import file_endpoint
 from gateway.limits import Limits
 from gateway.observability import error_codes, record, traceparent
 from gateway.operation import RequestError
+from gateway.report_files import report_file_endpoint
 from gateway.revocation import RevocationList, follow_people_events
 from gateway.subgraph_client import ClientInfo, default_http_client
 from gateway.subscriptions import websocket_endpoint
@@ -450,6 +451,8 @@ def create_app(
             WebSocketRoute("/graphql", websocket_endpoint),
             Route("/files/{token}", file_endpoint, methods=["GET"]),  # lessons: homework files
             Route("/console/{name}", console_asset, methods=["GET"]),  # the browser console
+            # reports: ordered report files and archived sheets
+            Route("/report-files/{token}", report_file_endpoint, methods=["GET"]),
         ],
         lifespan=lifespan,
     )

@@ -2,6 +2,8 @@
 
 Published (subject ``<namespace>.<type>``; ids are UUID strings, dates ISO):
 
+- reports.report_job.requested: job_id, school_id, kind, format — a report ordered as a file;
+  JetStream sources it from reports' stream into the REPORT_JOBS work queue (``jobs.py``).
 - reports.parent_letter.requested: letter_id, school_id, student_id, parent_ids,
   academic_year_id, study_period_id|null, period_name, requested_by, title, subjects
   [{subject_id, subject_name, marks [int], counts {"5": n, "4": n, "3": n, "2": n},
@@ -24,6 +26,10 @@ batch at a time with one converging statement per table (``projection.py``):
   people.student.enrolled / left / transferred, people.guardianship.linked → ``school_class``,
   ``person``, ``academic_year``, ``study_period``, ``enrolment``, ``guardianship``
   (``projections/people.py``)
+- people.school.created, people.role.granted / withdrawn (director) → ``school_name``,
+  ``staff_role``: what files print (``names.py``)
+- journal.year.closed also freezes every class's sheet for the archive (``archive.py``), after
+  the batch's period marks are applied
 """
 
 from __future__ import annotations
@@ -38,6 +44,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.kernel.consumer import Handler, Subscription
 from services.kernel.events import Envelope, Event
+from services.reports import archive, names
 from services.reports.models import Checkpoint
 from services.reports.projections import attendance, lessons, marks, people, period_marks
 
@@ -79,6 +86,17 @@ class ParentLetterRequested(Event):
         return str(self.letter_id)
 
 
+class ReportJobRequested(Event):
+    type: ClassVar[str] = "reports.report_job.requested"
+    job_id: UUID
+    school_id: UUID
+    kind: str
+    format: str
+
+    def aggregate_id(self) -> str:
+        return str(self.job_id)
+
+
 # --- consumed ----------------------------------------------------------------------------------
 
 
@@ -115,6 +133,9 @@ async def apply_journal(session: AsyncSession, envelopes: list[Envelope]) -> Non
         mine = [e for e in envelopes if e.type in projection.TYPES]
         if mine:
             await projection.apply(session, mine)
+    for envelope in envelopes:
+        if envelope.type == "journal.year.closed":
+            await archive.on_year_closed(session, envelope)
     await advance_checkpoint(session, JOURNAL_PROJECTION, envelopes)
 
 
@@ -122,6 +143,7 @@ async def apply_people(session: AsyncSession, envelopes: list[Envelope]) -> None
     if not envelopes:
         return
     await people.apply(session, envelopes)
+    await names.apply(session, [e for e in envelopes if e.type in names.TYPES])
     await advance_checkpoint(session, PEOPLE_PROJECTION, envelopes)
 
 
@@ -137,7 +159,7 @@ def _one(apply_batch: object) -> Handler:
 
 # Kept per type so the consumer knows what it handles; batches go to ``batch``.
 JOURNAL_HANDLERS: dict[str, Handler] = {t: _one(apply_journal) for t in JOURNAL_TYPES}
-PEOPLE_HANDLERS: dict[str, Handler] = {t: _one(apply_people) for t in people.TYPES}
+PEOPLE_HANDLERS: dict[str, Handler] = {t: _one(apply_people) for t in people.TYPES | names.TYPES}
 
 # A catch-up (a fresh start, a replay) applies hundreds of events a transaction.
 FETCH = 500

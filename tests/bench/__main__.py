@@ -13,6 +13,7 @@ from tests.bench import (
     journal_marks,
     messaging,
     people_import,
+    report_files,
     reports,
     reports_demo,
 )
@@ -29,6 +30,7 @@ BENCHMARKS = {
     "reports": reports.run,
     "reports_demo": reports_demo.run,
     "messaging": messaging.run,
+    "report_files": report_files.run,
 }
 
 
