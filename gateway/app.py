@@ -29,11 +29,10 @@ from gateway.console import console_asset, console_page
 from gateway.engine import Gateway, GraphQLRequest, OperationNotAllowed
 from gateway.errors import INTERNAL_MESSAGE, error
 from gateway.fetch_guard import GuardedSubgraphClient
-from gateway.files import file_endpoint
+from gateway.files import file_endpoint, report_file_endpoint
 from gateway.limits import Limits
 from gateway.observability import error_codes, record, traceparent
 from gateway.operation import RequestError
-from gateway.report_files import report_file_endpoint
 from gateway.revocation import RevocationList, follow_people_events
 from gateway.subgraph_client import ClientInfo, default_http_client
 from gateway.subscriptions import websocket_endpoint
