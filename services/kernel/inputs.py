@@ -162,7 +162,9 @@ def string_literal_rule(*, lengths: bool) -> type[ValidationRule]:
         def enter_string_value(self, node: StringValueNode, *_: Any) -> None:
             field, limit = self.fields[-1] if self.fields else ("query", None)
             problem = string_problem(node.value, field, limit)
-            parse = SCALAR_PARSERS.get(get_named_type(self.context.get_input_type()).name)  # type: ignore[union-attr]
+            # No input type where the argument or field is unknown: validation reports that.
+            input_type = self.context.get_input_type()
+            parse = SCALAR_PARSERS.get(get_named_type(input_type).name) if input_type else None
             if problem is None and parse is not None:
                 try:
                     parse(node.value)

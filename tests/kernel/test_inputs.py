@@ -137,3 +137,10 @@ async def test_a_document_that_does_not_fit_the_schema_is_told_in_russian() -> N
     message, extensions = only_error(errors)
     assert message == "Поля «nope» нет у типа Query."
     assert extensions == {"code": "GRAPHQL_VALIDATION"}
+
+
+async def test_a_string_given_to_an_unknown_argument_is_told_not_internal() -> None:
+    _, errors = await run('{ hello(name: "a", nickname: "b") nope(text: "c") }')
+    assert errors, errors
+    assert not resolved, resolved
+    assert all(extensions.get("code") != "INTERNAL" for _, extensions in errors), errors
