@@ -149,4 +149,4 @@ def test_a_string_given_to_an_unknown_field_or_argument_is_told_by_validation(qu
     errors = validate(
         schema._schema, parse(query), [*specified_rules, string_literal_rule(lengths=False)]
     )
-    assert errors and all("Cannot query" in e.message or "Unknown" in e.message for e in errors)
+    assert any("Unknown argument" in e.message or "Cannot query" in e.message for e in errors)
