@@ -18,9 +18,11 @@ from deploy.backup import REPLAY_MARGIN, read_manifest, restore, settle_seconds
 from deploy.provision import SERVICES, deprovision, provision
 from services.kernel import migrations
 from services.kernel.db import Database
-from services.kernel.nats import DUPLICATE_WINDOW_SECONDS
+from services.kernel.nats import DUPLICATE_WINDOW_SECONDS, connect, ensure_streams, stream_name
+from services.kernel.relay import OutboxRelay
+from services.kernel.uow import OutboxSignal
 from services.people.region import create_regional_administrator
-from tests.support import Infra, asyncpg_dsn
+from tests.support import Infra, asyncpg_dsn, new_namespace
 
 OUTBOX_INSERT = (
     "INSERT INTO outbox (id, subject, aggregate, envelope, created_at, published_at)"
@@ -44,7 +46,7 @@ async def _contents(url: str) -> dict[str, list[str]]:
         await conn.close()
 
 
-async def _small_system(urls: dict[str, str]) -> datetime.datetime:
+async def _small_system(urls: dict[str, str], namespace: str) -> datetime.datetime:
     """Migrated databases, a person in people and outbox rows in every state in each."""
     for service, url in urls.items():
         package = importlib.import_module(f"services.{service}")
@@ -63,8 +65,9 @@ async def _small_system(urls: dict[str, str]) -> datetime.datetime:
         try:
             for published in (long_ago, now, None):  # sent long ago, just sent, not yet sent
                 envelope = json.dumps({"service": service, "text": "оценка \u00ab5\u00bb"})
+                subject = f"{namespace}.{service}.counted"
                 await conn.execute(
-                    OUTBOX_INSERT, uuid.uuid4(), f"{service}.x", envelope, long_ago, published
+                    OUTBOX_INSERT, uuid.uuid4(), subject, envelope, long_ago, published
                 )
         finally:
             await conn.close()
@@ -77,7 +80,8 @@ async def test_backup_destroy_restore_reads_the_same_rows(infra: Infra, tmp_path
     data_dir = tmp_path / "sgo"
     try:
         urls = await provision(admin, data_dir, SERVICES, prefix=prefix)
-        long_ago = await _small_system(urls)
+        namespace = new_namespace()
+        long_ago = await _small_system(urls, namespace)
         before = {service: await _contents(url) for service, url in urls.items()}
 
         # `sgo backup DIR` (the command runs its own event loop: off this one's thread).
@@ -110,14 +114,52 @@ async def test_backup_destroy_restore_reads_the_same_rows(infra: Infra, tmp_path
             conn = await asyncpg.connect(asyncpg_dsn(url))
             try:
                 outbox = await conn.fetch("SELECT published_at FROM outbox ORDER BY seq")
-                await conn.execute(OUTBOX_INSERT, uuid.uuid4(), "x", "{}", long_ago, None)
+                await conn.execute(OUTBOX_INSERT, uuid.uuid4(), "x", "{}", long_ago, long_ago)
             finally:
                 await conn.close()
             assert [r["published_at"] for r in outbox] == [long_ago, None, None]
         people = before["people"]
         assert any("region" in row for rows in people.values() for row in rows)
+
+        # The relay sends what the restore queued, once; restored again inside JetStream's
+        # duplicate window, the same events are sent again and JetStream keeps one of each.
+        assert await _relay_all(urls, infra.nats_url, namespace) == dict.fromkeys(SERVICES, 2)
+        await restore(admin, tmp_path / "backup", data_dir)
+        urls = await provision(admin, data_dir, SERVICES, prefix=prefix)
+        assert await _relay_all(urls, infra.nats_url, namespace) == dict.fromkeys(SERVICES, 2)
+        for url in urls.values():
+            conn = await asyncpg.connect(asyncpg_dsn(url))
+            try:
+                assert (
+                    await conn.fetchval("SELECT count(*) FROM outbox WHERE published_at IS NULL")
+                    == 0
+                )
+            finally:
+                await conn.close()
     finally:
         await deprovision(admin, SERVICES, prefix=prefix)
+
+
+async def _relay_all(urls: dict[str, str], nats_url: str, namespace: str) -> dict[str, int]:
+    """Run each database's outbox relay until nothing is left; the messages in each stream."""
+    nc = await connect(nats_url, name="backup-test")
+    try:
+        js = nc.jetstream()
+        await ensure_streams(js, namespace)
+        for url in urls.values():
+            db = Database.connect(url)
+            try:
+                relay = OutboxRelay(db, js, signal=OutboxSignal(), namespace=namespace)
+                while await relay.flush():
+                    pass
+            finally:
+                await db.dispose()
+        return {
+            service: (await js.stream_info(stream_name(namespace, service))).state.messages
+            for service in urls
+        }
+    finally:
+        await nc.close()
 
 
 async def test_restore_refuses_what_is_not_a_backup(infra: Infra, tmp_path: Path) -> None:
