@@ -1,10 +1,11 @@
-"""The `sgo` command: `sgo up`, `sgo service NAME`, `sgo gateway ...`."""
+"""The `sgo` command: `sgo up`, `sgo service NAME`, `sgo gateway ...`, `sgo backup|restore DIR`."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import contextlib
+import datetime
 import importlib
 import json
 import logging
@@ -67,6 +68,24 @@ def _parser() -> argparse.ArgumentParser:
         "--data-dir", type=Path, default=Path(os.environ.get("SGO_DATA_DIR", ".sgo"))
     )
     create.add_argument("--postgres-port", type=int, default=DEFAULT_POSTGRES_PORT)
+
+    for command, text in (
+        ("backup", "dump every service database into DIR (see deploy/backup.py)"),
+        ("restore", "replace every service database with the backup in DIR (services stopped)"),
+    ):
+        store = sub.add_parser(command, help=text)
+        store.add_argument("dir", type=Path)
+        store.add_argument(
+            "--admin-url",
+            default=os.environ.get("SGO_DATABASE_ADMIN_URL"),
+            help="PostgreSQL superuser URL (default: $SGO_DATABASE_ADMIN_URL, else the embedded "
+            "server in --data-dir, started for the while if `sgo up` is not running)",
+        )
+        store.add_argument(
+            "--data-dir", type=Path, default=Path(os.environ.get("SGO_DATA_DIR", ".sgo"))
+        )
+        store.add_argument("--postgres-port", type=int, default=DEFAULT_POSTGRES_PORT)
+        store.add_argument("--prefix", default="sgo", help=argparse.SUPPRESS)
     return parser
 
 
@@ -84,6 +103,8 @@ def main(argv: list[str] | None = None) -> int:
         return _run_service(args.name)
     if args.command == "regional-admin":
         return asyncio.run(_create_regional_admin(args))
+    if args.command in ("backup", "restore"):
+        return _backup_or_restore(args)
     return asyncio.run(_up(args))
 
 
@@ -126,6 +147,55 @@ async def _create_regional_admin(args: argparse.Namespace) -> int:
     print(f"login: {made.login}")
     print(f"one-time password: {made.password}")
     return 0
+
+
+def _backup_or_restore(args: argparse.Namespace) -> int:
+    from deploy import backup
+    from deploy._os import port_open
+    from deploy.embedded_postgres import HOST, EmbeddedPostgres
+
+    server: EmbeddedPostgres | None = None
+    server_started = False
+    admin_url = args.admin_url
+    if not admin_url:
+        server = EmbeddedPostgres(args.data_dir.resolve() / "postgres", args.postgres_port)
+        if not port_open(HOST, args.postgres_port):  # else `sgo up` runs it: only connect
+            server.start()
+            server_started = True
+        admin_url = server.admin_dsn
+    started = time.monotonic()
+    try:
+        if args.command == "backup":
+            manifest = asyncio.run(backup.backup(admin_url, args.dir, prefix=args.prefix))
+            for service, item in manifest["databases"].items():  # type: ignore[attr-defined]
+                log.info("%s: %s bytes", service, item["bytes"])
+        else:
+            wait = backup.settle_seconds(backup.read_manifest(args.dir), _utcnow())
+            if wait > 0:  # re-sent events must not fall in JetStream's duplicate window
+                log.info("backup finished moments ago: waiting %.0fs before restoring", wait)
+                time.sleep(wait)
+            restored = asyncio.run(
+                backup.restore(admin_url, args.dir, args.data_dir, prefix=args.prefix)
+            )
+            for item in restored:
+                log.info(
+                    "%s: restored; %d events to send again, %d not yet sent",
+                    item.service,
+                    item.republished,
+                    item.unpublished,
+                )
+    except (ValueError, RuntimeError, OSError) as exc:
+        log.error("%s", exc)
+        return 1
+    finally:
+        if server is not None and server_started:
+            server.stop()
+    log.info("%s done in %.1fs", args.command, time.monotonic() - started)
+    return 0
+
+
+def _utcnow() -> datetime.datetime:
+    return datetime.datetime.now(datetime.UTC)
 
 
 def _run_service(name: str) -> int:

@@ -15,6 +15,7 @@ import httpx
 import orjson
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route, WebSocketRoute
@@ -26,6 +27,7 @@ from gateway.bootstrap import (
     subgraph_urls_from_settings,
 )
 from gateway.console import console_asset, console_page
+from gateway.door import Door
 from gateway.engine import Gateway, GraphQLRequest, OperationNotAllowed
 from gateway.errors import INTERNAL_MESSAGE, error
 from gateway.fetch_guard import GuardedSubgraphClient
@@ -454,6 +456,7 @@ def create_app(
             Route("/report-files/{token}", report_file_endpoint, methods=["GET"]),
         ],
         lifespan=lifespan,
+        middleware=[Middleware(Door)],  # rates, CORS, security headers (gateway.door)
     )
     app.state.gateway = None
     app.state.follows_events = follow_events

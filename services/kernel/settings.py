@@ -58,6 +58,19 @@ class Settings(BaseSettings):
     gateway_trusted_manifest: Path | None = None
     # None: introspection follows ``demo``.
     gateway_introspection: bool | None = None
+    # Rates at the door (gateway.door), per gateway process: sustained per minute and burst;
+    # 0 turns a limit off. Generous by default (a school behind one NAT address, the benchmarks'
+    # thirty clients on one token stay far below); login is the strict one.
+    gateway_rate_address_per_minute: int = 120000
+    gateway_rate_address_burst: int = 10000
+    gateway_rate_account_per_minute: int = 60000
+    gateway_rate_account_burst: int = 5000
+    gateway_rate_login_per_minute: int = 1800
+    gateway_rate_login_burst: int = 300
+    # Web origins allowed to call the API from a browser, comma-separated; none by default.
+    gateway_cors_origins: str = ""
+    # Strict-Transport-Security max-age; 0 (default) sends none (TLS ends before the gateway).
+    gateway_hsts_seconds: int = 0
 
     # lessons: homework files. Local files under ``files_dir`` (default ``<data_dir>/files``)
     # unless an S3-compatible endpoint is set; download links live ``files_link_seconds``.
