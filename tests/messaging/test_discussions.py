@@ -15,7 +15,7 @@ from tests.support import Infra, ServiceClient
 LIST = "{ discussions { id kind title schoolClassName posts mayModerate } }"
 POSTS = "query($id: ID!) { discussionPosts(id: $id) { id body hidden hiddenReason author { id } } }"
 POST = (
-    "mutation($id: ID!, $b: String!) { postToDiscussion(id: $id, body: $b) "
+    "mutation($id: ID!, $body: String!) { postToDiscussion(id: $id, body: $body) "
     "{ id body author { id } } }"
 )
 HIDE = "mutation($id: ID!, $r: String!) { hidePost(id: $id, reason: $r) { id hidden body } }"
@@ -59,17 +59,17 @@ async def test_members_post_and_others_do_not_see_the_chat(
 ) -> None:
     svc, school = world
     chat = (await titles(svc, school, "student"))["Чат класса 7Б"]["id"]
-    posted = await gql(svc, school, "student", POST, id=chat, b="Завтра контрольная?")
+    posted = await gql(svc, school, "student", POST, id=chat, body="Завтра контрольная?")
     assert "errors" not in posted, posted
     seen = await gql(svc, school, "classmate", POSTS, id=chat)
     assert [p["body"] for p in seen["data"]["discussionPosts"]] == ["Завтра контрольная?"]
     for outsider in ("student8", "parent", "teacher"):
         result = await gql(svc, school, outsider, POSTS, id=chat)
         assert error(result)["extensions"]["code"] == "NOT_FOUND", outsider
-        result = await gql(svc, school, outsider, POST, id=chat, b="Привет")
+        result = await gql(svc, school, outsider, POST, id=chat, body="Привет")
         assert error(result)["extensions"]["code"] == "NOT_FOUND", outsider
     for bad in ("", "a\x00", "я" * 4001):
-        result = await gql(svc, school, "student", POST, id=chat, b=bad)
+        result = await gql(svc, school, "student", POST, id=chat, body=bad)
         assert error(result)["extensions"] == {"code": "VALIDATION", "field": "body"}
 
 
@@ -101,7 +101,7 @@ async def test_moderators_hide_a_post_with_a_reason_and_every_act_is_kept(
 ) -> None:
     svc, school = world
     chat = (await titles(svc, school, "student"))["Чат класса 7Б"]["id"]
-    posted = await gql(svc, school, "classmate", POST, id=chat, b="Грубость")
+    posted = await gql(svc, school, "classmate", POST, id=chat, body="Грубость")
     [post] = posted["data"]["postToDiscussion"]
 
     refused = await gql(svc, school, "student", HIDE, id=post["id"], r="Грубо")
@@ -156,7 +156,7 @@ async def test_a_forum_topic_is_open_to_its_audience_only(
     topic = opened["data"]["openForumTopic"]
     assert (topic["kind"], topic["posts"]) == ("FORUM_TOPIC", 1)
     assert topic["id"] in {d["id"] for d in (await titles(svc, school, "parent2")).values()}
-    reply = await gql(svc, school, "parent2", POST, id=topic["id"], b="Спасибо!")
+    reply = await gql(svc, school, "parent2", POST, id=topic["id"], body="Спасибо!")
     assert "errors" not in reply, reply
     outsider = await gql(svc, school, "parent8", POSTS, id=topic["id"])
     assert error(outsider)["extensions"]["code"] == "NOT_FOUND"

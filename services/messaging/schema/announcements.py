@@ -7,9 +7,11 @@ from datetime import date, datetime
 import strawberry
 
 from services.kernel.graphql import Info, parse_id
+from services.kernel.inputs import max_length
 from services.kernel.roles import any_of
 from services.messaging import announcements
 from services.messaging.access import POSTERS
+from services.messaging.domain import mail
 from services.messaging.schema.mail import AudienceInput, Correspondent
 
 
@@ -63,7 +65,7 @@ class AnnouncementReads:
 @strawberry.input
 class AnnouncementInput:
     title: str
-    body: str
+    body: str = strawberry.field(metadata=max_length(mail.BODY_MAX))
     audiences: list[AudienceInput]
     pinned: bool = False
     shown_from: date | None = None

@@ -12,6 +12,7 @@ from datetime import datetime
 import strawberry
 
 from services.kernel.graphql import Info, parse_id, schema_enum
+from services.kernel.inputs import max_length
 from services.kernel.roles import any_of
 from services.messaging import audiences as audience_service
 from services.messaging import confirmations, mail, mail_rules, mailbox, subscriptions
@@ -225,7 +226,7 @@ class MailRule:
 class LetterInput:
     to: list[strawberry.ID]
     subject: str
-    body: str
+    body: str = strawberry.field(metadata=max_length(rules.BODY_MAX))
     cc: list[strawberry.ID] | None = None
     audiences: list[AudienceInput] | None = None
     confirm_by: datetime | None = strawberry.field(
@@ -255,7 +256,7 @@ class DraftInput:
     to: list[strawberry.ID] | None = None
     cc: list[strawberry.ID] | None = None
     subject: str = ""
-    body: str = ""
+    body: str = strawberry.field(default="", metadata=max_length(rules.BODY_MAX))
     about_student_id: strawberry.ID | None = None
 
     def parsed(self) -> mail.LetterInput:
@@ -271,7 +272,7 @@ class DraftInput:
 @strawberry.input
 class ReplyInput:
     message_id: strawberry.ID
-    body: str
+    body: str = strawberry.field(metadata=max_length(rules.BODY_MAX))
     all: bool = strawberry.field(default=False, description="Ответить всем.")
 
 
@@ -280,7 +281,7 @@ class ForwardInput:
     message_id: strawberry.ID
     to: list[strawberry.ID]
     cc: list[strawberry.ID] | None = None
-    body: str = ""
+    body: str = strawberry.field(default="", metadata=max_length(rules.BODY_MAX))
 
 
 async def _one(info: Info, message_id: object) -> Letter:
