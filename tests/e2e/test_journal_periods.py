@@ -38,7 +38,7 @@ UPDATE = "mutation { updateJournalSettings(input: {lockDays: 10}) { lockDays } }
 CLOSE = "mutation($y: ID!) { closeYear(input: {academicYearId: $y}) { closedAt } }"
 SUMMARY = """query($c: ID!, $y: ID!) {
   progressSummary(schoolClassId: $c, academicYearId: $y) {
-    closed rows { student { id fullName } marks { subjectName kind value } }
+    closed rows { student { id fullName } marks { subjectName kind value studyPeriodId } }
   }
 }"""
 
@@ -126,7 +126,10 @@ async def test_the_teacher_sets_a_term_mark_from_the_sheet_and_the_family_reads_
             for r in rows
             if r["student"]["id"] == ids["student"]
             for m in r["marks"]
-            if m["subjectName"] == "алгебра" and m["kind"] == "term"
+            # The demo's ended quarters have term marks of their own.
+            if m["subjectName"] == "алгебра"
+            and m["kind"] == "term"
+            and m["studyPeriodId"] == ids["period"]
         ]
 
     # Reports first replays the demo's marks from the journal stream: a loaded machine is slow.
