@@ -100,7 +100,7 @@ class Notice:
 @strawberry.type
 class NoticesQuery:
     @strawberry.federation.field(authenticated=True, description="Мои уведомления.")
-    async def my_notices(self, info: Info, unread_only: bool = False) -> list[Notice]:
+    async def my_notices(self, info: Info, unread_only: bool = False) -> list[Notice] | None:
         principal = info.context.require()
         rows = await notices.my_notices(info.context.runtime.db, principal, unread_only=unread_only)
         return [Notice.from_row(row) for row in rows]
@@ -193,7 +193,7 @@ class NoticesMutation:
     @strawberry.federation.field(
         authenticated=True, description="Отметить уведомление прочитанным."
     )
-    async def mark_notice_read(self, info: Info, id: strawberry.ID) -> Notice:
+    async def mark_notice_read(self, info: Info, id: strawberry.ID) -> Notice | None:
         principal = info.context.require()
         row = await notices.mark_notice_read(info.context.uow(), principal, parse_id(id))
         return Notice.from_row(row)

@@ -31,7 +31,7 @@ class AveragesQuery:
     )
     async def class_averages(
         self, info: Info, school_class_id: strawberry.ID
-    ) -> list[ClassAverage]:
+    ) -> list[ClassAverage] | None:
         principal = info.context.require(*averages.CLASS_AVERAGE_READERS)
         class_id = parse_id(school_class_id, "schoolClassId")
         rows = await averages.class_averages(info.context.runtime.db, principal, class_id)

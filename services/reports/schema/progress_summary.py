@@ -98,7 +98,7 @@ class ProgressSummaryQuery:
     )
     async def progress_summary(
         self, info: Info, school_class_id: strawberry.ID, academic_year_id: strawberry.ID
-    ) -> ProgressSummary:
+    ) -> ProgressSummary | None:
         principal = info.context.require(*summaries.SUMMARY_READERS)
         view = await summaries.progress_summary(
             info.context.runtime.db,
