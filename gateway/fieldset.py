@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from graphql import FieldNode, SelectionSetNode, parse
+from graphql import FieldNode, GraphQLError, SelectionSetNode, parse
 
 
 @dataclass(frozen=True)
@@ -34,6 +34,28 @@ def parse_field_set(text: str) -> FieldSet:
     document = parse("{" + text + "}", no_location=True)
     operation = document.definitions[0]
     return _items(operation.selection_set)  # type: ignore[attr-defined]
+
+
+def unsupported_field_set(text: str) -> str | None:
+    """Why the gateway cannot use this field set, or None. Its tree keeps field names only, so
+    arguments, aliases, directives and type conditions would be dropped without a word."""
+    try:
+        document = parse("{" + text + "}", no_location=True)
+    except GraphQLError as exc:
+        return f"it does not parse: {exc.message}"
+    pending = [document.definitions[0].selection_set]  # type: ignore[attr-defined]
+    while pending:
+        selection_set = pending.pop()
+        for sel in selection_set.selections:
+            if not isinstance(sel, FieldNode):
+                return "type conditions in field sets are not supported"
+            if sel.arguments:
+                return f"arguments in field sets are not supported ({sel.name.value})"
+            if sel.alias or sel.directives:
+                return f"aliases and directives in field sets are not supported ({sel.name.value})"
+            if sel.selection_set is not None:
+                pending.append(sel.selection_set)
+    return None
 
 
 def merge_field_sets(*sets: FieldSet) -> FieldSet:
