@@ -37,7 +37,7 @@ from graphql import (
 )
 
 from gateway.access import AccessRule
-from gateway.fieldset import parse_field_set
+from gateway.fieldset import parse_field_set, unsupported_field_set
 from gateway.supergraph import (
     CompositionError,
     FieldDef,
@@ -215,8 +215,11 @@ class _Composer:
         if type_shareable:
             type_def.shareable_in.add(subgraph)
         for directive, args in directives:
+            if directive == "context":
+                raise CompositionError(f"{name} in {subgraph}: @context is not supported")
             if directive == "key":
                 fields = str(args.get("fields", ""))
+                _check_field_set(f"the key of {name} in {subgraph}", fields)
                 key = Key(fields, parse_field_set(fields), bool(args.get("resolvable", True)))
                 type_def.keys.setdefault(subgraph, []).append(key)
         for interface in getattr(node, "interfaces", None) or ():
@@ -266,13 +269,21 @@ class _Composer:
             )
         directives = _directives(node.directives, names)
         placement = FieldPlacement(external=type_external, shareable=type_shareable)
+        where = f"{type_def.name}.{name} in {subgraph}"
+        for argument in node.arguments or ():
+            if any(d == "fromContext" for d, _ in _directives(argument.directives, names)):
+                raise CompositionError(f"{where}: @fromContext arguments are not supported")
         for directive, args in directives:
+            if directive in ("requires", "provides"):
+                _check_field_set(f"@{directive} of {where}", str(args.get("fields", "")))
             if directive == "external":
                 placement.external = True
             elif directive == "requires":
                 placement.requires = str(args.get("fields", ""))
             elif directive == "provides":
                 placement.provides = str(args.get("fields", ""))
+            elif directive == "override" and args.get("label"):
+                raise CompositionError(f"{where}: progressive @override (label) is not supported")
             elif directive == "override":
                 placement.override_from = str(args.get("from", "")) or None
             elif directive == "shareable":
@@ -284,6 +295,12 @@ class _Composer:
 
     def finish(self) -> Supergraph:
         return assemble(self.urls, self.types, self.has_mutation)
+
+
+def _check_field_set(what: str, text: str) -> None:
+    reason = unsupported_field_set(text)
+    if reason is not None:
+        raise CompositionError(f"{what} ({text!r}) cannot be used: {reason}")
 
 
 def assemble(urls: dict[str, str], types: dict[str, TypeDef], has_mutation: bool) -> Supergraph:
