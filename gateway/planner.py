@@ -71,6 +71,13 @@ class SelectionBuilder:
             alias = key if key != name else None
             found = FieldBuilder(alias, name, arguments, SelectionBuilder() if composite else None)
             self.fields[key] = found
+        elif found.name != name or found.arguments != arguments:
+            # Only a client alias that takes a name the gateway uses for its joins gets here:
+            # one of the two values would be lost (or joined on the wrong value).
+            raise PlanError(
+                f"the response key {key!r} is used for both {found.name} and {name}; "
+                f"rename the alias (names starting with {INJECTED_PREFIX!r} are reserved)"
+            )
         return found
 
     def fragment(self, type_name: str) -> SelectionBuilder:

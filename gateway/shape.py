@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from graphql import GraphQLList, GraphQLNonNull, GraphQLOutputType, GraphQLSchema, is_leaf_type
@@ -33,12 +34,19 @@ class _Shaper:
         self, selections: list[Selection], raw: dict[str, Any], type_name: str, path: Path
     ) -> Any:
         runtime = raw.get("__typename") or type_name
-        out: dict[str, Any] = {}
+        chosen: dict[str, Selection] = {}
         for sel in selections:
-            if sel.response_key in out:
-                continue
             if sel.type_condition and not self.applies(sel.type_condition, runtime):
                 continue
+            first = chosen.get(sel.response_key)
+            if first is None:
+                chosen[sel.response_key] = sel
+            elif first.denied is None:
+                # The key selected again under another type condition: both selections of
+                # its fields apply (a denial of either wins).
+                chosen[sel.response_key] = sel if sel.denied else _merged(first, sel)
+        out: dict[str, Any] = {}
+        for sel in chosen.values():
             field_path = [*path, sel.response_key]
             if sel.denied is not None:
                 self.errors.append(sel.denied.as_error(field_path))
@@ -76,6 +84,16 @@ class _Shaper:
             return None
         completed = self.obj(sel.selections, raw, type_.name, path)  # type: ignore[attr-defined]
         return None if completed is _INVALID else completed
+
+
+def _merged(first: Selection, second: Selection) -> Selection:
+    if not second.children:
+        return first
+    children = dict(first.children)
+    for key, child in second.children.items():
+        found = children.get(key)
+        children[key] = child if found is None else _merged(found, child)
+    return replace(first, children=children)
 
 
 def shape(

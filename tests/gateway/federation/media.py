@@ -1,0 +1,68 @@
+"""media: albums and films behind an ``Item`` interface whose fields hold objects, so one
+response key can be selected on the interface and again under a fragment."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import strawberry
+
+from services.kernel.graphql import FEDERATION_VERSION
+
+PUBLIC = [["public"]]
+
+
+@strawberry.federation.type(shareable=True, policy=PUBLIC)
+class Owner:
+    id: strawberry.ID
+    name: str
+    city: str | None
+
+
+@strawberry.federation.interface(keys=["id"])
+class Item:
+    id: strawberry.ID
+    title: str
+    owner: Owner
+
+    @classmethod
+    def resolve_reference(cls, **representation: Any) -> Item:
+        """An entity interface: asked for an ``Item``, answers the album or film it is."""
+        return ITEMS[str(representation["id"])]
+
+
+@strawberry.federation.type(keys=["id"], policy=PUBLIC)
+class Album(Item):
+    tracks: int
+
+    @classmethod
+    def resolve_reference(cls, **representation: Any) -> Album:
+        return ITEMS[str(representation["id"])]  # type: ignore[return-value]
+
+
+@strawberry.federation.type(keys=["id"], policy=PUBLIC)
+class Film(Item):
+    minutes: int
+
+    @classmethod
+    def resolve_reference(cls, **representation: Any) -> Film:
+        return ITEMS[str(representation["id"])]  # type: ignore[return-value]
+
+
+_OWNER = Owner(id=strawberry.ID("o1"), name="Фонотека", city="Томск")
+ITEMS: dict[str, Item] = {
+    "a1": Album(id=strawberry.ID("a1"), title="Времена года", owner=_OWNER, tracks=12),
+    "f1": Film(id=strawberry.ID("f1"), title="Солярис", owner=_OWNER, minutes=169),
+}
+
+
+@strawberry.type
+class Query:
+    @strawberry.federation.field(policy=PUBLIC)
+    def items(self) -> list[Item]:
+        return list(ITEMS.values())
+
+
+schema = strawberry.federation.Schema(
+    query=Query, types=[Album, Film], federation_version=FEDERATION_VERSION
+)
