@@ -102,6 +102,8 @@ class SelectionBuilder:
                 )
             )
         for type_name, fragment in self.fragments.items():
+            if not fragment.fields and not fragment.fragments:
+                continue  # only denied or gateway-answered fields: nothing to ask
             selections.append(
                 InlineFragmentNode(
                     type_condition=NamedTypeNode(name=_name(type_name)),
@@ -126,6 +128,9 @@ class FetchNode:
     # The __typename sent in representations: the interface's own name for an @interfaceObject,
     # otherwise (None) each object's runtime type.
     representation_type: str | None = None
+    # Set on a join that asks an entity interface's own subgraph which type each object that
+    # an @interfaceObject returned really is: its answer's __typename replaces the interface's.
+    resolves_type: bool = False
     children: dict[tuple[str, str, tuple[str, ...]], FetchNode] = field(default_factory=dict)
     alias: str = ""
 
@@ -295,11 +300,83 @@ class _Planner:
             builder = out.field(sel.response_key, sel.field_name, arguments, bool(sel.children))
             if builder.sub is not None:
                 child_provided = self._provided(subgraph, type_name, sel.field_name, provided)
-                self.plan_children(
-                    sel, subgraph, builder.sub, (*path, sel.response_key), node, child_provided
-                )
+                child_path = (*path, sel.response_key)
+                if self.needs_concrete_type(sel, subgraph, child_provided):
+                    self.plan_through_interface_owner(
+                        sel, type_name, subgraph, builder.sub, child_path, node, child_provided
+                    )
+                else:
+                    self.plan_children(sel, subgraph, builder.sub, child_path, node, child_provided)
             return
         self.join(sel, type_name, subgraph, out, path, node, provided)
+
+    def needs_concrete_type(self, sel: Selection, subgraph: str, provided: FieldSet) -> bool:
+        """Objects of an interface that ``subgraph`` knows only as an ``@interfaceObject`` come
+        typed as the interface: asking their __typename, a type condition or a field another
+        subgraph resolves needs the type each one really is."""
+        type_def = self.sg.types.get(sel.named_type)
+        if type_def is None or subgraph not in type_def.interface_object_in:
+            return False
+        return any(
+            child.type_condition is not None
+            or child.field_name == "__typename"
+            or not self.resolvable(subgraph, sel.named_type, child.field_name, provided)
+            for child in sel.selections
+            if child.denied is None
+        )
+
+    def plan_through_interface_owner(
+        self,
+        sel: Selection,
+        parent_type: str,
+        subgraph: str,
+        out: SelectionBuilder,
+        path: tuple[str, ...],
+        node: FetchNode,
+        provided: FieldSet,
+    ) -> None:
+        """Fields ``subgraph`` resolves stay with it; everything else goes through a join on
+        the interface to a subgraph that defines it as an entity interface, which answers with
+        each object's own type (joins on that type follow it)."""
+        interface = sel.named_type
+        type_def = self.sg.types[interface]
+        owner_key = next(
+            (
+                (target, key)
+                for target in type_def.subgraphs
+                if target not in type_def.interface_object_in
+                for key in type_def.resolvable_keys(target)
+                if self.sg.can_resolve_set(subgraph, interface, key.selection)
+            ),
+            None,
+        )
+        if owner_key is None:
+            raise PlanError(
+                f"{parent_type}.{sel.field_name}: {subgraph} returns {interface} as an "
+                f"@interfaceObject and no subgraph resolves {interface} to its concrete types"
+            )
+        target, key = owner_key
+        _inject(out, key.selection)
+        owner = self.entity_node(node, target, interface, path, key.selection)
+        owner.typenames.add(interface)
+        owner.representation_type = interface
+        owner.resolves_type = True
+        for child in sel.selections:
+            if child.field_name == "__typename" and child.type_condition is None:
+                continue  # the owner's answer carries it
+            local = child.type_condition is None and self.resolvable(
+                subgraph, interface, child.field_name, provided
+            )
+            if local:
+                self.plan_field(child, interface, subgraph, out, path, node, provided)
+                continue
+            if child.type_condition is None:
+                fragment = owner.selection.fragment(interface)
+                self.plan_field(child, interface, target, fragment, path, owner, ())
+                continue
+            for type_name in self.conditions(target, interface, child.type_condition):
+                fragment = owner.selection.fragment(type_name)
+                self.plan_field(child, type_name, target, fragment, path, owner, ())
 
     def _provided(
         self, subgraph: str, type_name: str, field_name: str, provided: FieldSet

@@ -1,0 +1,9 @@
+"""The small fixture subgraphs beyond the main five, by name, for the planner's tests."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.gateway.federation import media, ratings
+
+SCHEMAS: dict[str, Any] = {"media": media.schema, "ratings": ratings.schema}
