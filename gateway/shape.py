@@ -7,6 +7,7 @@ from typing import Any
 
 from graphql import GraphQLList, GraphQLNonNull, GraphQLOutputType, GraphQLSchema, is_leaf_type
 
+from gateway.errors import error
 from gateway.operation import Normalized, Selection
 
 Path = list[str | int]
@@ -29,6 +30,24 @@ class _Shaper:
             return self.schema.is_sub_type(abstract, concrete)  # type: ignore[arg-type]
         except (AttributeError, TypeError):
             return False
+
+    def missing(self, path: Path) -> None:
+        """A null where the schema promises a value takes its parent along; the client hears
+        why, unless an error already may speak of this object (a failed fetch, a denial)."""
+        parent = path[:-1]
+        for known in self.errors:
+            where = known.get("path")
+            if not isinstance(where, list):
+                return  # an error of the whole fetch: it may be about this field
+            if where[: len(parent)] == parent or path[: len(where)] == where:
+                return
+        self.errors.append(
+            error(
+                f"Поле {'.'.join(map(str, path))} обязательно, но сервис не вернул его значение.",
+                "INTERNAL",
+                list(path),
+            )
+        )
 
     def obj(
         self, selections: list[Selection], raw: dict[str, Any], type_name: str, path: Path
@@ -65,6 +84,8 @@ class _Shaper:
     def value(self, type_: GraphQLOutputType, raw: Any, sel: Selection, path: Path) -> Any:
         if isinstance(type_, GraphQLNonNull):
             inner = self.value(type_.of_type, raw, sel, path)
+            if inner is None:
+                self.missing(path)
             return _INVALID if inner is None or inner is _INVALID else inner
         if raw is None:
             return None

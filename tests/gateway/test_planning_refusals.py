@@ -110,3 +110,15 @@ async def test_an_interface_object_without_a_resolvable_owner_is_refused(
         assert fed.counts() == {}
         body = await fed.gql("{ topRated { stars } }")  # nothing concrete asked: answered
         assert body["data"]["topRated"] == [{"stars": 5}, {"stars": 4}]
+
+
+async def test_a_null_in_a_non_null_field_is_reported_not_just_propagated(
+    fed: Federation,
+) -> None:
+    # ratings knows no a2 and answers a null entity without an error: stars is Int!.
+    body = await fed.gql("{ latest { title stars } }")
+    assert body["data"] == {"latest": None}
+    (error,) = body["errors"]
+    assert error["path"] == ["latest", "stars"]
+    assert error["extensions"]["code"] == "INTERNAL"
+    assert "latest.stars" in error["message"]

@@ -24,8 +24,9 @@ class Item:
         return [_item(other) for other in SIMILAR[str(self.id)]]
 
     @classmethod
-    def resolve_reference(cls, **representation: Any) -> Item:
-        return _item(str(representation["id"]))
+    def resolve_reference(cls, **representation: Any) -> Item | None:
+        item_id = str(representation["id"])
+        return _item(item_id) if item_id in STARS else None  # not rated: no entity, no error
 
 
 def _item(item_id: str) -> Item:
