@@ -7,7 +7,7 @@ one per subgraph: every entity join the stage needs from a subgraph goes into th
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from graphql import (
@@ -208,6 +208,53 @@ class _Planner:
                 return target, key
         return options[0]
 
+    def route(
+        self,
+        subgraph: str,
+        type_name: str,
+        names: FieldSet,
+        node: FetchNode,
+        path: tuple[str, ...],
+        source_type: str | None = None,
+    ) -> list[tuple[str, Key]]:
+        """The joins that reach a subgraph resolving ``names``: one when ``subgraph`` can give
+        a key of it, else the shortest chain of subgraphs, each giving the next one's key (A
+        knows ``upc``, B maps ``upc`` to ``id``, C knows ``id``)."""
+        try:
+            return [self.choose(subgraph, type_name, names, node, path, source_type)]
+        except PlanError as refusal:
+            unreachable = refusal
+        type_def = self.sg.types[type_name]
+        seen = {subgraph}
+        frontier: list[tuple[str, str, list[tuple[str, Key]]]] = [
+            (subgraph, source_type or type_name, [])
+        ]
+        while frontier:
+            following = []
+            for current, known_as, hops in frontier:
+                for middle in type_def.subgraphs:
+                    key = next(
+                        (
+                            k
+                            for k in type_def.resolvable_keys(middle)
+                            if self.sg.can_resolve_set(current, known_as, k.selection)
+                        ),
+                        None,
+                    )
+                    if middle in seen or key is None:
+                        continue
+                    seen.add(middle)
+                    chain = [*hops, (middle, key)]
+                    for target in type_def.subgraphs:
+                        if target in seen or not self.sg.can_resolve_set(target, type_name, names):
+                            continue
+                        for last in type_def.resolvable_keys(target):
+                            if self.sg.can_resolve_set(middle, type_name, last.selection):
+                                return [*chain, (target, last)]
+                    following.append((middle, type_name, chain))
+            frontier = following
+        raise unreachable
+
     def join(
         self,
         sel: Selection,
@@ -217,15 +264,22 @@ class _Planner:
         path: tuple[str, ...],
         node: FetchNode,
         provided: FieldSet,
+        wanted: FieldSet = (),
     ) -> None:
         """Fetch ``sel`` from another subgraph through ``_entities``, after what it needs."""
-        wanted = (FieldSetItem(sel.field_name),)
+        wanted = wanted or (FieldSetItem(sel.field_name),)
         join_type, typenames = self.join_type(type_name, sel.field_name)
-        target, key = self.choose(subgraph, join_type, wanted, node, path, type_name)
+        *middles, (target, key) = self.route(subgraph, join_type, wanted, node, path, type_name)
         placement = self.sg.field(join_type, sel.field_name).placements[target]  # type: ignore[union-attr]
         requires = parse_field_set(placement.requires) if placement.requires else ()
-        _inject(out, key.selection)
-        parent = node
+        parent, key_out = node, out
+        for middle, middle_key in middles:
+            # A subgraph on the way that turns the key we have into the key the target needs.
+            _inject(key_out, middle_key.selection)
+            parent = self.entity_node(parent, middle, join_type, path, middle_key.selection)
+            parent.typenames |= typenames
+            key_out = parent.selection.fragment(join_type)
+        _inject(key_out, key.selection)
         local = tuple(i for i in requires if self.resolvable_set(subgraph, type_name, i, provided))
         _inject(out, local)
         remote = tuple(item for item in requires if item not in local)
@@ -234,7 +288,7 @@ class _Planner:
             # after it (a child of that join runs in the stage after it).
             helper_target, helper_key = self.choose(subgraph, join_type, remote, node, path)
             _inject(out, helper_key.selection)
-            parent = self.entity_node(node, helper_target, join_type, path, helper_key.selection)
+            parent = self.entity_node(parent, helper_target, join_type, path, helper_key.selection)
             parent.typenames |= typenames
             _inject(parent.selection.fragment(join_type), remote)
         child = self.entity_node(parent, target, join_type, path, key.selection)
@@ -301,7 +355,20 @@ class _Planner:
             if builder.sub is not None:
                 child_provided = self._provided(subgraph, type_name, sel.field_name, provided)
                 child_path = (*path, sel.response_key)
-                if self.needs_concrete_type(sel, subgraph, child_provided):
+                remote = self.value_fields_elsewhere(sel, subgraph, child_provided)
+                if remote:
+                    # A keyless value type: what this subgraph lacks comes with the parent
+                    # entity's join to a subgraph that resolves the field and those fields.
+                    local = {k: c for k, c in sel.children.items() if k not in remote}
+                    self.plan_children(
+                        replace(sel, children=local), subgraph, builder.sub, child_path, node,
+                        child_provided,
+                    )  # fmt: skip
+                    items = tuple(FieldSetItem(sel.children[k].field_name) for k in remote)
+                    wanted = (FieldSetItem(sel.field_name, items),)
+                    elsewhere = replace(sel, children={k: sel.children[k] for k in remote})
+                    self.join(elsewhere, type_name, subgraph, out, path, node, provided, wanted)
+                elif self.needs_concrete_type(sel, subgraph, child_provided):
                     self.plan_through_interface_owner(
                         sel, type_name, subgraph, builder.sub, child_path, node, child_provided
                     )
@@ -309,6 +376,23 @@ class _Planner:
                     self.plan_children(sel, subgraph, builder.sub, child_path, node, child_provided)
             return
         self.join(sel, type_name, subgraph, out, path, node, provided)
+
+    def value_fields_elsewhere(
+        self, sel: Selection, subgraph: str, provided: FieldSet
+    ) -> list[tuple[str, str | None]]:
+        """The children of a keyless object value that ``subgraph`` cannot resolve (only a
+        join on the entity holding the value can fetch them)."""
+        type_def = self.sg.types.get(sel.named_type)
+        if type_def is None or type_def.kind != "object" or any(type_def.keys.values()):
+            return []
+        return [
+            key
+            for key, child in sel.children.items()
+            if child.denied is None
+            and child.type_condition is None
+            and child.field_name != "__typename"
+            and not self.resolvable(subgraph, sel.named_type, child.field_name, provided)
+        ]
 
     def needs_concrete_type(self, sel: Selection, subgraph: str, provided: FieldSet) -> bool:
         """Objects of an interface that ``subgraph`` knows only as an ``@interfaceObject`` come

@@ -4,6 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.gateway.federation import media, ratings
+from tests.gateway.federation import catalogue, loans, media, ratings, shelf
 
-SCHEMAS: dict[str, Any] = {"media": media.schema, "ratings": ratings.schema}
+SCHEMAS: dict[str, Any] = {
+    "media": media.schema,
+    "ratings": ratings.schema,
+    "shelf": shelf.schema,
+    "catalogue": catalogue.schema,
+    "loans": loans.schema,
+}
