@@ -14,6 +14,7 @@ from graphql import (
     ArgumentNode,
     DocumentNode,
     FieldNode,
+    GraphQLScalarType,
     InlineFragmentNode,
     ListTypeNode,
     NamedTypeNode,
@@ -31,7 +32,7 @@ from graphql.language import Visitor
 
 from gateway.fieldset import FieldSet, FieldSetItem, merge_field_sets, parse_field_set
 from gateway.operation import Normalized, Selection
-from gateway.supergraph import Key, Supergraph
+from gateway.supergraph import Key, Supergraph, named_type_name
 
 # Fields the gateway adds for its own joins are aliased so they never clash with the client's.
 INJECTED_PREFIX = "_sgo_"
@@ -133,12 +134,13 @@ class FetchNode:
     resolves_type: bool = False
     children: dict[tuple[str, str, tuple[str, ...]], FetchNode] = field(default_factory=dict)
     alias: str = ""
+    depth: int = 0  # the stage it runs in, counted from its root fetch
 
     def child(self, subgraph: str, type_name: str, path: tuple[str, ...]) -> FetchNode:
         key = (subgraph, type_name, path)
         found = self.children.get(key)
         if found is None:
-            found = self.children[key] = FetchNode(subgraph, type_name, path)
+            found = self.children[key] = FetchNode(subgraph, type_name, path, depth=self.depth + 1)
         return found
 
     @property
@@ -173,6 +175,7 @@ class Plan:
 class _Planner:
     def __init__(self, supergraph: Supergraph) -> None:
         self.sg = supergraph
+        self.created: list[FetchNode] = []  # every entity join, in the order planned
 
     def resolvable(self, subgraph: str, type_name: str, name: str, provided: FieldSet) -> bool:
         return any(item.name == name for item in provided) or self.sg.can_resolve(
@@ -284,13 +287,14 @@ class _Planner:
         _inject(out, local)
         remote = tuple(item for item in requires if item not in local)
         if remote:
-            # @requires fields this subgraph cannot give: a join for them first, and ours
-            # after it (a child of that join runs in the stage after it).
-            helper_target, helper_key = self.choose(subgraph, join_type, remote, node, path)
-            _inject(out, helper_key.selection)
-            parent = self.entity_node(parent, helper_target, join_type, path, helper_key.selection)
-            parent.typenames |= typenames
-            _inject(parent.selection.fragment(join_type), remote)
+            # @requires fields this subgraph cannot give are planned like fields the client
+            # asked (under injected names), so they may need joins, chains and @requires of
+            # their own; ours runs after the last of those joins (a stage after its depth).
+            made = len(self.created)
+            for item in remote:
+                required = self.required_selection(item, join_type, INJECTED_PREFIX)
+                self.plan_field(required, type_name, subgraph, out, path, node, provided)
+            parent = max([parent, *self.created[made:]], key=lambda n: n.depth)
         child = self.entity_node(parent, target, join_type, path, key.selection)
         child.typenames |= typenames
         child.representation = merge_field_sets(child.representation, requires)
@@ -323,11 +327,28 @@ class _Planner:
             return True
         return self.sg.can_resolve_set(subgraph, type_name, (item,))
 
-    @staticmethod
+    def required_selection(self, item: FieldSetItem, type_name: str, prefix: str) -> Selection:
+        """A ``@requires`` field as if the client had selected it (children unprefixed, as
+        representations carry them)."""
+        field_def = self.sg.field(type_name, item.name)
+        named = named_type_name(field_def.node) if field_def is not None else type_name
+        children = {(c.name, None): self.required_selection(c, named, "") for c in item.children}
+        node = FieldNode(name=_name(item.name), arguments=(), directives=())
+        # Only its name is read (the field may be @inaccessible, absent from the API schema).
+        stand_in = self.sg.api_schema.get_type(named) or GraphQLScalarType(named)
+        return Selection(f"{prefix}{item.name}", item.name, type_name, None, node, stand_in,
+                         children=children)  # fmt: skip
+
     def entity_node(
-        parent: FetchNode, subgraph: str, type_name: str, path: tuple[str, ...], key: FieldSet
+        self,
+        parent: FetchNode,
+        subgraph: str,
+        type_name: str,
+        path: tuple[str, ...],
+        key: FieldSet,
     ) -> FetchNode:
         child = parent.child(subgraph, type_name, path)
+        self.created.append(child)
         child.key_fields = merge_field_sets(child.key_fields, key)
         child.representation = merge_field_sets(child.representation, key)
         return child

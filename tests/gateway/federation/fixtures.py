@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.gateway.federation import catalogue, loans, media, ratings, shelf
+from tests.gateway.federation import (
+    catalogue,
+    customs,
+    delivery,
+    loans,
+    media,
+    parcels,
+    ratings,
+    shelf,
+)
 
 SCHEMAS: dict[str, Any] = {
     "media": media.schema,
@@ -12,4 +21,7 @@ SCHEMAS: dict[str, Any] = {
     "shelf": shelf.schema,
     "catalogue": catalogue.schema,
     "loans": loans.schema,
+    "parcels": parcels.schema,
+    "customs": customs.schema,
+    "delivery": delivery.schema,
 }
