@@ -5,7 +5,14 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from graphql import GraphQLList, GraphQLNonNull, GraphQLOutputType, GraphQLSchema, is_leaf_type
+from graphql import (
+    GraphQLEnumType,
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLOutputType,
+    GraphQLSchema,
+    is_leaf_type,
+)
 
 from gateway.errors import error
 from gateway.operation import Normalized, Selection
@@ -100,6 +107,17 @@ class _Shaper:
                 items.append(completed)
             return items
         if is_leaf_type(type_):
+            if isinstance(type_, GraphQLEnumType) and raw not in type_.values:
+                # An @inaccessible value (or one the API does not know) never reaches a client.
+                self.errors.append(
+                    error(
+                        f"Поле {'.'.join(map(str, path))} получило значение, которого нет в "
+                        f"схеме ({type_.name}).",
+                        "INTERNAL",
+                        list(path),
+                    )
+                )
+                return None
             return raw
         if not isinstance(raw, dict):
             return None

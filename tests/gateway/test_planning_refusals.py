@@ -122,3 +122,10 @@ async def test_a_null_in_a_non_null_field_is_reported_not_just_propagated(
     assert error["path"] == ["latest", "stars"]
     assert error["extensions"]["code"] == "INTERNAL"
     assert "latest.stars" in error["message"]
+
+
+async def test_an_inaccessible_enum_value_is_nulled_with_an_error(fed: Federation) -> None:
+    body = await fed.gql("{ items { ... on Album { format } } latest { ... on Album { format } } }")
+    assert body["data"] == {"items": [{"format": "VINYL"}, {}], "latest": {"format": None}}
+    (error,) = body["errors"]
+    assert error["path"] == ["latest", "format"] and "TAPE" not in error["message"]

@@ -3,13 +3,22 @@ response key can be selected on the interface and again under a fragment."""
 
 from __future__ import annotations
 
+import enum
 from typing import Any
 
 import strawberry
+from strawberry.federation.schema_directives import Inaccessible
 
 from services.kernel.graphql import FEDERATION_VERSION
 
 PUBLIC = [["public"]]
+
+
+@strawberry.enum
+class Format(enum.Enum):
+    VINYL = "VINYL"
+    # Not for clients yet: a value the gateway must never pass on.
+    TAPE = strawberry.enum_value("TAPE", directives=[Inaccessible()])
 
 
 @strawberry.federation.type(shareable=True, policy=PUBLIC)
@@ -34,6 +43,7 @@ class Item:
 @strawberry.federation.type(keys=["id"], policy=PUBLIC)
 class Album(Item):
     tracks: int
+    format: Format | None = None
 
     @classmethod
     def resolve_reference(cls, **representation: Any) -> Album:
@@ -50,9 +60,12 @@ class Film(Item):
 
 
 _OWNER = Owner(id=strawberry.ID("o1"), name="Фонотека", city="Томск")
-LATEST = Album(id=strawberry.ID("a2"), title="Ноктюрны", owner=_OWNER, tracks=21)
+LATEST = Album(id=strawberry.ID("a2"), title="Ноктюрны", owner=_OWNER, tracks=21,
+               format=Format.TAPE)  # fmt: skip
 ITEMS: dict[str, Item] = {
-    "a1": Album(id=strawberry.ID("a1"), title="Времена года", owner=_OWNER, tracks=12),
+    "a1": Album(
+        id=strawberry.ID("a1"), title="Времена года", owner=_OWNER, tracks=12, format=Format.VINYL
+    ),
     "f1": Film(id=strawberry.ID("f1"), title="Солярис", owner=_OWNER, minutes=169),
 }
 
