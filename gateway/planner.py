@@ -175,6 +175,8 @@ class Plan:
 class _Planner:
     def __init__(self, supergraph: Supergraph) -> None:
         self.sg = supergraph
+        self.roots: list[FetchNode] = []
+        self.mutation = False
         self.created: list[FetchNode] = []  # every entity join, in the order planned
 
     def resolvable(self, subgraph: str, type_name: str, name: str, provided: FieldSet) -> bool:
@@ -388,7 +390,10 @@ class _Planner:
                     items = tuple(FieldSetItem(sel.children[k].field_name) for k in remote)
                     wanted = (FieldSetItem(sel.field_name, items),)
                     elsewhere = replace(sel, children={k: sel.children[k] for k in remote})
-                    self.join(elsewhere, type_name, subgraph, out, path, node, provided, wanted)
+                    if node.type_name is None and not path and not self.mutation:
+                        self.split_root(elsewhere, type_name, subgraph)
+                    else:
+                        self.join(elsewhere, type_name, subgraph, out, path, node, provided, wanted)
                 elif self.needs_concrete_type(sel, subgraph, child_provided):
                     self.plan_through_interface_owner(
                         sel, type_name, subgraph, builder.sub, child_path, node, child_provided
@@ -397,6 +402,33 @@ class _Planner:
                     self.plan_children(sel, subgraph, builder.sub, child_path, node, child_provided)
             return
         self.join(sel, type_name, subgraph, out, path, node, provided)
+
+    def split_root(self, sel: Selection, root_type: str, subgraph: str) -> None:
+        """A shared root field whose keyless value no one subgraph resolves whole: the same
+        field is asked of another subgraph for what it adds (queries only: a mutation runs
+        once). Each step resolves at least one field more, so the split ends."""
+        field_def = self.sg.field(root_type, sel.field_name)
+        named = sel.named_type
+        target = next(
+            (
+                other
+                for other in (field_def.resolvers if field_def else ())
+                if other != subgraph
+                and any(
+                    self.sg.can_resolve(other, named, child.field_name)
+                    for child in sel.children.values()
+                )
+            ),
+            None,
+        )
+        if target is None:
+            wanted = ", ".join(child.field_name for child in sel.children.values())
+            raise PlanError(f"no subgraph can resolve {named}.{{{wanted}}} from {subgraph}")
+        root = next((r for r in self.roots if r.subgraph == target), None)
+        if root is None:
+            root = FetchNode(target, None, ())
+            self.roots.append(root)
+        self.plan_field(sel, root_type, target, root.selection, (), root, ())
 
     def value_fields_elsewhere(
         self, sel: Selection, subgraph: str, provided: FieldSet
@@ -529,8 +561,8 @@ class _Planner:
         ]
 
     def plan(self, normalized: Normalized) -> list[FetchNode]:
-        roots: list[FetchNode] = []
-        mutation = normalized.operation.operation == OperationType.MUTATION
+        roots = self.roots
+        mutation = self.mutation = normalized.operation.operation == OperationType.MUTATION
         selections = [
             sel
             for sel in normalized.selections

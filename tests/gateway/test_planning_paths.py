@@ -56,3 +56,31 @@ async def test_a_keyless_value_type_gets_its_other_fields_through_the_parent_ent
     assert fed.counts() == {"shelf": 1, "catalogue": 1, "loans": 1}
     (call,) = fed.requests("loans")
     assert "printRun" in call and "number" not in call  # loans asked only what it adds
+
+
+@pytest.fixture(params=["own", "standard"])
+async def weather(request: pytest.FixtureRequest, settings: Settings) -> AsyncIterator[Federation]:
+    names = ("sky", "wind", "rain")
+    graph = None
+    if request.param == "standard":
+        graph = load_supergraph(node_composer.standard_for(*names))
+    schemas = {name: fixtures.SCHEMAS[name] for name in names}
+    async with running_federation(settings, graph, schemas) as federation:
+        yield federation
+
+
+async def test_a_shared_root_field_on_a_keyless_type_is_split_over_its_subgraphs(
+    weather: Federation,
+) -> None:
+    query = '{ weather(city: "Томск") { city clouds speed rain } }'
+    body = await weather.gql(query)
+    assert body == {
+        "data": {"weather": {"city": "Томск", "clouds": "Облачно", "speed": 7, "rain": 0}}
+    }
+    # One root request to each, all in the first stage, each asked only what it adds.
+    assert weather.counts() == {"sky": 1, "wind": 1, "rain": 1}
+    assert "speed" not in weather.requests("sky")[0] + weather.requests("rain")[0]
+    weather.reset()
+    body = await weather.gql('{ weather(city: "Томск") { city } }')
+    assert body["data"]["weather"] == {"city": "Томск"}
+    assert sum(weather.counts().values()) == 1

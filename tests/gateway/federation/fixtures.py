@@ -13,6 +13,9 @@ from tests.gateway.federation import (
     parcels,
     ratings,
     shelf,
+    weather_rain,
+    weather_sky,
+    weather_wind,
 )
 
 SCHEMAS: dict[str, Any] = {
@@ -24,4 +27,7 @@ SCHEMAS: dict[str, Any] = {
     "parcels": parcels.schema,
     "customs": customs.schema,
     "delivery": delivery.schema,
+    "sky": weather_sky.schema,
+    "wind": weather_wind.schema,
+    "rain": weather_rain.schema,
 }
