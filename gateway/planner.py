@@ -274,7 +274,21 @@ class _Planner:
         """Fetch ``sel`` from another subgraph through ``_entities``, after what it needs."""
         wanted = wanted or (FieldSetItem(sel.field_name),)
         join_type, typenames = self.join_type(type_name, sel.field_name)
-        *middles, (target, key) = self.route(subgraph, join_type, wanted, node, path, type_name)
+        try:
+            hops = self.route(subgraph, join_type, wanted, node, path, type_name)
+        except PlanError:
+            if self.sg.types[type_name].kind != "interface":
+                raise
+            # No key of the interface leads there: join each implementation on its own key
+            # (the entities another subgraph extends), under a fragment per type.
+            concrete = [t for t in sorted(typenames) if self.sg.possible_in(subgraph, type_name, t)]
+            if not concrete:
+                raise
+            for object_type in concrete:
+                fragment = out.fragment(object_type)
+                self.plan_field(sel, object_type, subgraph, fragment, path, node, provided)
+            return
+        *middles, (target, key) = hops
         placement = self.sg.field(join_type, sel.field_name).placements[target]  # type: ignore[union-attr]
         requires = parse_field_set(placement.requires) if placement.requires else ()
         parent, key_out = node, out

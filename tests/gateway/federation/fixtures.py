@@ -10,6 +10,7 @@ from tests.gateway.federation import (
     delivery,
     loans,
     media,
+    notes,
     parcels,
     ratings,
     shelf,
@@ -21,6 +22,7 @@ from tests.gateway.federation import (
 SCHEMAS: dict[str, Any] = {
     "media": media.schema,
     "ratings": ratings.schema,
+    "notes": notes.schema,
     "shelf": shelf.schema,
     "catalogue": catalogue.schema,
     "loans": loans.schema,

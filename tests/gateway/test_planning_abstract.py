@@ -1,0 +1,54 @@
+"""Abstract types across subgraphs: interface fields whose implementations are entities
+another subgraph extends (media + notes fixtures)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+
+from gateway.joinspec import load_supergraph
+from services.kernel.settings import Settings
+from tests.gateway.federation import fixtures, node_composer
+from tests.gateway.federation.harness import Federation, running_federation
+from tests.gateway.test_planning import entity_batches
+
+NAMES = ("media", "notes")
+
+
+@pytest.fixture(params=["own", "standard"])
+async def fed(request: pytest.FixtureRequest, settings: Settings) -> AsyncIterator[Federation]:
+    graph = None
+    if request.param == "standard":
+        graph = load_supergraph(node_composer.standard_for(*NAMES))
+    schemas = {name: fixtures.SCHEMAS[name] for name in NAMES}
+    async with running_federation(settings, graph, schemas) as federation:
+        yield federation
+
+
+async def test_an_interface_field_extended_on_each_implementation_elsewhere_is_joined_per_type(
+    fed: Federation,
+) -> None:
+    body = await fed.gql("{ items { id notes } }")
+    assert body == {
+        "data": {
+            "items": [
+                {"id": "a1", "notes": ["Вивальди"]},
+                {"id": "f1", "notes": ["Тарковский", "1972"]},
+            ]
+        }
+    }
+    # One request to notes, one _entities list per type.
+    assert fed.counts() == {"media": 1, "notes": 1}
+    assert entity_batches(fed, "notes") == [[{"id": "a1"}], [{"id": "f1"}]]
+
+
+async def test_an_interface_field_under_a_type_condition_joins_that_type_only(
+    fed: Federation,
+) -> None:
+    body = await fed.gql("{ items { __typename ... on Film { notes } } }")
+    assert body["data"]["items"] == [
+        {"__typename": "Album"},
+        {"__typename": "Film", "notes": ["Тарковский", "1972"]},
+    ]
+    assert entity_batches(fed, "notes") == [[{"id": "f1"}]]
