@@ -275,7 +275,8 @@ class _Composer:
                 raise CompositionError(f"{where}: @fromContext arguments are not supported")
         for directive, args in directives:
             if directive in ("requires", "provides"):
-                _check_field_set(f"@{directive} of {where}", str(args.get("fields", "")))
+                fields = str(args.get("fields", ""))
+                _check_field_set(f"@{directive} of {where}", fields, directive == "requires")
             if directive == "external":
                 placement.external = True
             elif directive == "requires":
@@ -297,8 +298,8 @@ class _Composer:
         return assemble(self.urls, self.types, self.has_mutation)
 
 
-def _check_field_set(what: str, text: str) -> None:
-    reason = unsupported_field_set(text)
+def _check_field_set(what: str, text: str, arguments: bool = False) -> None:
+    reason = unsupported_field_set(text, arguments)
     if reason is not None:
         raise CompositionError(f"{what} ({text!r}) cannot be used: {reason}")
 

@@ -207,7 +207,7 @@ class _Reader:
                 raise CompositionError(f"{where}: progressive @override (label) is not supported")
             for what in ("requires", "provides"):
                 if args.get(what):
-                    _check_field_set(f"@{what} of {where}", str(args[what]))
+                    _check_field_set(f"@{what} of {where}", str(args[what]), what == "requires")
             graph = self.graphs.get(str(args.get("graph")))
             if graph is None:
                 continue  # @join__field without a graph: resolved by no subgraph directly
@@ -233,8 +233,8 @@ def _refuse_ignored(where: str, directives: list[tuple[str, dict[str, Any]]]) ->
             raise CompositionError(f"{where}: @join__directive (@{name}) is not supported")
 
 
-def _check_field_set(what: str, text: str) -> None:
-    reason = unsupported_field_set(text)
+def _check_field_set(what: str, text: str, arguments: bool = False) -> None:
+    reason = unsupported_field_set(text, arguments)
     if reason is not None:
         raise CompositionError(f"{what} ({text!r}) cannot be used: {reason}")
 

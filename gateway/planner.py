@@ -349,7 +349,7 @@ class _Planner:
         field_def = self.sg.field(type_name, item.name)
         named = named_type_name(field_def.node) if field_def is not None else type_name
         children = {(c.name, None): self.required_selection(c, named, "") for c in item.children}
-        node = FieldNode(name=_name(item.name), arguments=(), directives=())
+        node = FieldNode(name=_name(item.name), arguments=item.arguments, directives=())
         # Only its name is read (the field may be @inaccessible, absent from the API schema).
         stand_in = self.sg.api_schema.get_type(named) or GraphQLScalarType(named)
         return Selection(f"{prefix}{item.name}", item.name, type_name, None, node, stand_in,
@@ -611,7 +611,7 @@ class _Planner:
 def _inject(out: SelectionBuilder, field_set: FieldSet, prefix: str = INJECTED_PREFIX) -> None:
     for item in field_set:
         key = f"{prefix}{item.name}"
-        builder = out.field(key, item.name, (), bool(item.children))
+        builder = out.field(key, item.name, item.arguments, bool(item.children))
         if builder.sub is not None:
             builder.sub.typename = False
             _inject(builder.sub, item.children, prefix="")

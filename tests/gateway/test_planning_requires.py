@@ -47,3 +47,14 @@ async def test_required_fields_asked_by_the_client_too_are_answered_once(fed: Fe
     body = await fed.gql("{ parcels { duty price } }")
     assert body["data"]["parcels"] == [{"duty": 20, "price": 21}, {"duty": 300, "price": 309}]
     assert fed.counts() == {"parcels": 1, "customs": 1, "delivery": 1}
+
+
+async def test_a_required_field_with_arguments_is_fetched_with_them(fed: Federation) -> None:
+    body = await fed.gql('{ parcels { insurance fee(currency: "RUB") } }')
+    # fee in euro: 1 per kg (2 and 30 kg); insurance is three times that.
+    assert body == {
+        "data": {"parcels": [{"insurance": 6, "fee": 200}, {"insurance": 90, "fee": 3000}]}
+    }
+    (call,) = fed.requests("parcels")
+    assert 'fee(currency: "EUR")' in call and 'fee(currency: "RUB")' in call
+    assert entity_batches(fed, "delivery") == [[{"id": "p1", "fee": 2}, {"id": "p2", "fee": 30}]]

@@ -1,5 +1,5 @@
-"""parcels: parcels and their weight, where a chain of ``@requires`` starts (parcels ->
-customs -> delivery)."""
+"""parcels: parcels, their weight (where a chain of ``@requires`` starts: parcels -> customs
+-> delivery) and a fee with an argument (required as ``fee(currency: "EUR")``)."""
 
 from __future__ import annotations
 
@@ -11,12 +11,17 @@ from services.kernel.graphql import FEDERATION_VERSION
 
 PUBLIC = [["public"]]
 WEIGHTS = {"p1": 2, "p2": 30}
+FEES = {"EUR": 1, "RUB": 100}  # per kilogram
 
 
 @strawberry.federation.type(keys=["id"], policy=PUBLIC)
 class Parcel:
     id: strawberry.ID
     weight: int
+
+    @strawberry.field
+    def fee(self, currency: str) -> int:
+        return FEES[currency] * self.weight
 
     @classmethod
     def resolve_reference(cls, **representation: Any) -> Parcel:
