@@ -387,6 +387,17 @@ class _Planner:
             or type_def.kind not in ("object", "interface")
             or self.resolvable(subgraph, type_name, sel.field_name, provided)
         ):
+            if type_def is not None and type_def.kind == "interface":
+                implementations = self.overridden_implementations(
+                    subgraph, type_name, sel.field_name, provided
+                )
+                if implementations:
+                    # Some implementation's field is resolved elsewhere (@override): the
+                    # interface's answer here would be stale for it, so ask type by type.
+                    for object_type in implementations:
+                        fragment = out.fragment(object_type)
+                        self.plan_field(sel, object_type, subgraph, fragment, path, node, provided)
+                    return
             arguments = tuple(sel.node.arguments or ())
             builder = out.field(sel.response_key, sel.field_name, arguments, bool(sel.children))
             if builder.sub is not None:
@@ -443,6 +454,31 @@ class _Planner:
             root = FetchNode(target, None, ())
             self.roots.append(root)
         self.plan_field(sel, root_type, target, root.selection, (), root, ())
+
+    def overridden_implementations(
+        self, subgraph: str, interface: str, field_name: str, provided: FieldSet
+    ) -> list[str]:
+        """The implementations ``subgraph`` can return for ``interface``, when for one of them
+        another subgraph resolves ``field_name`` instead (else nothing)."""
+        if any(item.name == field_name for item in provided):
+            return []
+        abstract = self.sg.api_schema.get_type(interface)
+        if abstract is None:
+            return []
+        possible = [
+            t.name
+            for t in self.sg.api_schema.get_possible_types(abstract)  # type: ignore[arg-type]
+            if self.sg.possible_in(subgraph, interface, t.name)
+        ]
+        for object_type in possible:
+            field_def = self.sg.field(object_type, field_name)
+            if (
+                field_def is not None
+                and field_def.resolvers
+                and subgraph not in field_def.resolvers
+            ):
+                return possible
+        return []
 
     def value_fields_elsewhere(
         self, sel: Selection, subgraph: str, provided: FieldSet

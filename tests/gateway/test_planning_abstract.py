@@ -52,3 +52,34 @@ async def test_an_interface_field_under_a_type_condition_joins_that_type_only(
         {"__typename": "Film", "notes": ["Тарковский", "1972"]},
     ]
     assert entity_batches(fed, "notes") == [[{"id": "f1"}]]
+
+
+@pytest.fixture(params=["own", "standard"])
+async def overridden(
+    request: pytest.FixtureRequest, settings: Settings
+) -> AsyncIterator[Federation]:
+    names = ("media", "titles")
+    graph = None
+    if request.param == "standard":
+        graph = load_supergraph(node_composer.standard_for(*names))
+    schemas = {name: fixtures.SCHEMAS[name] for name in names}
+    async with running_federation(settings, graph, schemas) as federation:
+        yield federation
+
+
+async def test_an_interface_field_overridden_on_one_implementation_comes_from_the_override(
+    overridden: Federation,
+) -> None:
+    body = await overridden.gql("{ items { id title } latest { title } }")
+    assert body == {
+        "data": {
+            "items": [
+                {"id": "a1", "title": "Времена года (ремастер)"},
+                {"id": "f1", "title": "Солярис"},
+            ],
+            "latest": {"title": "Ноктюрны (ремастер)"},
+        }
+    }
+    assert overridden.counts() == {"media": 1, "titles": 1}
+    # Albums only, both paths in one request to titles.
+    assert entity_batches(overridden, "titles") == [[{"id": "a1"}], [{"id": "a2"}]]
