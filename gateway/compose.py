@@ -33,6 +33,7 @@ from graphql import (
     UnionTypeExtensionNode,
     build_ast_schema,
     parse,
+    print_ast,
     value_from_ast_untyped,
 )
 
@@ -268,7 +269,21 @@ class _Composer:
                 node=_strip_field(node, lambda a: _inaccessible(_directives(a.directives, names))),
             )
         directives = _directives(node.directives, names)
+        declared = print_ast(node.type)
+        current = print_ast(field_def.node.type)
+        external = type_external or any(d == "external" for d, _ in directives)
+        if (
+            not external
+            and declared != current
+            and declared.replace("!", "") == current.replace("!", "")
+            and declared.count("!") < current.count("!")
+        ):
+            # A shared field is as nullable as its most nullable declaration: every subgraph's
+            # answer must fit the client's type.
+            kept = {key: getattr(field_def.node, key) for key in field_def.node.keys}
+            field_def.node = FieldDefinitionNode(**{**kept, "type": node.type})
         placement = FieldPlacement(external=type_external, shareable=type_shareable)
+        placement.type = declared
         where = f"{type_def.name}.{name} in {subgraph}"
         for argument in node.arguments or ():
             if any(d == "fromContext" for d, _ in _directives(argument.directives, names)):

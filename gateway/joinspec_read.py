@@ -22,6 +22,7 @@ from graphql import (
     SchemaDefinitionNode,
     SchemaExtensionNode,
     parse,
+    print_ast,
     value_from_ast_untyped,
 )
 
@@ -217,10 +218,13 @@ class _Reader:
                 provides=str(args.get("provides") or ""),
                 override_from=str(args["override"]) if args.get("override") else None,
                 shareable=len(joins) > 1,
+                type=str(args["type"]) if args.get("type") else print_ast(node.type),
             )
         if not joins:  # no @join__field at all: every subgraph of the type resolves it
             for graph in type_def.subgraphs:
-                field_def.placements[graph] = FieldPlacement(shareable=len(type_def.subgraphs) > 1)
+                field_def.placements[graph] = FieldPlacement(
+                    shareable=len(type_def.subgraphs) > 1, type=print_ast(node.type)
+                )
         type_def.fields[field_def.name] = field_def
 
 

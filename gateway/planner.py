@@ -44,6 +44,11 @@ class PlanError(Exception):
     """The supergraph offers no way to fetch a selected field."""
 
 
+def type_alias(type_name: str, key: str) -> str:
+    """The subgraph-side alias of ``key`` asked under ``... on type_name``."""
+    return f"{INJECTED_PREFIX}{type_name}__{key}"
+
+
 def _name(value: str) -> NameNode:
     return NameNode(value=value)
 
@@ -54,6 +59,7 @@ class FieldBuilder:
     name: str
     arguments: tuple[ArgumentNode, ...]
     sub: SelectionBuilder | None = None
+    shape: str | None = None  # the type the subgraph declares for it
 
 
 @dataclass
@@ -65,12 +71,18 @@ class SelectionBuilder:
     fragments: dict[str, SelectionBuilder] = field(default_factory=dict)
 
     def field(
-        self, key: str, name: str, arguments: tuple[ArgumentNode, ...], composite: bool
+        self,
+        key: str,
+        name: str,
+        arguments: tuple[ArgumentNode, ...],
+        composite: bool,
+        shape: str | None = None,
     ) -> FieldBuilder:
         found = self.fields.get(key)
         if found is None:
             alias = key if key != name else None
-            found = FieldBuilder(alias, name, arguments, SelectionBuilder() if composite else None)
+            sub = SelectionBuilder() if composite else None
+            found = FieldBuilder(alias, name, arguments, sub, shape)
             self.fields[key] = found
         elif found.name != name or found.arguments != arguments:
             # Only a client alias that takes a name the gateway uses for its joins gets here:
@@ -87,29 +99,54 @@ class SelectionBuilder:
             found = self.fragments[type_name] = SelectionBuilder(typename=False)
         return found
 
-    def to_ast(self) -> SelectionSetNode:
+    def conflicting_keys(self) -> frozenset[str]:
+        """Response keys that sibling fragments ask with different types in this subgraph
+        (``String!`` for one type, ``String`` for another): invalid in one selection set."""
+        shapes: dict[str, set[str]] = {}
+        for fragment in (self, *self.fragments.values()):
+            for key, builder in fragment.fields.items():
+                if builder.shape is not None and not key.startswith(INJECTED_PREFIX):
+                    shapes.setdefault(key, set()).add(builder.shape)
+        conflicting = frozenset(key for key, found in shapes.items() if len(found) > 1)
+        for key in conflicting:
+            found = self.fields.get(key)
+            if found is not None and found.sub is not None:
+                # The unaliased object would hide the aliased one's fields from the shaper.
+                raise PlanError(
+                    f"{found.name} is asked with different types under different fragments; "
+                    "select it under type conditions only"
+                )
+        return conflicting
+
+    def to_ast(
+        self, aliased: frozenset[str] = frozenset(), type_name: str = ""
+    ) -> SelectionSetNode:
         selections: list[Any] = []
         if self.typename:
             # Always known, so the response shaper can tell runtime types and joins find keys.
             selections.append(FieldNode(name=_name("__typename"), arguments=(), directives=()))
-        for builder in self.fields.values():
+        for key, builder in self.fields.items():
+            alias = builder.alias
+            if key in aliased:
+                alias = type_alias(type_name, key)  # the shaper reads it back for this type
             selections.append(
                 FieldNode(
-                    alias=_name(builder.alias) if builder.alias else None,
+                    alias=_name(alias) if alias else None,
                     name=_name(builder.name),
                     arguments=builder.arguments,
                     directives=(),
                     selection_set=builder.sub.to_ast() if builder.sub else None,
                 )
             )
-        for type_name, fragment in self.fragments.items():
+        conflicting = self.conflicting_keys() if self.fragments else frozenset()
+        for condition, fragment in self.fragments.items():
             if not fragment.fields and not fragment.fragments:
                 continue  # only denied or gateway-answered fields: nothing to ask
             selections.append(
                 InlineFragmentNode(
-                    type_condition=NamedTypeNode(name=_name(type_name)),
+                    type_condition=NamedTypeNode(name=_name(condition)),
                     directives=(),
-                    selection_set=fragment.to_ast(),
+                    selection_set=fragment.to_ast(conflicting, condition),
                 )
             )
         return SelectionSetNode(selections=tuple(selections))
@@ -399,7 +436,12 @@ class _Planner:
                         self.plan_field(sel, object_type, subgraph, fragment, path, node, provided)
                     return
             arguments = tuple(sel.node.arguments or ())
-            builder = out.field(sel.response_key, sel.field_name, arguments, bool(sel.children))
+            field_def = type_def.fields.get(sel.field_name) if type_def else None
+            placement = field_def.placements.get(subgraph) if field_def else None
+            shape = placement.type if placement else None
+            builder = out.field(
+                sel.response_key, sel.field_name, arguments, bool(sel.children), shape
+            )
             if builder.sub is not None:
                 child_provided = self._provided(subgraph, type_name, sel.field_name, provided)
                 child_path = (*path, sel.response_key)

@@ -16,6 +16,7 @@ from graphql import (
 
 from gateway.errors import error
 from gateway.operation import Normalized, Selection
+from gateway.planner import type_alias
 
 Path = list[str | int]
 _INVALID = object()  # a null reached a non-null position: the parent must become null
@@ -82,7 +83,10 @@ class _Shaper:
             elif sel.field_name == "__typename":
                 value = runtime
             else:
-                value = self.value(sel.return_type, raw.get(sel.response_key), sel, field_path)
+                found = raw.get(sel.response_key)
+                if found is None:  # asked under a per-type alias (sibling fragments' types differ)
+                    found = raw.get(type_alias(runtime, sel.response_key))
+                value = self.value(sel.return_type, found, sel, field_path)
                 if value is _INVALID:
                     return _INVALID
             out[sel.response_key] = value

@@ -83,3 +83,24 @@ async def test_an_interface_field_overridden_on_one_implementation_comes_from_th
     assert overridden.counts() == {"media": 1, "titles": 1}
     # Albums only, both paths in one request to titles.
     assert entity_batches(overridden, "titles") == [[{"id": "a1"}], [{"id": "a2"}]]
+
+
+@pytest.fixture(params=["own", "standard"])
+async def coded(request: pytest.FixtureRequest, settings: Settings) -> AsyncIterator[Federation]:
+    names = ("media", "codes")
+    graph = None
+    if request.param == "standard":
+        graph = load_supergraph(node_composer.standard_for(*names))
+    schemas = {name: fixtures.SCHEMAS[name] for name in names}
+    async with running_federation(settings, graph, schemas) as federation:
+        yield federation
+
+
+async def test_sibling_fragments_asking_a_field_of_different_nullability_are_aliased_apart(
+    coded: Federation,
+) -> None:
+    body = await coded.gql("{ items { ... on Album { code } ... on Film { code } } }")
+    assert body == {"data": {"items": [{"code": "LP-1"}, {"code": None}]}}
+    (call,) = coded.requests("media")
+    assert "_sgo_Album__code: code" in call and "_sgo_Film__code: code" in call
+    assert coded.counts() == {"media": 1}

@@ -6,6 +6,7 @@ from typing import Any
 
 from tests.gateway.federation import (
     catalogue,
+    codes,
     customs,
     delivery,
     loans,
@@ -25,6 +26,7 @@ SCHEMAS: dict[str, Any] = {
     "ratings": ratings.schema,
     "notes": notes.schema,
     "titles": titles.schema,
+    "codes": codes.schema,
     "shelf": shelf.schema,
     "catalogue": catalogue.schema,
     "loans": loans.schema,

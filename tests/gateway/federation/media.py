@@ -44,6 +44,8 @@ class Item:
 class Album(Item):
     tracks: int
     format: Format | None = None
+    # Never empty here, optional in codes: the supergraph says String, this subgraph String!.
+    code: str = strawberry.federation.field(shareable=True, default="LP-1")
 
     @classmethod
     def resolve_reference(cls, **representation: Any) -> Album:
@@ -53,6 +55,7 @@ class Album(Item):
 @strawberry.federation.type(keys=["id"], policy=PUBLIC)
 class Film(Item):
     minutes: int
+    code: str | None = None
 
     @classmethod
     def resolve_reference(cls, **representation: Any) -> Film:
