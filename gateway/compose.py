@@ -33,11 +33,12 @@ from graphql import (
     UnionTypeExtensionNode,
     build_ast_schema,
     parse,
+    print_ast,
     value_from_ast_untyped,
 )
 
 from gateway.access import AccessRule
-from gateway.fieldset import parse_field_set
+from gateway.fieldset import parse_field_set, unsupported_field_set
 from gateway.supergraph import (
     CompositionError,
     FieldDef,
@@ -215,8 +216,11 @@ class _Composer:
         if type_shareable:
             type_def.shareable_in.add(subgraph)
         for directive, args in directives:
+            if directive == "context":
+                raise CompositionError(f"{name} in {subgraph}: @context is not supported")
             if directive == "key":
                 fields = str(args.get("fields", ""))
+                _check_field_set(f"the key of {name} in {subgraph}", fields)
                 key = Key(fields, parse_field_set(fields), bool(args.get("resolvable", True)))
                 type_def.keys.setdefault(subgraph, []).append(key)
         for interface in getattr(node, "interfaces", None) or ():
@@ -265,14 +269,37 @@ class _Composer:
                 node=_strip_field(node, lambda a: _inaccessible(_directives(a.directives, names))),
             )
         directives = _directives(node.directives, names)
+        declared = print_ast(node.type)
+        current = print_ast(field_def.node.type)
+        external = type_external or any(d == "external" for d, _ in directives)
+        if (
+            not external
+            and declared != current
+            and declared.replace("!", "") == current.replace("!", "")
+            and declared.count("!") < current.count("!")
+        ):
+            # A shared field is as nullable as its most nullable declaration: every subgraph's
+            # answer must fit the client's type.
+            kept = {key: getattr(field_def.node, key) for key in field_def.node.keys}
+            field_def.node = FieldDefinitionNode(**{**kept, "type": node.type})
         placement = FieldPlacement(external=type_external, shareable=type_shareable)
+        placement.type = declared
+        where = f"{type_def.name}.{name} in {subgraph}"
+        for argument in node.arguments or ():
+            if any(d == "fromContext" for d, _ in _directives(argument.directives, names)):
+                raise CompositionError(f"{where}: @fromContext arguments are not supported")
         for directive, args in directives:
+            if directive in ("requires", "provides"):
+                fields = str(args.get("fields", ""))
+                _check_field_set(f"@{directive} of {where}", fields, directive == "requires")
             if directive == "external":
                 placement.external = True
             elif directive == "requires":
                 placement.requires = str(args.get("fields", ""))
             elif directive == "provides":
                 placement.provides = str(args.get("fields", ""))
+            elif directive == "override" and args.get("label"):
+                raise CompositionError(f"{where}: progressive @override (label) is not supported")
             elif directive == "override":
                 placement.override_from = str(args.get("from", "")) or None
             elif directive == "shareable":
@@ -284,6 +311,12 @@ class _Composer:
 
     def finish(self) -> Supergraph:
         return assemble(self.urls, self.types, self.has_mutation)
+
+
+def _check_field_set(what: str, text: str, arguments: bool = False) -> None:
+    reason = unsupported_field_set(text, arguments)
+    if reason is not None:
+        raise CompositionError(f"{what} ({text!r}) cannot be used: {reason}")
 
 
 def assemble(urls: dict[str, str], types: dict[str, TypeDef], has_mutation: bool) -> Supergraph:

@@ -158,8 +158,10 @@ async def _run_entities(execution: Execution, group: FetchGroup) -> None:
             continue
         for entity, targets in zip(entities, batch.targets, strict=False):
             if isinstance(entity, dict):
-                # The object knows its runtime type; an @interfaceObject answers the interface.
-                entity.pop("__typename", None)
+                # The object knows its runtime type; an @interfaceObject answers the interface
+                # (unless this join was asked for the type each object really is).
+                if not batch.node.resolves_type:
+                    entity.pop("__typename", None)
                 for obj, _ in targets:
                     deep_merge(obj, entity)
     for raw in result.get("errors") or ():

@@ -4,6 +4,10 @@ Accepts what ``@apollo/composition`` and ``@theguild/federation-composition`` pr
 (with ``as:``/``import:`` renames), ``join__Graph`` with ``@join__graph``, ``@join__type``,
 ``@join__field``, ``@join__implements``, ``@join__unionMember``, ``@join__enumValue``,
 ``@inaccessible`` and the access directives ``@authenticated``/``@requiresScopes``/``@policy``.
+Anything else it would have to act on to answer correctly is refused with the reason: a feature
+linked ``for: SECURITY``/``EXECUTION`` that it does not implement, join-spec versions and
+arguments it does not follow (``@join__owner``, ``@join__directive``, ``contextArguments``,
+``overrideLabel``) and field sets with arguments, aliases or type conditions.
 """
 
 from __future__ import annotations
@@ -18,12 +22,13 @@ from graphql import (
     SchemaDefinitionNode,
     SchemaExtensionNode,
     parse,
+    print_ast,
     value_from_ast_untyped,
 )
 
 from gateway.access import AccessRule
 from gateway.compose import _KINDS, _strip_field, assemble
-from gateway.fieldset import parse_field_set
+from gateway.fieldset import parse_field_set, unsupported_field_set
 from gateway.supergraph import (
     CompositionError,
     FieldDef,
@@ -35,8 +40,14 @@ from gateway.supergraph import (
 
 # Features whose directives the gateway reads, by the name in their spec URL.
 _FEATURES = ("join", "inaccessible", "authenticated", "requiresScopes", "policy")
-_JOIN = ("graph", "type", "field", "implements", "unionMember", "enumValue", "Graph", "FieldSet")
-_SPEC_URL = re.compile(r"/(?P<name>[A-Za-z_][A-Za-z0-9_]*)/v\d+\.\d+/?$")
+_JOIN = (
+    *("graph", "type", "field", "implements", "unionMember", "enumValue", "Graph", "FieldSet"),
+    *("owner", "directive"),  # read only to be refused
+)
+# Features a supergraph may link for anything: metadata and what the gateway reads itself.
+_UNDERSTOOD = {"link", *_FEATURES}
+_JOIN_VERSIONS = ("v0.2", "v0.3", "v0.4", "v0.5")  # v0.1 gives fields an owner: other rules
+_SPEC_URL = re.compile(r"/(?P<name>[A-Za-z_][A-Za-z0-9_]*)/(?P<version>v\d+\.\d+)/?$")
 
 
 def _args(directive: DirectiveNode) -> dict[str, Any]:
@@ -59,6 +70,17 @@ def link_names(document: DocumentNode) -> tuple[dict[str, str], set[str]]:
             if match is None:
                 continue
             feature = match["name"]
+            purpose = args.get("for")
+            if purpose in ("SECURITY", "EXECUTION") and feature not in _UNDERSTOOD:
+                raise CompositionError(
+                    f"the supergraph links {args['url']} for {purpose}, which this gateway does "
+                    "not implement: it could not answer or protect the fields that use it"
+                )
+            if feature == "join" and match["version"] not in _JOIN_VERSIONS:
+                raise CompositionError(
+                    f"join spec {match['version']} is not supported (only "
+                    f"{', '.join(_JOIN_VERSIONS)}): compose the supergraph with Federation v2"
+                )
             local = str(args.get("as") or feature)
             prefixes.add(local)
             if feature == "join":
@@ -100,6 +122,7 @@ class _Reader:
     def read(self) -> Supergraph:
         for definition in self.document.definitions:
             if isinstance(definition, SchemaDefinitionNode):
+                _refuse_ignored("the schema", self.directives(definition))
                 for op in definition.operation_types:
                     self.roots[op.operation.value] = op.type.name.value
             elif isinstance(definition, EnumTypeDefinitionNode) and (
@@ -128,6 +151,7 @@ class _Reader:
         directives = self.directives(node)
         type_def.access = AccessRule.from_directives(directives)
         type_def.inaccessible = any(d == "inaccessible" for d, _ in directives)
+        _refuse_ignored(name, directives)
         for directive, args in directives:
             graph = self.graphs.get(str(args.get("graph")))
             if graph is None:
@@ -139,6 +163,7 @@ class _Reader:
                     type_def.interface_object_in.add(graph)
                 if args.get("key"):
                     fields = str(args["key"])
+                    _check_field_set(f"the key of {name}", fields)
                     key = Key(fields, parse_field_set(fields), bool(args.get("resolvable", True)))
                     type_def.keys.setdefault(graph, []).append(key)
             elif directive == "join__implements":
@@ -173,8 +198,17 @@ class _Reader:
         field_def = FieldDef(name=node.name.value, node=_strip_field(node, self.is_inaccessible))
         field_def.access = AccessRule.from_directives(directives)
         field_def.inaccessible = any(d == "inaccessible" for d, _ in directives)
+        where = f"{type_def.name}.{field_def.name}"
+        _refuse_ignored(where, directives)
         joins = [args for d, args in directives if d == "join__field"]
         for args in joins:
+            if args.get("contextArguments"):
+                raise CompositionError(f"{where}: @fromContext arguments are not supported")
+            if args.get("overrideLabel"):
+                raise CompositionError(f"{where}: progressive @override (label) is not supported")
+            for what in ("requires", "provides"):
+                if args.get(what):
+                    _check_field_set(f"@{what} of {where}", str(args[what]), what == "requires")
             graph = self.graphs.get(str(args.get("graph")))
             if graph is None:
                 continue  # @join__field without a graph: resolved by no subgraph directly
@@ -184,11 +218,29 @@ class _Reader:
                 provides=str(args.get("provides") or ""),
                 override_from=str(args["override"]) if args.get("override") else None,
                 shareable=len(joins) > 1,
+                type=str(args["type"]) if args.get("type") else print_ast(node.type),
             )
         if not joins:  # no @join__field at all: every subgraph of the type resolves it
             for graph in type_def.subgraphs:
-                field_def.placements[graph] = FieldPlacement(shareable=len(type_def.subgraphs) > 1)
+                field_def.placements[graph] = FieldPlacement(
+                    shareable=len(type_def.subgraphs) > 1, type=print_ast(node.type)
+                )
         type_def.fields[field_def.name] = field_def
+
+
+def _refuse_ignored(where: str, directives: list[tuple[str, dict[str, Any]]]) -> None:
+    for directive, args in directives:
+        if directive == "join__owner":
+            raise CompositionError(f"{where}: @join__owner (join spec v0.1) is not supported")
+        if directive == "join__directive":
+            name = args.get("name")
+            raise CompositionError(f"{where}: @join__directive (@{name}) is not supported")
+
+
+def _check_field_set(what: str, text: str, arguments: bool = False) -> None:
+    reason = unsupported_field_set(text, arguments)
+    if reason is not None:
+        raise CompositionError(f"{what} ({text!r}) cannot be used: {reason}")
 
 
 def read_supergraph(sdl: str) -> Supergraph:

@@ -38,6 +38,9 @@ class FieldPlacement:
     provides: str = ""
     override_from: str | None = None
     shareable: bool = False
+    # The field's type as this subgraph declares it ("String!"), when it differs from the
+    # supergraph's: sibling fragments asking it with different types are aliased apart.
+    type: str | None = None
 
 
 @dataclass

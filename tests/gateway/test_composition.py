@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 from graphql import print_schema
 
 from gateway.access import undeclared_fields
 from gateway.app import create_app
+from gateway.compose import SubgraphSchema, compose
 from gateway.engine import Gateway
+from gateway.supergraph import CompositionError
 from services.kernel.settings import Settings
 from tests.gateway.subgraphs import RoutingTransport
 
@@ -77,3 +81,40 @@ async def test_serving_from_a_supergraph_file(
     # The CLI runs its own event loop, so it gets a thread of its own here.
     await asyncio.to_thread(main, ["--print", "api", "--supergraph", str(path)])
     assert "type Query" in capsys.readouterr().out
+
+
+_SHOP = """
+extend schema @link(url: "https://specs.apollo.dev/federation/v2.8",
+  import: ["@key", "@requires", "@external", "@override", "@context", "@fromContext"])
+type Query { product(id: ID!): Product }
+type Product @key(fields: "id") {
+  id: ID!
+  price(currency: String): Int @external
+  tax: Int @requires(fields: "price")
+  name: String
+}
+"""
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "reason"),
+    [
+        ('requires(fields: "price")', 'requires(fields: "price(currency: $c)")',
+         "variables in field sets"),
+        ('key(fields: "id")', 'key(fields: "id(x: 1)")', "arguments in field sets"),
+        ('key(fields: "id")', 'key(fields: "... on Product { id }")', "type conditions"),
+        ("name: String", 'name: String @override(from: "old", label: "percent(5)")',
+         "progressive @override"),
+        ("product(id: ID!)", 'product(id: ID! @fromContext(field: "$c { id }"))', "@fromContext"),
+        ('Product @key(fields: "id")', 'Product @key(fields: "id") @context(name: "c")',
+         "@context"),
+    ],
+)  # fmt: skip
+def test_subgraph_features_the_gateway_would_ignore_are_refused(
+    old: str, new: str, reason: str
+) -> None:
+    sdl = _SHOP.replace(old, new)
+    assert sdl != _SHOP
+    with pytest.raises(CompositionError, match=re.escape(reason)):
+        compose([SubgraphSchema("shop", "http://shop.test/graphql", sdl)])
+    compose([SubgraphSchema("shop", "http://shop.test/graphql", _SHOP)])

@@ -3,6 +3,8 @@ features (``@link(as:)``, ``import:``) are read by their spec, not by their loca
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from graphql import lexicographic_sort_schema, print_schema
 
@@ -94,3 +96,68 @@ def test_renamed_features_are_read_by_their_spec() -> None:
 def test_a_document_without_the_join_spec_is_refused() -> None:
     with pytest.raises(CompositionError):
         load_supergraph("type Query { hello: String }")
+
+
+def _with(sdl: str, old: str, new: str) -> str:
+    assert old in sdl
+    return sdl.replace(old, new)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "reason"),
+    [
+        (
+            '@link(url: "https://specs.apollo.dev/link/v1.0")',
+            '@link(url: "https://specs.apollo.dev/link/v1.0")\n'
+            '  @link(url: "https://example.test/masking/v1.0", for: SECURITY)',
+            "masking/v1.0 for SECURITY",
+        ),
+        (
+            '@link(url: "https://specs.apollo.dev/link/v1.0")',
+            '@link(url: "https://specs.apollo.dev/link/v1.0")\n'
+            '  @link(url: "https://specs.apollo.dev/connect/v0.1", for: EXECUTION)',
+            "connect/v0.1 for EXECUTION",
+        ),
+        ("join/v0.3", "join/v0.1", "join spec v0.1"),
+        ('score: Int @j__field(graph: B, requires: "name")',
+         'score: Int @j__field(graph: B, requires: "name(lang: $lang)")',
+         "variables in field sets"),
+        ('@j__type(graph: B, key: "id")', '@j__type(graph: B, key: "id(x: 1)")',
+         "arguments in field sets"),
+        ('score: Int @j__field(graph: B, requires: "name")',
+         'score: Int @j__field(graph: B, requires: "... on User { name }")',
+         "type conditions"),
+        ('score: Int @j__field(graph: B, requires: "name")',
+         'score: Int @j__field(graph: B, requires: "n: name")',
+         "aliases"),
+        ('@j__type(graph: B, key: "id")', '@j__type(graph: B, key: "id @skip(if: true)")',
+         "the key of User"),
+        ('score: Int @j__field(graph: B, requires: "name")',
+         'score: Int @j__field(graph: B, requires: "name", contextArguments: [])'
+         ' @j__field(graph: A, contextArguments: [{name: "x"}])',
+         "User.score: @fromContext"),
+        ("@j__field(graph: A)\n  score",
+         '@j__field(graph: A, override: "b", overrideLabel: "percent(5)")\n  score',
+         "progressive @override"),
+        ("type User", 'type User @j__directive(graphs: [A], name: "connect", args: {})',
+         "User: @join__directive (@connect)"),
+        ("type User", "type User @j__owner(graph: A)", "@join__owner"),
+    ],
+)  # fmt: skip
+def test_features_the_gateway_would_ignore_are_refused_at_load(
+    old: str, new: str, reason: str
+) -> None:
+    """Each would otherwise be answered without an error and wrong: a field fetched without the
+    argument, context or fragment its subgraph needs, or protected by a rule nobody checks."""
+    with pytest.raises(CompositionError, match=re.escape(reason)):
+        load_supergraph(_with(RENAMED, old, new))
+
+
+def test_features_linked_for_metadata_only_are_accepted() -> None:
+    sdl = _with(
+        RENAMED,
+        '@link(url: "https://specs.apollo.dev/link/v1.0")',
+        '@link(url: "https://specs.apollo.dev/link/v1.0")\n'
+        '  @link(url: "https://specs.apollo.dev/tag/v0.3")',
+    )
+    assert load_supergraph(sdl).field("User", "score") is not None

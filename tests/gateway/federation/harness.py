@@ -31,12 +31,12 @@ SCHEMAS = {
 URLS = {name: f"http://{name}.test/graphql" for name in SCHEMAS}
 
 
-def subgraph_schemas() -> list[SubgraphSchema]:
+def subgraph_schemas(schemas: dict[str, Any] = SCHEMAS) -> list[SubgraphSchema]:
     """Each subgraph's SDL as it answers ``_service { sdl }``."""
     result = []
-    for name, schema in SCHEMAS.items():
-        sdl = schema.execute_sync("{ _service { sdl } }").data["_service"]["sdl"]  # type: ignore[index]
-        result.append(SubgraphSchema(name, URLS[name], sdl))
+    for name, schema in schemas.items():
+        sdl = schema.execute_sync("{ _service { sdl } }").data["_service"]["sdl"]
+        result.append(SubgraphSchema(name, f"http://{name}.test/graphql", sdl))
     return result
 
 
@@ -123,12 +123,17 @@ class Federation:
 
 @contextlib.asynccontextmanager
 async def running_federation(
-    settings: Settings, graph: Supergraph | None = None
+    settings: Settings, graph: Supergraph | None = None, schemas: dict[str, Any] | None = None
 ) -> AsyncIterator[Federation]:
-    subgraphs = {name: Subgraph(name, schema) for name, schema in SCHEMAS.items()}
+    """The gateway over ``schemas`` (the five above unless given), composed by the gateway
+    unless ``graph`` is given."""
+    if schemas is not None and graph is None:
+        graph = compose(subgraph_schemas(schemas))
+    schemas = SCHEMAS if schemas is None else schemas
+    subgraphs = {name: Subgraph(name, schema) for name, schema in schemas.items()}
     transport = WireTransport({f"{name}.test": sg.app() for name, sg in subgraphs.items()})
     app = create_app(
-        URLS,
+        {name: f"http://{name}.test/graphql" for name in schemas},
         settings=settings,
         http_client=httpx.AsyncClient(transport=transport),
         supergraph=graph or supergraph(),

@@ -87,3 +87,21 @@ def standard() -> Standard:
     if isinstance(result, str):
         pytest.skip(f"standard composition not checked: {result}")
     return result
+
+
+@cache
+def _composed(names: tuple[str, ...]) -> str:
+    from tests.gateway.federation import fixtures
+
+    schemas = {name: fixtures.SCHEMAS[name] for name in names}
+    (sdl,) = compose_with_node(subgraph_schemas(schemas))
+    return sdl
+
+
+def standard_for(*names: str) -> str:
+    """The standard composer's supergraph of the named fixture subgraphs (cached per set);
+    skips the test when Node.js is not there."""
+    reason = unavailable_reason()
+    if reason is not None:
+        pytest.skip(f"standard composition not checked: {reason}")
+    return _composed(names)
