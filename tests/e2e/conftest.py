@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -56,10 +57,11 @@ class Gateway:
         return await self.gql(query, variables, token=await self.token(login))
 
 
-@pytest.fixture(scope="session")
-async def system(infra: Infra) -> AsyncIterator[System]:
-    data_dir = scratch_dir("sgo-e2e-")
-    prefix = f"e2e_{infra.run_id}"
+@asynccontextmanager
+async def running_system(infra: Infra, name: str = "e2e") -> AsyncIterator[System]:
+    """``sgo up --demo`` on the run's PostgreSQL and NATS, under databases of its own."""
+    data_dir = scratch_dir(f"sgo-{name}-")
+    prefix = f"{name}_{infra.run_id}"
     infrastructure = await Infrastructure.start(
         data_dir, admin_url=infra.database_url, nats_url=infra.nats_url, prefix=prefix
     )
@@ -79,10 +81,22 @@ async def system(infra: Infra) -> AsyncIterator[System]:
 
 
 @pytest.fixture(scope="session")
-async def gateway(system: System) -> AsyncIterator[Gateway]:
+async def system(infra: Infra) -> AsyncIterator[System]:
+    async with running_system(infra) as running:
+        yield running
+
+
+@asynccontextmanager
+async def demo_gateway(system: System) -> AsyncIterator[Gateway]:
     async with httpx.AsyncClient(timeout=30) as http:
         client = Gateway(url=system.graphql_url, http=http)
         await _wait_for_demo(client)
+        yield client
+
+
+@pytest.fixture(scope="session")
+async def gateway(system: System) -> AsyncIterator[Gateway]:
+    async with demo_gateway(system) as client:
         yield client
 
 

@@ -4,16 +4,32 @@ from __future__ import annotations
 
 import os
 import signal
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 
 from deploy.system import System
-from tests.e2e.conftest import Gateway
+from tests.e2e.conftest import Gateway, demo_gateway, running_system
 from tests.e2e.test_journey import MARK_ABSENT, person_id, teachers_algebra_lesson_in_7b
-from tests.support import eventually
+from tests.support import Infra, eventually
 
 pytestmark = pytest.mark.e2e
+
+
+# These tests kill processes: they get a system of their own, so that no other end-to-end test
+# meets a service that is restarting, and the absences they write meet nobody else's.
+@pytest.fixture(scope="module")
+async def system(infra: Infra) -> AsyncIterator[System]:
+    async with running_system(infra, "restarts") as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+async def gateway(system: System) -> AsyncIterator[Gateway]:
+    async with demo_gateway(system) as client:
+        yield client
+
 
 # One query per subgraph, as the person who may ask it.
 ANSWERS_FROM = {
