@@ -7,22 +7,17 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from gateway.joinspec import load_supergraph
 from services.kernel.settings import Settings
-from tests.gateway.federation import fixtures, node_composer
-from tests.gateway.federation.harness import Federation, running_federation
+from tests.gateway.federation import fixtures
+from tests.gateway.federation.harness import Federation
 from tests.gateway.test_planning import entity_batches
 
 NAMES = ("media", "notes")
 
 
-@pytest.fixture(params=["own", "standard"])
+@pytest.fixture(params=fixtures.COMPOSITIONS)
 async def fed(request: pytest.FixtureRequest, settings: Settings) -> AsyncIterator[Federation]:
-    graph = None
-    if request.param == "standard":
-        graph = load_supergraph(node_composer.standard_for(*NAMES))
-    schemas = {name: fixtures.SCHEMAS[name] for name in NAMES}
-    async with running_federation(settings, graph, schemas) as federation:
+    async with fixtures.fixture_federation(settings, request.param, *NAMES) as federation:
         yield federation
 
 
@@ -54,16 +49,13 @@ async def test_an_interface_field_under_a_type_condition_joins_that_type_only(
     assert entity_batches(fed, "notes") == [[{"id": "f1"}]]
 
 
-@pytest.fixture(params=["own", "standard"])
+@pytest.fixture(params=fixtures.COMPOSITIONS)
 async def overridden(
     request: pytest.FixtureRequest, settings: Settings
 ) -> AsyncIterator[Federation]:
-    names = ("media", "titles")
-    graph = None
-    if request.param == "standard":
-        graph = load_supergraph(node_composer.standard_for(*names))
-    schemas = {name: fixtures.SCHEMAS[name] for name in names}
-    async with running_federation(settings, graph, schemas) as federation:
+    async with fixtures.fixture_federation(
+        settings, request.param, *("media", "titles")
+    ) as federation:
         yield federation
 
 
@@ -85,14 +77,11 @@ async def test_an_interface_field_overridden_on_one_implementation_comes_from_th
     assert entity_batches(overridden, "titles") == [[{"id": "a1"}], [{"id": "a2"}]]
 
 
-@pytest.fixture(params=["own", "standard"])
+@pytest.fixture(params=fixtures.COMPOSITIONS)
 async def coded(request: pytest.FixtureRequest, settings: Settings) -> AsyncIterator[Federation]:
-    names = ("media", "codes")
-    graph = None
-    if request.param == "standard":
-        graph = load_supergraph(node_composer.standard_for(*names))
-    schemas = {name: fixtures.SCHEMAS[name] for name in names}
-    async with running_federation(settings, graph, schemas) as federation:
+    async with fixtures.fixture_federation(
+        settings, request.param, *("media", "codes")
+    ) as federation:
         yield federation
 
 

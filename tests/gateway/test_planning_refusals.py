@@ -8,22 +8,18 @@ from collections.abc import AsyncIterator
 import pytest
 
 from gateway.compose import SubgraphSchema, compose
-from gateway.joinspec import load_supergraph
 from services.kernel.settings import Settings
-from tests.gateway.federation import fixtures, media, node_composer, ratings
+from tests.gateway.federation import fixtures, media, ratings
 from tests.gateway.federation.harness import Federation, running_federation, subgraph_schemas
 from tests.gateway.test_planning import entity_batches
 
 
-@pytest.fixture(params=["own", "standard"])
+@pytest.fixture(params=fixtures.COMPOSITIONS)
 async def fed(request: pytest.FixtureRequest, settings: Settings) -> AsyncIterator[Federation]:
     """Over the gateway's own composition and over The Guild composer's supergraph."""
-    names = ("media", "ratings")
-    graph = None
-    if request.param == "standard":
-        graph = load_supergraph(node_composer.standard_for(*names))
-    schemas = {name: fixtures.SCHEMAS[name] for name in names}
-    async with running_federation(settings, graph, schemas) as federation:
+    async with fixtures.fixture_federation(
+        settings, request.param, *("media", "ratings")
+    ) as federation:
         yield federation
 
 

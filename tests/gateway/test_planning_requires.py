@@ -7,22 +7,17 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from gateway.joinspec import load_supergraph
 from services.kernel.settings import Settings
-from tests.gateway.federation import fixtures, node_composer
-from tests.gateway.federation.harness import Federation, running_federation
+from tests.gateway.federation import fixtures
+from tests.gateway.federation.harness import Federation
 from tests.gateway.test_planning import entity_batches
 
 NAMES = ("parcels", "customs", "delivery")
 
 
-@pytest.fixture(params=["own", "standard"])
+@pytest.fixture(params=fixtures.COMPOSITIONS)
 async def fed(request: pytest.FixtureRequest, settings: Settings) -> AsyncIterator[Federation]:
-    graph = None
-    if request.param == "standard":
-        graph = load_supergraph(node_composer.standard_for(*NAMES))
-    schemas = {name: fixtures.SCHEMAS[name] for name in NAMES}
-    async with running_federation(settings, graph, schemas) as federation:
+    async with fixtures.fixture_federation(settings, request.param, *NAMES) as federation:
         yield federation
 
 

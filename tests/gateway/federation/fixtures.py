@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import AsyncIterator
 from typing import Any
 
+from gateway.joinspec import load_supergraph
+from services.kernel.settings import Settings
 from tests.gateway.federation import (
     catalogue,
     codes,
@@ -11,6 +15,7 @@ from tests.gateway.federation import (
     delivery,
     loans,
     media,
+    node_composer,
     notes,
     parcels,
     ratings,
@@ -20,6 +25,7 @@ from tests.gateway.federation import (
     weather_sky,
     weather_wind,
 )
+from tests.gateway.federation.harness import Federation, running_federation
 
 SCHEMAS: dict[str, Any] = {
     "media": media.schema,
@@ -37,3 +43,19 @@ SCHEMAS: dict[str, Any] = {
     "wind": weather_wind.schema,
     "rain": weather_rain.schema,
 }
+
+# Each planner test runs twice: over the gateway's own composition and over The Guild's.
+COMPOSITIONS = ["own", "standard"]
+
+
+@contextlib.asynccontextmanager
+async def fixture_federation(
+    settings: Settings, composition: str, *names: str
+) -> AsyncIterator[Federation]:
+    """The gateway over the fixture subgraphs ``names``, composed as ``composition`` says."""
+    graph = (
+        load_supergraph(node_composer.standard_for(*names)) if composition == "standard" else None
+    )
+    schemas = {name: SCHEMAS[name] for name in names}
+    async with running_federation(settings, graph, schemas) as federation:
+        yield federation
